@@ -1,0 +1,1 @@
+"""Dukat bord meetings: officials, availability, slots, bookings, reminders."""

@@ -1,0 +1,3 @@
+"""Dukat bord: dialogue engine, channels and command line."""
+
+__version__ = "0.1.0"

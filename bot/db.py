@@ -1,0 +1,120 @@
+"""One SQLite database (WAL) shared by all packages; each package brings its own migrations.
+
+All access goes through one connection guarded by an asyncio lock, so a transaction opened by one
+coroutine never picks up statements from another. Several processes may share the file: write
+transactions start with BEGIN IMMEDIATE and wait on SQLite's busy timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, AsyncIterator, Iterable, Sequence
+
+import aiosqlite
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+@dataclass(frozen=True)
+class Migration:
+    """A schema change owned by one package; versions count up from 1 per package."""
+
+    package: str
+    version: int
+    sql: str
+
+
+class Database:
+    def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
+        self._conn = conn
+        self._lock = asyncio.Lock()
+        self.path = path
+
+    @classmethod
+    async def open(cls, path: str | os.PathLike[str], migrations: Iterable[Migration] = ()) -> "Database":
+        path = str(path)
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            _create_private(path)
+        conn = await aiosqlite.connect(path, isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        for pragma in (
+            f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
+            "PRAGMA journal_mode=WAL",
+            "PRAGMA synchronous=NORMAL",
+            "PRAGMA foreign_keys=ON",
+        ):
+            await conn.execute(pragma)
+        db = cls(conn, path)
+        await db.migrate(migrations)
+        return db
+
+    async def close(self) -> None:
+        async with self._lock:
+            await self._conn.close()
+
+    async def migrate(self, migrations: Iterable[Migration]) -> None:
+        async with self._lock:
+            await self._conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " package TEXT NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (package, version))"
+            )
+            async with self._conn.execute("SELECT package, version FROM schema_migrations") as cur:
+                applied = {(r[0], r[1]) for r in await cur.fetchall()}
+            for m in sorted(migrations, key=lambda m: (m.package, m.version)):
+                if (m.package, m.version) in applied:
+                    continue
+                # executescript runs the whole change and its bookkeeping in one transaction.
+                await self._conn.executescript(
+                    "BEGIN IMMEDIATE;\n"
+                    + m.sql.strip().rstrip(";")
+                    + f";\nINSERT INTO schema_migrations(package, version) VALUES ('{m.package}', {int(m.version)});\n"
+                    "COMMIT;"
+                )
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Hold the write lock for a group of statements that commit or roll back together."""
+        async with self._lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            else:
+                await self._conn.execute("COMMIT")
+
+    async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
+        """Run one statement on its own; returns the rowcount."""
+        async with self._lock:
+            async with self._conn.execute(sql, params) as cur:
+                return cur.rowcount
+
+    async def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[aiosqlite.Row]:
+        async with self._lock:
+            async with self._conn.execute(sql, params) as cur:
+                return list(await cur.fetchall())
+
+    async def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> aiosqlite.Row | None:
+        async with self._lock:
+            async with self._conn.execute(sql, params) as cur:
+                return await cur.fetchone()
+
+    async def backup_to(self, target: str | os.PathLike[str]) -> None:
+        """Online copy of the whole database into `target` (SQLite's backup API)."""
+        _create_private(str(target))
+        async with self._lock:
+            async with aiosqlite.connect(str(target)) as dest:
+                await self._conn.backup(dest)
+
+
+def _create_private(path: str) -> None:
+    """Create the file readable by its owner only, before SQLite opens it."""
+    if not os.path.exists(path):
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+        os.close(fd)

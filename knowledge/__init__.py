@@ -1,0 +1,1 @@
+"""FAQ content, Swedish-aware matcher, routing to authorities."""

@@ -1,0 +1,131 @@
+"""The knowledge base as plain, validated data: authorities, topics, FAQ entries, synonyms, intents."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Lang = Literal["sv", "en"]
+LANGS: tuple[Lang, ...] = ("sv", "en")
+
+# Ids travel in button payloads (max 64 bytes) and Telegram deep links ([A-Za-z0-9_-], max 64).
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,39}$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+
+class Bilingual(_Strict):
+    """The same text in Swedish and English; both are required and non-empty."""
+
+    sv: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def get(self, lang: str) -> str:
+        return self.en if lang == "en" else self.sv
+
+
+class Alternates(_Strict):
+    sv: list[str] = Field(min_length=3)
+    en: list[str] = Field(min_length=1)
+
+    @field_validator("sv", "en")
+    @classmethod
+    def _no_empty(cls, value: list[str]) -> list[str]:
+        if any(not v.strip() for v in value):
+            raise ValueError("empty phrasing")
+        return value
+
+    def get(self, lang: str) -> list[str]:
+        return self.en if lang == "en" else self.sv
+
+
+class Topic(_Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    label: Bilingual
+    bookable: bool = True  # offered as a meeting topic
+
+
+class Authority(_Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    name: Bilingual
+    responsible_for: Bilingual
+    website: str = Field(pattern=r"^https://[^\s]+$")
+    topics: list[str] = []
+    # Municipality-specific entries point at their generic parent (`kommun`) and say who handles ASF.
+    parent: str | None = None
+    municipality: str | None = None
+    county: str | None = None
+    asf_unit: Bilingual | None = None
+    source: str | None = None
+
+
+class FaqEntry(_Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    question: Bilingual
+    alternates: Alternates
+    answer: Bilingual
+    authorities: list[str] = Field(min_length=1)
+    topics: list[str] = Field(min_length=1)
+    source: str = Field(min_length=1)
+    reviewed: dt.date
+    retired: bool = False
+
+    @field_validator("reviewed", mode="before")
+    @classmethod
+    def _strict_date(cls, value: object) -> object:
+        # YAML gives a date for 2026-11-25; a string means it did not parse as one.
+        if isinstance(value, str):
+            return dt.date.fromisoformat(value)
+        return value
+
+    def phrasings(self, lang: str) -> list[str]:
+        return [self.question.get(lang), *self.alternates.get(lang)]
+
+
+class IntentPatterns(_Strict):
+    """Free-text triggers per language for one intent (folded, matched as whole words)."""
+
+    sv: list[str] = []
+    en: list[str] = []
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in the knowledge files. `code` and `params` are rendered by the catalogue."""
+
+    file: str
+    entry: str | None
+    field: str | None
+    code: str
+    params: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """A complete, valid knowledge base. Built only by the loader."""
+
+    authorities: dict[str, Authority]
+    topics: dict[str, Topic]
+    entries: dict[str, FaqEntry]  # active entries only
+    retired: dict[str, FaqEntry]
+    synonyms: dict[str, list[str]]  # folded term -> folded expansions
+    intents: dict[str, IntentPatterns]
+    source_dir: str
+    files: dict[str, str] = field(default_factory=dict)  # entry id -> file it lives in
+
+    def authority(self, authority_id: str) -> Authority:
+        return self.authorities[authority_id]
+
+    def municipalities(self) -> list[Authority]:
+        return sorted((a for a in self.authorities.values() if a.municipality), key=lambda a: a.municipality or "")
+
+
+def fold_phrase(text: str) -> str:
+    """Lower-case, drop punctuation and collapse spaces: used to spot the same phrasing twice."""
+    return re.sub(r"\s+", " ", re.sub(r"[^\w\s]", " ", text.lower())).strip()
