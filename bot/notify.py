@@ -1,0 +1,52 @@
+"""Notifier port: send replies to any user address through the channel that owns its prefix."""
+
+from __future__ import annotations
+
+import logging
+from typing import Awaitable, Callable, Protocol
+
+from .messages import Reply
+
+log = logging.getLogger(__name__)
+
+
+class Undeliverable(Exception):
+    """Raised by a channel when an address can no longer be reached (e.g. the user blocked the bot)."""
+
+
+class Delivery(Protocol):
+    async def __call__(self, address: str, replies: list[Reply]) -> None: ...
+
+
+class Notifier:
+    """Routes by address prefix (`tg`, `mx`, `console`). Channels register themselves at start-up."""
+
+    def __init__(self, on_undeliverable: Callable[[str], Awaitable[None]] | None = None) -> None:
+        self._routes: dict[str, Delivery] = {}
+        self._on_undeliverable = on_undeliverable
+
+    def register(self, prefix: str, delivery: Delivery) -> None:
+        self._routes[prefix] = delivery
+
+    def unregister(self, prefix: str) -> None:
+        self._routes.pop(prefix, None)
+
+    def can_reach(self, address: str) -> bool:
+        return address.split(":", 1)[0] in self._routes
+
+    async def send(self, address: str, replies: list[Reply]) -> bool:
+        """Deliver; False when no channel owns the address or it is unreachable. Never raises."""
+        delivery = self._routes.get(address.split(":", 1)[0])
+        if delivery is None:
+            log.warning("no channel for address prefix %r", address.split(":", 1)[0])
+            return False
+        try:
+            await delivery(address, replies)
+            return True
+        except Undeliverable:
+            if self._on_undeliverable is not None:
+                await self._on_undeliverable(address)
+            return False
+        except Exception:  # a failing channel must not break the caller's work
+            log.exception("delivery failed on channel %r", address.split(":", 1)[0])
+            return False
