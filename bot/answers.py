@@ -1,0 +1,105 @@
+"""Compose replies from an Understanding. Pure: used by the engine and by the stateless `ask`."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from knowledge.model import Authority, FaqEntry, Knowledge
+from knowledge.text import fold
+from knowledge.understanding import Understanding
+
+from .messages import Button, Reply
+
+T = Callable[..., str]  # catalogue lookup bound to one language: t(key, **params)
+
+BOOK_PAYLOAD = "bk:start"
+
+
+def local_authority(authority_id: str, knowledge: Knowledge, text: str) -> Authority:
+    """The municipality's own entry when the text names one, else the generic authority."""
+    generic = knowledge.authorities[authority_id]
+    folded = f" {fold(text)} "
+    for a in knowledge.authorities.values():
+        if a.parent == authority_id and a.municipality and f" {fold(a.municipality)} " in folded:
+            return a
+    return generic
+
+
+def authority_line(authority: Authority, lang: str, t: T) -> str:
+    line = t("faq.responsible", name=authority.name.get(lang), website=authority.website)
+    if authority.asf_unit is not None:
+        line += "\n" + t("faq.asf_unit", unit=authority.asf_unit.get(lang))
+    return line
+
+
+def faq_reply(entry: FaqEntry, knowledge: Knowledge, lang: str, t: T, text: str = "", can_book: bool = False) -> Reply:
+    responsible = local_authority(entry.authorities[0], knowledge, text)
+    body = f"{entry.answer.get(lang)}\n\n{authority_line(responsible, lang, t)}"
+    buttons = [[Button(t("faq.book_button"), BOOK_PAYLOAD)]] if can_book else []
+    return Reply(body, buttons=buttons)
+
+
+def routing_reply(entry: FaqEntry, knowledge: Knowledge, lang: str, t: T, text: str = "") -> Reply:
+    lines = [t("faq.routing_intro", question=entry.question.get(lang))]
+    for authority_id in entry.authorities:
+        a = local_authority(authority_id, knowledge, text)
+        lines.append(t("faq.routing_item", name=a.name.get(lang), what=a.responsible_for.get(lang), website=a.website))
+    lines.append(t("faq.routing_more", question=entry.question.get(lang)))
+    return Reply("\n\n".join(lines), buttons=[[Button(t("faq.show_answer"), f"faq:{entry.id}")]])
+
+
+def suggestions_reply(ids: tuple[str, ...], knowledge: Knowledge, lang: str, t: T) -> Reply:
+    buttons = [[Button(knowledge.entries[i].question.get(lang), f"faq:{i}")] for i in ids if i in knowledge.entries]
+    buttons.append([Button(t("faq.none_of_these"), "faq:-")])
+    return Reply(t("faq.did_you_mean"), buttons=buttons)
+
+
+def fallback_reply(u: Understanding, knowledge: Knowledge, lang: str, t: T, can_book: bool = False) -> Reply:
+    text = t("faq.fallback")
+    if u.authorities:
+        text += "\n\n" + t("faq.fallback_contact") + "\n" + authority_line(
+            local_authority(u.authorities[0], knowledge, u.text), lang, t
+        )
+    buttons = [[Button(t("faq.book_button"), BOOK_PAYLOAD)]] if can_book else []
+    return Reply(text, buttons=buttons)
+
+
+def overview_reply(knowledge: Knowledge, lang: str, t: T) -> Reply:
+    """Who does what: every national/general authority in one compact list."""
+    items = [
+        t("core.overview_item", name=a.name.get(lang), what=a.responsible_for.get(lang), website=a.website)
+        for a in knowledge.authorities.values()
+        if a.parent is None
+    ]
+    return Reply(t("core.overview_intro") + "\n\n" + "\n\n".join(items))
+
+
+def compose(u: Understanding, knowledge: Knowledge, t: T, can_book: bool = False) -> list[Reply]:
+    """The replies for an understood message, without any conversation state."""
+    lang = u.lang
+    if u.intent == "faq" and u.faq_id in knowledge.entries:
+        return [faq_reply(knowledge.entries[u.faq_id], knowledge, lang, t, u.text, can_book)]
+    if u.intent == "routing" and u.faq_id in knowledge.entries:
+        return [routing_reply(knowledge.entries[u.faq_id], knowledge, lang, t, u.text)]
+    if u.intent == "did_you_mean" and u.suggestions:
+        return [suggestions_reply(u.suggestions, knowledge, lang, t)]
+    simple = {
+        "greeting": "core.greeting",
+        "help": "core.help",
+        "thanks": "core.thanks",
+        "human": "core.human",
+        "privacy": "core.privacy",
+        "empty": "core.empty",
+        "booking": "core.booking_hint",
+        "my_meetings": "core.booking_hint",
+        "cancel": "core.booking_hint",
+    }
+    if u.intent in simple:
+        return [Reply(t(simple[u.intent]))]
+    if u.intent == "switch_language":
+        return [Reply(t("core.language_switched"))]
+    if u.intent == "who_does_what":
+        return [overview_reply(knowledge, lang, t)]
+    return [fallback_reply(u, knowledge, lang, t, can_book)]
+
+

@@ -1,0 +1,1 @@
+"""Channel adapters: translate between a chat network and the engine, nothing more."""

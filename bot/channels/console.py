@@ -1,0 +1,157 @@
+"""Console channel: a chat in the terminal, no account needed. Also scriptable through a pipe.
+
+Buttons are shown as numbered options; typing the number presses the button. Attachments are saved
+to a folder and their path printed. Messages for console addresses that are not at the keyboard
+(for example an official notified of a booking) wait in an outbox until `chat --as ADDRESS`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Callable, TextIO
+
+from ..messages import Attachment, Button, Incoming, Reply
+
+PREFIX = "console"
+
+
+def replies_to_json(replies: list[Reply]) -> str:
+    return json.dumps(
+        [
+            {
+                "text": r.text,
+                "buttons": [[[b.label, b.payload] for b in row] for row in r.buttons],
+                "attachments": [[a.filename, a.mime_type, base64.b64encode(a.content).decode()] for a in r.attachments],
+            }
+            for r in replies
+        ],
+        ensure_ascii=False,
+    )
+
+
+def replies_from_json(data: str) -> list[Reply]:
+    return [
+        Reply(
+            r["text"],
+            buttons=[[Button(label, payload) for label, payload in row] for row in r["buttons"]],
+            attachments=[Attachment(name, base64.b64decode(content), mime) for name, mime, content in r["attachments"]],
+        )
+        for r in json.loads(data)
+    ]
+
+
+class ConsoleOutbox:
+    """Pending messages for console addresses, kept in the database."""
+
+    def __init__(self, db, clock) -> None:
+        self.db = db
+        self.clock = clock
+        self.live: dict[str, Callable[[list[Reply]], None]] = {}
+
+    async def deliver(self, address: str, replies: list[Reply]) -> None:
+        show = self.live.get(address)
+        if show is not None:
+            show(replies)
+            return
+        await self.db.execute(
+            "INSERT INTO console_outbox(address, replies, created_at) VALUES (?, ?, ?)",
+            (address, replies_to_json(replies), self.clock.now().isoformat()),
+        )
+
+    async def take(self, address: str) -> list[Reply]:
+        async with self.db.transaction() as conn:
+            async with conn.execute(
+                "SELECT id, replies FROM console_outbox WHERE address = ? ORDER BY id", (address,)
+            ) as cur:
+                rows = list(await cur.fetchall())
+            await conn.execute("DELETE FROM console_outbox WHERE address = ?", (address,))
+        return [reply for row in rows for reply in replies_from_json(row["replies"])]
+
+
+class ConsoleChat:
+    def __init__(self, app, address: str, out: TextIO = sys.stdout, attachments_dir: Path | None = None) -> None:
+        self.app = app
+        self.address = address
+        self.out = out
+        self.attachments_dir = attachments_dir or app.settings.outbox_dir()
+        self.options: list[Button] = []
+
+    def t(self, key: str, **params: object) -> str:
+        return self.app.catalogue.text(self.lang, key, **params)
+
+    @property
+    def lang(self) -> str:
+        return getattr(self, "_lang", self.app.settings.default_lang)
+
+    async def refresh_lang(self) -> None:
+        self._lang = await self.app.users.lang_of(self.address) or self.app.settings.default_lang
+
+    def show(self, replies: list[Reply]) -> None:
+        options: list[Button] = []
+        for reply in replies:
+            self.out.write(f"{self.t('console.bot')}: {reply.text}\n")
+            for button in reply.all_buttons():
+                options.append(button)
+                self.out.write(f"  [{len(options)}] {button.label}\n")
+            for attachment in reply.attachments:
+                path = self._save(attachment)
+                self.out.write("  " + self.t("console.saved_attachment", path=path) + "\n")
+        if options:
+            self.options = options
+        self.out.flush()
+
+    def _save(self, attachment: Attachment) -> Path:
+        self.attachments_dir.mkdir(parents=True, exist_ok=True)
+        safe = re.sub(r"[^\w.-]", "_", attachment.filename) or "file"
+        path = self.attachments_dir / safe
+        path.write_bytes(attachment.content)
+        return path.resolve()
+
+    def to_incoming(self, line: str) -> Incoming:
+        text = line.strip()
+        if text.isdigit() and 1 <= int(text) <= len(self.options):
+            return Incoming(self.address, payload=self.options[int(text) - 1].payload)
+        return Incoming(self.address, text=text)
+
+    async def send(self, line: str) -> None:
+        replies = await self.app.engine.handle(self.to_incoming(line))
+        await self.refresh_lang()
+        self.show(replies)
+
+    async def show_pending(self, outbox: ConsoleOutbox, announce: bool) -> None:
+        pending = await outbox.take(self.address)
+        if pending:
+            self.out.write(self.t("console.pending", address=self.address) + "\n")
+            self.show(pending)
+        elif announce:
+            self.out.write(self.t("console.no_pending", address=self.address) + "\n")
+
+    async def run(self, inp: TextIO, interactive: bool, outbox: ConsoleOutbox, announce_pending: bool = False) -> None:
+        await self.refresh_lang()
+        if interactive:
+            self.out.write(self.t("console.intro") + "\n")
+        await self.show_pending(outbox, announce_pending)
+        outbox.live[self.address] = self.show
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                if interactive:
+                    self.out.write(f"{self.t('console.you')}: ")
+                    self.out.flush()
+                line = await loop.run_in_executor(None, inp.readline)
+                if not line:
+                    break
+                if line.strip() in ("/quit", "/exit"):
+                    break
+                if not interactive and not line.strip():
+                    continue
+                await self.send(line.rstrip("\n"))
+        finally:
+            outbox.live.pop(self.address, None)
+        if interactive:
+            self.out.write("\n" + self.t("console.bye") + "\n")

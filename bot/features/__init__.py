@@ -1,0 +1,1 @@
+"""Engine features: each contributes handler tables to the engine (see docs/ENGINE.md)."""

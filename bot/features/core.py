@@ -1,0 +1,82 @@
+"""Greeting, help, thanks, language, privacy notice, talking to a person, who does what."""
+
+from __future__ import annotations
+
+from ..answers import BOOK_PAYLOAD, overview_reply
+from ..engine import Feature, Turn
+from ..messages import Button, Reply
+
+LANG_NAMES = {"sv": "Svenska", "en": "English"}
+
+
+class CoreFeature(Feature):
+    name = "core"
+
+    def __init__(self, app) -> None:
+        super().__init__(app)
+        self.commands = {
+            "/start": self.start,
+            "/help": self.help,
+            "/hjalp": self.help,
+            "/sprak": self.language,
+            "/language": self.language,
+            "/integritet": self.privacy,
+            "/privacy": self.privacy,
+        }
+        self.payloads = {"lang": self.set_language}
+        self.intents = {
+            "greeting": self.greeting,
+            "help": self.help,
+            "thanks": self.thanks,
+            "human": self.human,
+            "privacy": self.privacy,
+            "switch_language": self.switch_language,
+            "who_does_what": self.who_does_what,
+            "empty": self.empty,
+        }
+
+    def _book_button(self, turn: Turn) -> list[list[Button]]:
+        return [[Button(turn.t("faq.book_button"), BOOK_PAYLOAD)]] if self.app.engine.can_book() else []
+
+    async def start(self, turn: Turn, args: str) -> list[Reply]:
+        turn.session.clear()
+        return [Reply(turn.t("core.welcome"), buttons=self._book_button(turn))]
+
+    async def greeting(self, turn: Turn, text: str) -> list[Reply]:
+        return [Reply(turn.t("core.greeting"))]
+
+    async def help(self, turn: Turn, args: str) -> list[Reply]:
+        return [Reply(turn.t("core.help"), buttons=self._book_button(turn))]
+
+    async def thanks(self, turn: Turn, text: str) -> list[Reply]:
+        return [Reply(turn.t("core.thanks"))]
+
+    async def human(self, turn: Turn, text: str) -> list[Reply]:
+        return [Reply(turn.t("core.human"), buttons=self._book_button(turn))]
+
+    async def privacy(self, turn: Turn, args: str) -> list[Reply]:
+        return [Reply(turn.t("core.privacy"))]
+
+    async def empty(self, turn: Turn, text: str) -> list[Reply]:
+        return [Reply(turn.t("core.empty"))]
+
+    async def who_does_what(self, turn: Turn, text: str) -> list[Reply]:
+        return [overview_reply(self.app.knowledge.current, turn.lang, turn.t)]
+
+    async def language(self, turn: Turn, args: str) -> list[Reply]:
+        wanted = args.strip().lower()[:2]
+        if wanted in LANG_NAMES:
+            return await self.set_language(turn, wanted)
+        buttons = [[Button(name, f"lang:{code}") for code, name in LANG_NAMES.items()]]
+        return [Reply(turn.t("core.choose_language"), buttons=buttons)]
+
+    async def switch_language(self, turn: Turn, text: str) -> list[Reply]:
+        target = turn.understanding.target_lang if turn.understanding else None
+        return await self.set_language(turn, target or turn.lang)
+
+    async def set_language(self, turn: Turn, code: str) -> list[Reply] | None:
+        if code not in LANG_NAMES:
+            return None
+        turn.user.lang = code
+        turn.user.lang_explicit = True
+        return [Reply(turn.t("core.language_switched"), replaces_pressed=turn.incoming.payload is not None)]

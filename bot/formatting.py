@@ -1,0 +1,43 @@
+"""The one place that turns times into text for users (Europe/Stockholm, Swedish or English).
+
+Day and month names and the patterns come from the catalogue (`time.*` keys)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+
+from .catalogue import Catalogue
+from .clock import STOCKHOLM
+
+
+@lru_cache(maxsize=1)
+def _catalogue() -> Catalogue:
+    return Catalogue.load()
+
+
+def local(when: datetime) -> datetime:
+    return when.astimezone(STOCKHOLM)
+
+
+def _names(lang: str, key: str) -> list[str]:
+    return _catalogue().text(lang, key).split(",")
+
+
+def format_date(when: datetime, lang: str = "sv") -> str:
+    """'tisdag 3 mars' / 'Tuesday 3 March', in Stockholm time."""
+    t = local(when)
+    return _catalogue().text(
+        lang, "time.date", weekday=_names(lang, "time.weekdays")[t.weekday()], day=t.day,
+        month=_names(lang, "time.months")[t.month - 1], year=t.year,
+    )
+
+
+def format_datetime(when: datetime, lang: str = "sv") -> str:
+    """'tisdag 3 mars 2026 kl. 10:30' / 'Tuesday 3 March 2026 at 10:30', in Stockholm time."""
+    t = local(when)
+    return _catalogue().text(lang, "time.datetime", date=format_date(when, lang), year=t.year, time=f"{t:%H:%M}")
+
+
+def format_time_range(start: datetime, end: datetime, lang: str = "sv") -> str:
+    return _catalogue().text(lang, "time.range", start=format_datetime(start, lang), end=f"{local(end):%H:%M}")

@@ -1,0 +1,45 @@
+"""Tables owned by the bot package (users, conversation state, unanswered questions, console outbox)."""
+
+MIGRATIONS: list[tuple[int, str]] = [
+    (
+        1,
+        """
+        CREATE TABLE users (
+            address TEXT PRIMARY KEY,
+            lang TEXT NOT NULL DEFAULT 'sv',
+            lang_explicit INTEGER NOT NULL DEFAULT 0,
+            role TEXT NOT NULL DEFAULT 'founder',
+            recent_topics TEXT NOT NULL DEFAULT '[]',
+            undeliverable INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            last_seen TEXT NOT NULL
+        );
+        CREATE TABLE sessions (
+            address TEXT PRIMARY KEY REFERENCES users(address) ON DELETE CASCADE,
+            flow TEXT,
+            step TEXT,
+            data TEXT NOT NULL DEFAULT '{}',
+            updated_at TEXT NOT NULL
+        );
+        -- Questions the bot could not answer: text and language only, never who asked.
+        CREATE TABLE unanswered (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            text TEXT NOT NULL,
+            lang TEXT NOT NULL,
+            best_faq_id TEXT,
+            best_score REAL,
+            created_at TEXT NOT NULL,
+            handled INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX unanswered_created ON unanswered(created_at);
+        -- What the console channel could not show yet (`dukat-bord chat --as ADDRESS` shows it).
+        CREATE TABLE console_outbox (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            address TEXT NOT NULL,
+            replies TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX console_outbox_address ON console_outbox(address);
+        """,
+    ),
+]
