@@ -17,13 +17,16 @@ from .db import Database, Migration
 from .engine import Engine, UserStore
 from .features.core import CoreFeature
 from .features.faq import FaqFeature, UnansweredLog
+from .features.privacy import PrivacyFeature
 from .notify import Notifier
+from .personal_data import BotPersonalData, PersonalData
+from .retention import RetentionService
 
 log = logging.getLogger(__name__)
 
 # package name -> its migrations module; each package owns its tables.
 MIGRATION_MODULES: dict[str, Any] = {"bot": bot_migrations}
-FEATURES: list[type] = [CoreFeature, FaqFeature]
+FEATURES: list[type] = [CoreFeature, FaqFeature, PrivacyFeature]
 
 
 def all_migrations() -> list[Migration]:
@@ -41,6 +44,7 @@ class App:
     users: UserStore
     unanswered: UnansweredLog
     outbox: ConsoleOutbox
+    personal_data: PersonalData
     engine: Engine = field(init=False)
     services: dict[str, Any] = field(default_factory=dict)
     background: list[Any] = field(default_factory=list)
@@ -65,7 +69,10 @@ async def build_app(settings: Settings, clock: Clock | None = None, knowledge: K
         users=users,
         unanswered=UnansweredLog(db),
         outbox=ConsoleOutbox(db, clock),
+        personal_data=PersonalData(db),
     )
+    app.personal_data.register(BotPersonalData())
+    app.background.append(RetentionService(app.personal_data, clock, settings.retention_days))
     app.notifier.register("console", app.outbox.deliver)
     app.engine = Engine(app)
     for feature in FEATURES:

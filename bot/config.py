@@ -21,6 +21,7 @@ class Settings:
     db_path: str
     knowledge_dir: str | None = None  # None: the bundled knowledge
     default_lang: str = "sv"
+    retention_days: int = 90
     data_dir: str = field(default_factory=lambda: str(default_data_dir()))
     # Telegram (issue: Telegram channel)
     telegram_token: str | None = field(default=None, repr=False)
@@ -46,6 +47,7 @@ class Settings:
             db_path=env.get("DUKAT_DB") or str(Path(data_dir) / "dukat-bord.db"),
             knowledge_dir=env.get("DUKAT_KNOWLEDGE_DIR") or None,
             default_lang=lang if lang in ("sv", "en") else "sv",
+            retention_days=int(env.get("DUKAT_RETENTION_DAYS", "90")),
             data_dir=data_dir,
             telegram_token=env.get("TELEGRAM_BOT_TOKEN") or None,
             telegram_base_url=env.get("TELEGRAM_BASE_URL") or None,

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional
 from knowledge.understanding import Understanding, understand
 
 from .messages import Incoming, Reply
+from .ratelimit import RateLimiter
 
 if TYPE_CHECKING:
     from .app import App
@@ -68,6 +69,7 @@ class Turn:
     now: datetime
     app: "App"
     understanding: Understanding | None = None
+    erased: bool = False  # set when the user's data was erased during this turn: save nothing
 
     @property
     def address(self) -> str:
@@ -105,6 +107,7 @@ class Engine:
         self._steps: dict[str, Handler] = {}
         self._deep_links: dict[str, Handler] = {}
         self._user_locks: dict[str, asyncio.Lock] = {}
+        self.rate_limiter = RateLimiter()
 
     def add_feature(self, feature: Feature) -> None:
         for table, own in (
@@ -143,10 +146,18 @@ class Engine:
     async def _handle(self, incoming: Incoming) -> list[Reply]:
         users = self.app.users
         now = self.app.clock.now()
+        verdict = self.rate_limiter.check(incoming.address, now)
+        if verdict != "ok":
+            if verdict == "drop":
+                return []
+            lang = await self._lang_of(incoming.address)
+            return [Reply(self.app.catalogue.text(lang, "core.slow_down"))]
         user = await users.get_or_create(incoming.address, incoming.lang_hint, now)
         session = await users.load_session(incoming.address)
         turn = Turn(incoming, user, session, now, self.app)
         replies = await self._dispatch(turn)
+        if turn.erased:
+            return replies
         await users.save(turn.user, turn.session, now)
         if user.is_new:
             replies.insert(0, Reply(turn.t("core.first_contact")))
