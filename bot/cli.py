@@ -183,5 +183,62 @@ def faq_list(lang: str | None, topic: str | None) -> None:
         click.echo(f"{entry.id}\t{','.join(entry.topics)}\t{entry.authorities[0]}\t{entry.question.get(lang)}")
 
 
+@main.command()
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+def backup(target: Path) -> None:
+    """Copy the database to TARGET while the bot may be running (SQLite online backup)."""
+    from .db import Database, integrity_problems
+
+    settings = _settings()
+    if target.exists():
+        raise click.UsageError(_catalogue_text("cli.backup_exists", path=target))
+
+    async def run() -> None:
+        db = await Database.open(settings.db_path, _migrations())
+        try:
+            await db.backup_to(target)
+        finally:
+            await db.close()
+        problems = await integrity_problems(target)
+        if problems:
+            raise click.ClickException(_catalogue_text("cli.not_sound", path=target, problems="; ".join(problems)))
+
+    asyncio.run(run())
+    click.echo(str(target))
+
+
+@main.command()
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore(source: Path, yes: bool) -> None:
+    """Replace the database (DUKAT_DB) with the backup SOURCE, after checking the backup is sound.
+
+    Stop `dukat-bord run` first: a restore under a running bot would mix two states.
+    """
+    from .db import integrity_problems, restore_from
+
+    settings = _settings()
+
+    async def check() -> list[str]:
+        try:
+            return await integrity_problems(source)
+        except Exception as exc:  # not a database at all
+            return [str(exc)]
+
+    problems = asyncio.run(check())
+    if problems:
+        raise click.ClickException(_catalogue_text("cli.not_sound", path=source, problems="; ".join(problems)))
+    if not yes:
+        click.confirm(_catalogue_text("cli.restore_confirm", target=settings.db_path, source=source), abort=True)
+    asyncio.run(restore_from(source, settings.db_path))
+    click.echo(settings.db_path)
+
+
+def _migrations():
+    from .app import all_migrations
+
+    return all_migrations()
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -113,6 +113,22 @@ class Database:
                 await self._conn.backup(dest)
 
 
+async def integrity_problems(path: str | os.PathLike[str]) -> list[str]:
+    """PRAGMA integrity_check of a database file: an empty list means it is sound."""
+    async with aiosqlite.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        async with conn.execute("PRAGMA integrity_check") as cur:
+            rows = [r[0] for r in await cur.fetchall()]
+    return [] if rows == ["ok"] else rows
+
+
+async def restore_from(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
+    """Replace the contents of `target` with the backup `source`, through SQLite's backup API."""
+    _create_private(str(target))
+    async with aiosqlite.connect(f"file:{source}?mode=ro", uri=True) as src, aiosqlite.connect(str(target)) as dest:
+        await dest.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        await src.backup(dest)
+
+
 def _create_private(path: str) -> None:
     """Create the file readable by its owner only, before SQLite opens it."""
     if not os.path.exists(path):
