@@ -1,0 +1,255 @@
+"""Swedish-aware text normalisation: folding, tokens, stop words, Snowball stems and synonym groups.
+
+The matcher and the language detector see text only through this module, so "Lönebidrag", "lonebidrag"
+and "LÖNEBIDRAGET" all become the same key, and "AF", "Arbetsförmedlingen" and "employment service"
+become one concept.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Mapping
+
+import Stemmer
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+from ruamel.yaml import YAML
+
+from .model import LANGS, Lang
+
+STOPWORDS_FILE = Path(__file__).parent / "data" / "stopwords.yaml"
+
+# Letters that Unicode decomposition does not reduce to a plain base letter.
+_SPECIAL = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "ð": "d", "þ": "th", "ı": "i", "ł": "l"})
+# "AF:s", "IOP:n", "ASF:er": Swedish inflection after an abbreviation belongs to the abbreviation.
+_ABBR_SUFFIX = re.compile(r"(\w):(?:s|n|en|et|ar|er|na|arna|erna|or)\b")
+# "company's" -> "company"; other apostrophes join ("don't" -> "dont").
+_POSSESSIVE = re.compile(r"(\w)['’´`]s\b")
+_APOSTROPHE = re.compile(r"(\w)['’´`](\w)")
+# "f-skatt", "e-post", "a-kassa": a single letter and a hyphen form one word.
+_LETTER_HYPHEN = re.compile(r"(?<![\w])(\w)-(?=\w)")
+_NON_WORD = re.compile(r"[\W_]+")
+
+# Marks that make the folded text lose information (Å/Ä/Ö), kept for language detection.
+SWEDISH_LETTERS = frozenset("åäö")
+
+
+def _strip_marks(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.translate(_SPECIAL))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def lower_words(text: str) -> list[str]:
+    """Lower-case words with their letters as typed (å/ä/ö kept): the stemmer's input."""
+    text = unicodedata.normalize("NFC", text).lower()
+    text = _ABBR_SUFFIX.sub(r"\1", text)
+    text = _POSSESSIVE.sub(r"\1", text)
+    text = _APOSTROPHE.sub(r"\1\2", text)
+    text = _LETTER_HYPHEN.sub(r"\1", text)
+    return [w for w in _NON_WORD.split(text) if w]
+
+
+def fold_word(word: str) -> str:
+    """One lower-case word without diacritics: "lönebidrag" -> "lonebidrag"."""
+    return _strip_marks(word.lower())
+
+
+def fold(text: str) -> str:
+    """Lower case, no diacritics or punctuation, single spaces: "Vad är ett ASF?" -> "vad ar ett asf"."""
+    return " ".join(fold_word(w) for w in lower_words(text))
+
+
+def tokens(text: str) -> list[str]:
+    """The folded words of a text."""
+    return [fold_word(w) for w in lower_words(text)]
+
+
+@lru_cache(maxsize=None)
+def _stemmer(lang: Lang) -> Stemmer.Stemmer:
+    stemmer = Stemmer.Stemmer("english" if lang == "en" else "swedish")
+    stemmer.maxCacheSize = 20000
+    return stemmer
+
+
+def stem(word: str, lang: Lang) -> str:
+    """Snowball stem of a lower-case word, folded afterwards.
+
+    The stemmer sees å/ä/ö so that it recognises Swedish suffixes as written; folding after stemming
+    gives the same key as stemming a word typed without them (checked in tests/test_text.py).
+    """
+    return fold_word(_stemmer(lang).stemWord(word))
+
+
+def load_stopwords(path: Path = STOPWORDS_FILE) -> dict[Lang, frozenset[str]]:
+    """Folded stop words per language from the small data file."""
+    data = YAML(typ="safe").load(path.read_text(encoding="utf-8")) or {}
+    return {lang: frozenset(fold_word(str(w)) for w in data.get(lang, []) or []) for lang in LANGS}
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> dict[Lang, frozenset[str]]:
+    """The bundled stop words (read once)."""
+    return load_stopwords()
+
+
+# --- synonym groups -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Term:
+    """One unit of meaning in an analysed text: alternative keys, the first being the word's own stem.
+
+    A plain word has one key. A word from a synonym group also carries the group's key ("=af"), so
+    "AF" and "Arbetsförmedlingen" meet on "=af" while a typo of either can still be found through its
+    own stem. A phrase from a synonym group ("ekonomisk förening") is one term with the group's key;
+    its words are kept as `parts`, which match only partly ("förening" alone is not the phrase).
+    """
+
+    keys: tuple[str, ...]
+    parts: tuple[str, ...] = ()
+
+    @property
+    def primary(self) -> str:
+        return self.keys[0]
+
+
+class Synonyms:
+    """Equivalence groups of words and phrases, matched on stems so inflected forms are found too.
+
+    Built from Knowledge.synonyms (term -> expansions). Every term and its expansions form one
+    group; groups that share a member are merged, so chains (WISE -> ASF -> arbetsintegrerande
+    socialt företag) need no particular direction in the data.
+    """
+
+    def __init__(self, mapping: Mapping[str, Iterable[str]], lang: Lang) -> None:
+        parent: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+        def find(x: tuple[str, ...]) -> tuple[str, ...]:
+            while parent.setdefault(x, x) != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        for term, expansions in mapping.items():
+            head = self._stems(term, lang)
+            if not head:
+                continue
+            for expansion in expansions:
+                other = self._stems(expansion, lang)
+                if other:
+                    a, b = find(head), find(other)
+                    if a != b:
+                        parent[max(a, b)] = min(a, b)
+            find(head)
+        groups: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+        for member in parent:
+            groups.setdefault(find(member), []).append(member)
+        self.phrases: dict[tuple[str, ...], str] = {}
+        for members in groups.values():
+            # The group key names the shortest single-word member when there is one (readable in debugging).
+            name = min(members, key=lambda m: (len(m), len(" ".join(m)), m))
+            key = "=" + "_".join(name)
+            for member in members:
+                self.phrases[member] = key
+        self.longest = max((len(p) for p in self.phrases), default=0)
+
+    @staticmethod
+    def _stems(text: str, lang: Lang) -> tuple[str, ...]:
+        return tuple(stem(w, lang) for w in lower_words(text))
+
+    def group_of(self, text: str, lang: Lang) -> str | None:
+        return self.phrases.get(self._stems(text, lang))
+
+
+class Analyzer:
+    """Turns a text into Terms for one language: fold, drop stop words, stem, attach synonym groups."""
+
+    def __init__(self, lang: Lang, synonyms: Mapping[str, Iterable[str]] | None = None,
+                 stop: frozenset[str] | None = None) -> None:
+        self.lang: Lang = lang
+        self.stop = stopwords()[lang] if stop is None else stop
+        self.synonyms = Synonyms(synonyms or {}, lang)
+
+    def terms(self, text: str) -> list[Term]:
+        """The Terms of a text, in order. Stop words go, except inside a synonym phrase ("ek. för.")."""
+        words = lower_words(text)
+        stems = [stem(w, self.lang) for w in words]
+        folded = [fold_word(w) for w in words]
+        result: list[Term] = []
+        i = 0
+        phrases = self.synonyms.phrases
+        while i < len(words):
+            for size in range(min(self.synonyms.longest, len(words) - i), 0, -1):
+                group = phrases.get(tuple(stems[i : i + size]))
+                if group is not None:
+                    if size == 1:
+                        result.append(Term((stems[i], group)))
+                    else:
+                        parts = tuple(st for st, f in zip(stems[i : i + size], folded[i : i + size])
+                                      if f not in self.stop and len(f) > 1)
+                        result.append(Term((group,), parts))
+                    i += size
+                    break
+            else:
+                if folded[i] not in self.stop and len(folded[i]) > 1:
+                    result.append(Term((stems[i],)))
+                i += 1
+        return result
+
+    def keys(self, text: str) -> list[str]:
+        """Every key of every Term, flattened (handy for tests and for building indexes)."""
+        return [k for t in self.terms(text) for k in t.keys]
+
+
+# --- phrase spotting (intents, routing frames, names) -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PhraseHit:
+    label: str  # what the phrase stands for, e.g. an intent name
+    lang: Lang
+    start: int  # token positions [start, end) in the folded text
+    end: int
+
+    @property
+    def size(self) -> int:
+        return self.end - self.start
+
+
+def same_word(typed: str, known: str) -> bool:
+    """Equal, or one typo (OSA) away when both words are long enough for a typo to be unambiguous."""
+    if typed == known:
+        return True
+    return min(len(typed), len(known)) >= 5 and OSA.distance(typed, known, score_cutoff=1) <= 1
+
+
+class PhraseFinder:
+    """Finds labelled phrases (as whole folded words, one typo per long word) in a text's tokens."""
+
+    def __init__(self, phrases: Iterable[tuple[str, Lang, str]]) -> None:
+        self.by_first: dict[str, list[tuple[str, Lang, tuple[str, ...]]]] = {}
+        for label, lang, phrase in phrases:
+            words = tuple(tokens(phrase))
+            if words:
+                self.by_first.setdefault(words[0], []).append((label, lang, words))
+        self.firsts = [w for w in self.by_first if len(w) >= 5]  # those a typo may stand for
+
+    def find(self, words: list[str]) -> list[PhraseHit]:
+        """Every occurrence of every phrase, longest first."""
+        hits = []
+        for start, word in enumerate(words):
+            firsts = [word] if word in self.by_first else []
+            if len(word) >= 5:
+                firsts += [f for f, _, _ in process.extract(word, self.firsts, scorer=OSA.distance,
+                                                             score_cutoff=1, limit=None) if f != word]
+            for first in firsts:
+                for label, lang, phrase in self.by_first[first]:
+                    end = start + len(phrase)
+                    if end <= len(words) and all(same_word(words[start + k], phrase[k]) for k in range(1, len(phrase))):
+                        hits.append(PhraseHit(label, lang, start, end))
+        hits.sort(key=lambda h: (-h.size, h.start))
+        return hits

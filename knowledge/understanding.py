@@ -1,0 +1,127 @@
+"""What a message means: an intent (greeting, booking, ...), an FAQ answer, a routing question, or nothing.
+
+`understand` is a pure function over the knowledge and its matcher; the dialogue engine decides what
+to do with the result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .language import detect_language
+from .matcher import Match, Matcher
+from .model import Knowledge, Lang
+from .text import PhraseHit, stopwords, tokens
+
+# Intent names from intents.yaml with a meaning of their own here.
+ROUTING = "routing"
+SWITCH = {"language_sv": "sv", "language_en": "en"}
+# Politeness: these only count when they are (nearly) all the message says ("hej, vad är ett ASF?" is
+# a question). Other intents also win over a question the FAQ cannot answer, if their trigger has
+# at least two words ("jag vill boka ett möte med kommunen").
+COURTESY = frozenset({"greeting", "thanks", "help"})
+
+
+@dataclass(frozen=True)
+class Understanding:
+    text: str
+    lang: Lang
+    intent: str  # empty | greeting | ... | switch_language | routing | faq | did_you_mean | fallback
+    faq_id: str | None = None
+    score: float = 0.0
+    suggestions: tuple[str, ...] = ()
+    authorities: tuple[str, ...] = ()  # responsible first
+    target_lang: Lang | None = None  # for switch_language
+
+
+def understand(text: str, knowledge: Knowledge, matcher: Matcher, lang_hint: Lang | None = None) -> Understanding:
+    """Classify one message and, for questions, find the FAQ entry and the responsible authorities."""
+    lang = detect_language(text, lang_hint)
+    words = tokens(text)
+    if not words:
+        return Understanding(text, lang, "empty")
+    hits = matcher.intents.find(words)
+    frame = next((h for h in hits if h.label == ROUTING), None)
+    intent = _main_intent([h for h in hits if h.label != ROUTING])
+    if intent is not None and not _content_left(words, hits, intent):
+        return _intent(text, lang, intent)
+    if frame is not None:
+        return _route(text, lang, words, frame, knowledge, matcher)
+    match = matcher.match(text, lang)
+    if match.decision == "answer":
+        return _answer(text, lang, "faq", match, knowledge)
+    if intent is not None and intent.label not in COURTESY and intent.size >= 2:
+        return _intent(text, lang, intent)
+    if match.decision == "suggest":
+        return _suggest(text, lang, match)
+    return _fallback(text, lang, match, matcher)
+
+
+def _main_intent(hits: list[PhraseHit]) -> PhraseHit | None:
+    """The longest trigger, preferring a request over mere politeness ("hej, boka möte" is booking)."""
+    requests = [h for h in hits if h.label not in COURTESY]
+    return (requests or hits or [None])[0]
+
+
+def _content_left(words: list[str], hits: list[PhraseHit], intent: PhraseHit) -> bool:
+    """Whether anything but the trigger, politeness and function words is in the message."""
+    covered = set(range(intent.start, intent.end))
+    for h in hits:
+        if h.label in COURTESY:
+            covered.update(range(h.start, h.end))
+    filler = _filler()
+    return any(i not in covered and w not in filler for i, w in enumerate(words))
+
+
+def _filler() -> frozenset[str]:
+    return stopwords()["sv"] | stopwords()["en"]
+
+
+def _intent(text: str, lang: Lang, hit: PhraseHit) -> Understanding:
+    if hit.label in SWITCH:
+        return Understanding(text, lang, "switch_language", target_lang=SWITCH[hit.label])  # type: ignore[arg-type]
+    return Understanding(text, lang, hit.label)
+
+
+def _answer(text: str, lang: Lang, intent: str, match: Match, knowledge: Knowledge) -> Understanding:
+    top = match.candidates[0]
+    entry = knowledge.entries[top.entry_id]
+    return Understanding(text, lang, intent, faq_id=entry.id, score=top.score, authorities=tuple(entry.authorities))
+
+
+def _suggest(text: str, lang: Lang, match: Match) -> Understanding:
+    ids = tuple(c.entry_id for c in match.candidates[:3])
+    return Understanding(text, lang, "did_you_mean", score=match.candidates[0].score, suggestions=ids)
+
+
+def _fallback(text: str, lang: Lang, match: Match, matcher: Matcher) -> Understanding:
+    score = match.candidates[0].score if match.candidates else 0.0
+    named = matcher.named_authorities(text)
+    return Understanding(text, lang, "fallback", score=score, authorities=named[:1])
+
+
+def _route(text: str, lang: Lang, words: list[str], frame: PhraseHit, knowledge: Knowledge,
+           matcher: Matcher) -> Understanding:
+    """ "Vem ska jag kontakta om X?": find X and name who is responsible for it."""
+    rest = [w for i, w in enumerate(words) if not frame.start <= i < frame.end]
+    if all(w in _filler() for w in rest):
+        return Understanding(text, lang, "who_does_what")  # "vem ska jag kontakta?" with no subject
+    topic = " ".join(rest)
+    match = matcher.match(topic, lang)
+    if match.decision == "answer" or (match.decision == "suggest" and _same_responsible(match, knowledge)):
+        return _answer(text, lang, ROUTING, match, knowledge)
+    named = matcher.named_authorities(topic)
+    if named:
+        return Understanding(text, lang, ROUTING, authorities=named)
+    ranked = matcher.rank_authorities(topic, lang)
+    if matcher.decide(ranked) == "answer":
+        return Understanding(text, lang, ROUTING, score=ranked[0].score, authorities=(ranked[0].entry_id,))
+    if match.decision == "suggest":
+        return _suggest(text, lang, match)
+    return _fallback(text, lang, match, matcher)
+
+
+def _same_responsible(match: Match, knowledge: Knowledge) -> bool:
+    """Every suggestion has the same responsible authority: the routing answer is clear anyway."""
+    responsible = {knowledge.entries[c.entry_id].authorities[0] for c in match.candidates}
+    return len(responsible) == 1
