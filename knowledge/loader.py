@@ -60,11 +60,12 @@ def check_knowledge(directory: str | Path | None = None) -> tuple[Knowledge | No
     authorities = _load_models(root / AUTHORITIES_FILE, "authorities", Authority, problems)
     entries: dict[str, FaqEntry] = {}
     files: dict[str, str] = {}
+    invalid: list[tuple[str, str, Any]] = []
     faq_files = sorted((root / FAQ_DIR).glob("*.yaml")) if (root / FAQ_DIR).is_dir() else []
     if not faq_files:
         problems.append(Problem(str(root / FAQ_DIR), None, None, "no_faq_files"))
     for path in faq_files:
-        for entry_id, entry in _load_models(path, "entries", FaqEntry, problems).items():
+        for entry_id, entry in _load_models(path, "entries", FaqEntry, problems, invalid).items():
             if entry_id in entries:
                 problems.append(Problem(str(path), entry_id, "id", "duplicate_id", {"other": files[entry_id]}))
                 continue
@@ -72,6 +73,7 @@ def check_knowledge(directory: str | Path | None = None) -> tuple[Knowledge | No
             files[entry_id] = str(path)
 
     _check_references(authorities, topics, entries, files, root, problems)
+    _check_raw_references(invalid, authorities, topics, problems)
     _check_duplicate_phrasings(entries, files, problems)
     synonyms = _load_synonyms(root / SYNONYMS_FILE, problems)
     intents = _load_intents(root / INTENTS_FILE, problems)
@@ -110,7 +112,9 @@ def read_yaml(path: Path, problems: list[Problem]) -> Any:
     return None
 
 
-def _load_models(path: Path, key: str, model: type[BaseModel], problems: list[Problem]) -> dict[str, Any]:
+def _load_models(
+    path: Path, key: str, model: type[BaseModel], problems: list[Problem], invalid: list[tuple[str, str, Any]] | None = None
+) -> dict[str, Any]:
     data = read_yaml(path, problems)
     if data is None:
         return {}
@@ -128,6 +132,8 @@ def _load_models(path: Path, key: str, model: type[BaseModel], problems: list[Pr
         except ValidationError as exc:
             for err in exc.errors():
                 problems.append(_from_pydantic(where, entry_id, err))
+            if invalid is not None and isinstance(raw, dict):
+                invalid.append((where, entry_id, _plain(raw)))
             continue
         if item.id in result:  # type: ignore[attr-defined]
             problems.append(Problem(where, item.id, "id", "duplicate_id", {"other": str(path)}))  # type: ignore[attr-defined]
@@ -178,6 +184,19 @@ def _check_references(
         for t in e.topics:
             if topics and t not in topics:
                 problems.append(Problem(files[e.id], e.id, "topics", "unknown_topic", {"id": t}))
+
+
+def _check_raw_references(
+    invalid: list[tuple[str, str, Any]], authorities: dict[str, Authority], topics: dict[str, Topic], problems: list[Problem]
+) -> None:
+    """Entries that failed the schema still get their references checked, so every problem is listed."""
+    for where, entry_id, raw in invalid:
+        for field, known, code in (("authorities", authorities, "unknown_authority"), ("topics", topics, "unknown_topic")):
+            values = raw.get(field)
+            if known and isinstance(values, list):
+                for value in values:
+                    if isinstance(value, str) and value not in known:
+                        problems.append(Problem(where, entry_id, field, code, {"id": value}))
 
 
 def _check_duplicate_phrasings(entries: dict[str, FaqEntry], files: dict[str, str], problems: list[Problem]) -> None:
