@@ -14,11 +14,13 @@ Everything is precomputed at construction; the inverted index means only phrasin
 from __future__ import annotations
 
 import bisect
+import copy
+import heapq
 import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Literal, Mapping
+from typing import Callable, Iterable, Literal, Mapping
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -33,10 +35,13 @@ Decision = Literal["answer", "suggest", "fallback"]
 
 # Scoring constants; the decision thresholds live in data/matcher.yaml.
 OTHER_LANGUAGE = 0.8  # a phrasing in the other language is weaker evidence
-UNKNOWN_WEIGHT = 0.8  # a question word found nowhere weighs this share of the rarest known word
+IDF_POWER = 1.0  # rarity weight = IDF ** IDF_POWER
+UNKNOWN_WEIGHT = 0.8
+LIGHT_WEIGHT = 0.3  # an everyday word ("betyder", "samma") weighs at most this share of the rarest  # a question word found nowhere weighs this share of the rarest known word
 RECALL_SHARE = 0.65  # score = recall^0.65 * precision^0.35: covering the question matters most
+CONTEXT_SHARE = 0.5  # an entry whose answer (not phrasings) has a word counts this much towards its rarity
+PRECISION_CHECK = 64  # more hopeful phrasings than this: bound their precision before scoring
 PART = 0.6  # a word matching one word of a synonym phrase ("förening" in "ekonomisk förening")
-MAX_SLOTS = 256  # a phrasing longer than this many terms is cut (postings pack phrasing and slot)
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,16 @@ class Match:
     lang: Lang
 
 
+def decide(candidates: list[Candidate], t: Thresholds) -> Decision:
+    """Answer a clear winner, suggest on a close call or in the grey zone, else fall back."""
+    if not candidates or candidates[0].score < t.suggest:
+        return "fallback"
+    runner_up = candidates[1].score if len(candidates) > 1 else 0.0
+    if candidates[0].score >= t.answer and candidates[0].score - runner_up >= t.margin:
+        return "answer"
+    return "suggest"
+
+
 def similarity_of_distance(distance: int, length: int) -> float:
     """A typo costs more in a short word than in a long one; never as good as the exact word."""
     return min(0.92, 1.0 - 1.2 * distance / max(length, 1))
@@ -86,13 +101,16 @@ class _Vocabulary:
         self._cache: dict[str, tuple[tuple[str, float], ...]] = {}
 
     def neighbours(self, word: str) -> tuple[tuple[str, float], ...]:
-        """Other known words close to `word`, with a similarity below 1."""
+        """Other known words close to `word`, with a similarity below 1.
+
+        Only an unknown word is taken for a typo; any word may be part of a compound or have one.
+        """
         cached = self._cache.get(word)
         if cached is not None:
             return cached
         found: dict[str, float] = {}
         n = len(word)
-        if n >= 4:
+        if n >= 4 and word not in self.known:
             limit = 1 if n < 8 else 2
             for other, distance, _ in process.extract(word, self.words, scorer=OSA.distance,
                                                       score_cutoff=limit, limit=None):
@@ -123,117 +141,255 @@ class _Vocabulary:
 
 
 class _LanguageIndex:
-    """The phrasings of every document in one language, as weighted terms in an inverted index."""
+    """The phrasings of every document in one language, as weighted terms.
 
-    def __init__(self, analyzer: Analyzer, docs: list[list[str]]) -> None:
+    An inverted index (key -> documents) finds the documents worth scoring, with a bound on the best
+    score each can reach; a forward index (phrasing -> key -> slots) scores their phrasings exactly.
+    """
+
+    def __init__(self, analyzer: Analyzer, docs: list[list[str]], contexts: list[str]) -> None:
         self.analyzer = analyzer
-        self.doc_of: list[int] = []
-        self.slot_weights: list[tuple[float, ...]] = []
+        self.slot_weights: list[tuple[float, ...]] = []  # per phrasing
         self.total: list[float] = []
-        # key -> codes (phrasing * MAX_SLOTS + slot); `partial` holds words inside a synonym phrase.
-        self.postings: dict[str, list[int]] = {}
-        self.partial: dict[str, list[int]] = {}
-        analysed = [[analyzer.terms(text)[:MAX_SLOTS] for text in texts] for texts in docs]
-        df: dict[str, int] = {}
-        for phrasings in analysed:
-            for key in {k for terms in phrasings for t in terms for k in (*t.keys, *t.parts)}:
-                df[key] = df.get(key, 0) + 1
+        # phrasing -> key -> (the share of the phrasing's weight it holds, its (slot, factor) pairs)
+        self.forward: list[dict[str, tuple[float, tuple[tuple[int, float], ...]]]] = []
+        self.phrasings_of: list[list[int]] = []  # per document
+        self.postings: dict[str, list[int]] = {}  # key -> documents
+        self.key_shares: dict[str, list[float]] = {}  # key -> its largest share of a phrasing, per document
+        analysed = [[analyzer.terms(text) for text in texts] for texts in docs]
+        # How rare a word is comes from the whole entry, answer included: the few phrasings alone would
+        # make every word look rare, and "ASF" is in nearly every answer even where phrasings omit it.
+        df: dict[str, float] = {}
+        for phrasings, context in zip(analysed, contexts):
+            asked = {k for terms in phrasings for t in terms for k in (*t.keys, *t.parts)}
+            for key in asked:
+                df[key] = df.get(key, 0.0) + 1.0
+            for key in {k for t in analyzer.terms(context) for k in (*t.keys, *t.parts)} - asked:
+                df[key] = df.get(key, 0.0) + CONTEXT_SHARE
         n = max(len(docs), 1)
-        self.idf = {key: math.log(1.0 + n / count) for key, count in df.items()}
-        self.unknown_weight = UNKNOWN_WEIGHT * math.log(1.0 + n)
+        self.idf = {key: math.log(1.0 + n / count) ** IDF_POWER for key, count in df.items()}
+        self.unknown_weight = UNKNOWN_WEIGHT * math.log(1.0 + n) ** IDF_POWER
+        self.light_weight = LIGHT_WEIGHT * math.log(1.0 + n) ** IDF_POWER
         for doc, phrasings in enumerate(analysed):
+            own: list[int] = []
+            doc_shares: dict[str, float] = {}
             for terms in phrasings:
                 if not terms:
                     continue
-                phrasing = len(self.doc_of)
-                self.doc_of.append(doc)
-                weights = tuple(self._weight(t.keys) for t in terms)
+                own.append(len(self.forward))
+                weights = tuple(self._weight(t.keys, t.light) for t in terms)
+                total = sum(weights)
                 self.slot_weights.append(weights)
-                self.total.append(sum(weights))
+                self.total.append(total)
+                slots: dict[str, list[tuple[int, float]]] = {}
                 for slot, term in enumerate(terms):
-                    code = phrasing * MAX_SLOTS + slot
                     for key in term.keys:
-                        self.postings.setdefault(key, []).append(code)
-                    for key in term.parts:
-                        self.partial.setdefault(key, []).append(code)
-        self.vocabulary = _Vocabulary(k for k in df if not k.startswith("="))
+                        slots.setdefault(key, []).append((slot, 1.0))
+                    for key in term.parts:  # a word inside a synonym phrase matches only partly
+                        slots.setdefault(key, []).append((slot, PART))
+                forward = {}
+                for key, found in slots.items():
+                    share = sum(weights[slot] * factor for slot, factor in found) / total
+                    forward[key] = (share, tuple(found))
+                    doc_shares[key] = max(doc_shares.get(key, 0.0), share)
+                self.forward.append(forward)
+            self.phrasings_of.append(own)
+            for key, share in doc_shares.items():
+                self.postings.setdefault(key, []).append(doc)
+                self.key_shares.setdefault(key, []).append(share)
+        self.vocabulary = _Vocabulary(k for k in self.postings if not k.startswith("="))
+        # A word found in no document that its synonym group's key does not also find.
+        groups = analyzer.synonyms.phrases
+        self.covered_by: dict[str, str] = {}
+        for key, holders in self.postings.items():
+            group = groups.get((key,))
+            if group in self.postings and set(holders) <= set(self.postings[group]):
+                self.covered_by[key] = group
 
-    def _weight(self, keys: Iterable[str]) -> float:
+    def _weight(self, keys: Iterable[str], light: bool = False) -> float:
         # A synonym group's key comes last and says how rare the concept is, whatever the wording.
+        weight = self.unknown_weight
         for key in reversed(tuple(keys)):
             if key in self.idf:
-                return self.idf[key]
-        return self.unknown_weight
+                weight = self.idf[key]
+                break
+        return min(weight, self.light_weight) if light else weight
 
     def lookup(self, term: Term) -> tuple[float, dict[str, float]]:
         """A query term's weight and the indexed keys it matches, with similarities."""
         matches = {k: 1.0 for k in term.keys if k in self.idf}
-        weight = self._weight(matches) if matches else None
+        weight = self._weight(matches, term.light) if matches else None
         for part in term.parts:
             if part in self.idf and matches.get(part, 0.0) < PART:
                 matches[part] = PART
         if not term.primary.startswith("="):
+            groups = self.analyzer.synonyms.phrases
             for other, sim in self.vocabulary.neighbours(term.primary):
-                if matches.get(other, 0.0) < sim:
-                    matches[other] = sim
+                # A misspelt "lönebidarg" is "lönebidrag", and so also "lönestöd".
+                for key in (other, groups.get((other,))):
+                    if key is not None and key in self.idf and matches.get(key, 0.0) < sim:
+                        matches[key] = sim
         if weight is None:
             weight = max((self.idf[k] for k in matches), default=self.unknown_weight)
-        return weight, matches
+            if term.light:
+                weight = min(weight, self.light_weight)
+        # Words known only from answers set the weight but match no phrasing.
+        return weight, {k: sim for k, sim in matches.items() if k in self.postings}
 
-    def score_docs(self, text: str) -> dict[int, float]:
-        """Best phrasing score per document (0-1) for every document sharing a term with `text`."""
+    def score_docs(self, text: str, limit: int, floor: float = 0.0) -> dict[int, float]:
+        """The `limit` best documents with their best phrasing's score (0-1), none below `floor`.
+
+        Score = recall^RECALL_SHARE * precision^(1-RECALL_SHARE): recall is the weighted share of the
+        question's terms found in the phrasing, precision the weighted share of the phrasing's terms
+        found in the question. Documents are scored in order of the best score they could reach and
+        the search stops when no further one can enter the top: the result is exact. Common terms
+        that could not lift a phrasing to `floor` on their own are not used to find documents, only
+        to score those the other terms found.
+        """
         looked_up = [self.lookup(t) for t in self.analyzer.terms(text)]
         query_total = sum(w for w, _ in looked_up)
         if not query_total:
             return {}
-        covered: dict[int, float] = {}  # phrasing -> weighted recall
-        slot_best: dict[int, float] = {}  # phrasing*MAX_SLOTS+slot -> best similarity
-        for weight, matches in looked_up:
+        common = 0.0  # the recall weight of the terms that find nothing on their own
+        finders = []
+        for weight, matches in sorted(looked_up, key=lambda item: item[0]):
+            if ((common + weight) / query_total) ** RECALL_SHARE < floor:
+                common += weight
+            else:
+                finders.append((weight, matches))
+        reach = self._reach(finders)
+        by_key: dict[str, list[tuple[int, float]]] = {}
+        for i, (_, matches) in enumerate(looked_up):
+            for key, sim in matches.items():
+                by_key.setdefault(key, []).append((i, sim))
+        needed = floor ** (1.0 / RECALL_SHARE) * query_total - common
+        hopeful = [(got, doc) for doc, got in reach.items() if got >= needed]
+        keep = 1.0 - RECALL_SHARE
+        bounds = []
+        if len(hopeful) > PRECISION_CHECK:
+            # Many documents share a common word with the question ("asf?"): bound their precision
+            # too, from each key's share of a phrasing, so that only a few need scoring.
+            held: dict[int, float] = {}
+            key_sims = {key: max(s for _, s in found) for key, found in by_key.items()}
+            for key, sim in key_sims.items():
+                if key_sims.get(self.covered_by.get(key, ""), 0.0) >= sim:
+                    continue  # its group's share is at least as large, in the same documents
+                for doc, share in zip(self.postings[key], self.key_shares[key]):
+                    held[doc] = held.get(doc, 0.0) + share * sim
+            for got, doc in hopeful:
+                precision = held[doc]
+                recall = (got + common) / query_total
+                most = (recall if recall < 1.0 else 1.0) ** RECALL_SHARE
+                bound = most * (precision if precision < 1.0 else 1.0) ** keep
+                if bound >= floor:
+                    bounds.append((-bound, doc, most))
+        else:
+            for got, doc in hopeful:
+                recall = (got + common) / query_total
+                most = (recall if recall < 1.0 else 1.0) ** RECALL_SHARE
+                bounds.append((-most, doc, most))
+        heapq.heapify(bounds)  # most hopeful first; usually only a few need scoring
+        weights = [w for w, _ in looked_up]
+        key_sims = [(key, max(sim for _, sim in found)) for key, found in by_key.items()]
+        top: dict[int, float] = {}  # the best `limit` documents so far
+        bar = floor  # what a document must reach to matter (once the top is full: beat)
+        while bounds:
+            bound, doc, most = heapq.heappop(bounds)
+            full = len(top) == limit
+            if -bound < bar or (full and -bound == bar):
+                break
+            best = 0.0
+            for phrasing in self.phrasings_of[doc]:
+                # The phrasing's own precision bound skips most phrasings of a hopeful document.
+                forward = self.forward[phrasing]
+                held = sum(forward[key][0] * sim for key, sim in key_sims if key in forward)
+                if held < 1.0 and most * held**keep < max(bar, best):
+                    continue
+                score = self._score(phrasing, by_key, weights, query_total)
+                if score > best:
+                    best = score
+            if best < bar or (full and best == bar):
+                continue
+            top[doc] = best
+            if len(top) > limit:
+                del top[min(top, key=lambda d: (top[d], -d))]
+            if len(top) == limit:
+                bar = max(floor, min(top.values()))
+        return top
+
+    def _reach(self, finders: list[tuple[float, dict[str, float]]]) -> dict[int, float]:
+        """Document -> the most recall weight the finding terms can give one of its phrasings."""
+        reach: dict[int, float] = {}
+        for weight, matches in finders:
+            # "lönebidrag" finds nothing that its group "=lönestöd" does not find as well.
+            matches = {k: sim for k, sim in matches.items() if matches.get(self.covered_by.get(k, ""), 0.0) < sim}
+            if len(matches) == 1:  # the usual case, kept tight
+                [(key, sim)] = matches.items()
+                gain = weight * sim
+                for doc in self.postings[key]:
+                    reach[doc] = reach.get(doc, 0.0) + gain
+                continue
             best: dict[int, float] = {}
             for key, sim in matches.items():
-                for codes, factor in ((self.postings.get(key, ()), 1.0), (self.partial.get(key, ()), PART)):
-                    sim_here = sim * factor
-                    for code in codes:
-                        phrasing = code // MAX_SLOTS
-                        if best.get(phrasing, 0.0) < sim_here:
-                            best[phrasing] = sim_here
-                        if slot_best.get(code, 0.0) < sim_here:
-                            slot_best[code] = sim_here
-            for phrasing, sim in best.items():
-                covered[phrasing] = covered.get(phrasing, 0.0) + weight * sim
-        own: dict[int, float] = {}  # phrasing -> weighted precision
-        for code, sim in slot_best.items():
-            phrasing, slot = divmod(code, MAX_SLOTS)
-            own[phrasing] = own.get(phrasing, 0.0) + self.slot_weights[phrasing][slot] * sim
-        scores: dict[int, float] = {}
-        for phrasing, got in covered.items():
-            recall = min(got / query_total, 1.0)
-            precision = min(own[phrasing] / self.total[phrasing], 1.0)
-            score = recall**RECALL_SHARE * precision ** (1.0 - RECALL_SHARE)
-            doc = self.doc_of[phrasing]
-            if scores.get(doc, 0.0) < score:
-                scores[doc] = score
-        return scores
+                for doc in self.postings[key]:
+                    if best.get(doc, 0.0) < sim:
+                        best[doc] = sim
+            for doc, sim in best.items():
+                reach[doc] = reach.get(doc, 0.0) + weight * sim
+        return reach
+
+    def _score(self, phrasing: int, by_key: dict[str, list[tuple[int, float]]], weights: list[float],
+               query_total: float) -> float:
+        term_best = [0.0] * len(weights)
+        slot_best: dict[int, float] = {}
+        for key, (_, slots) in self.forward[phrasing].items():
+            found = by_key.get(key)
+            if found is None:
+                continue
+            for slot, factor in slots:
+                for i, sim in found:
+                    s = sim * factor
+                    if term_best[i] < s:
+                        term_best[i] = s
+                    if slot_best.get(slot, 0.0) < s:
+                        slot_best[slot] = s
+        recall = sum(w * b for w, b in zip(weights, term_best)) / query_total
+        slot_weights = self.slot_weights[phrasing]
+        precision = sum(slot_weights[slot] * s for slot, s in slot_best.items()) / self.total[phrasing]
+        return min(recall, 1.0) ** RECALL_SHARE * min(precision, 1.0) ** (1.0 - RECALL_SHARE)
 
 
 class _Index:
     """Documents with phrasings in both languages; ranks them for a question in one language."""
 
     def __init__(self, ids: list[str], phrasings: list[Mapping[Lang, list[str]]],
-                 synonyms: Mapping[str, list[str]]) -> None:
+                 contexts: list[Mapping[Lang, str]], synonyms: Mapping[str, list[str]]) -> None:
         self.ids = ids
         self.languages = {
-            lang: _LanguageIndex(Analyzer(lang, synonyms), [list(p.get(lang, [])) for p in phrasings])
+            lang: _LanguageIndex(
+                Analyzer(lang, synonyms),
+                [list(p.get(lang, [])) for p in phrasings],
+                [c.get(lang, "") for c in contexts],
+            )
             for lang in LANGS
         }
 
-    def rank(self, text: str, lang: Lang, limit: int) -> list[Candidate]:
+    def rank(self, text: str, lang: Lang, limit: int, floor: float = 0.0,
+             clear: Callable[[list[Candidate]], bool] | None = None) -> list[Candidate]:
+        """Documents best first. The other language is consulted unless `clear` accepts the ranking in
+        the question's own language; its scores are discounted."""
+        scores = self.languages[lang].score_docs(text, limit, floor)
+        ranked = self._top(scores, limit)
+        if clear is not None and clear(ranked):
+            return ranked
         other: Lang = "en" if lang == "sv" else "sv"
-        scores = self.languages[lang].score_docs(text)
-        for doc, score in self.languages[other].score_docs(text).items():
+        for doc, score in self.languages[other].score_docs(text, limit, floor / OTHER_LANGUAGE).items():
             score *= OTHER_LANGUAGE
             if scores.get(doc, 0.0) < score:
                 scores[doc] = score
+        return self._top(scores, limit)
+
+    def _top(self, scores: dict[int, float], limit: int) -> list[Candidate]:
         best = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
         return [Candidate(self.ids[doc], round(100.0 * score, 2)) for doc, score in best]
 
@@ -247,12 +403,14 @@ class Matcher:
         self._entries = _Index(
             [e.id for e in entries],
             [{lang: e.phrasings(lang) for lang in LANGS} for e in entries],
+            [{lang: e.answer.get(lang) for lang in LANGS} for e in entries],
             knowledge.synonyms,
         )
         authorities = [a for a in knowledge.authorities.values() if a.parent is None]
         self._authorities = _Index(
             [a.id for a in authorities],
             [{lang: _authority_texts(knowledge, a.id, lang) for lang in LANGS} for a in authorities],
+            [{} for _ in authorities],
             knowledge.synonyms,
         )
         self._analyzers = {lang: index.analyzer for lang, index in self._entries.languages.items()}
@@ -271,9 +429,23 @@ class Matcher:
             for phrase in getattr(patterns, lang)
         )
 
+    def with_thresholds(self, thresholds: Thresholds) -> "Matcher":
+        """The same matcher deciding with other thresholds (shares the indexes; for tuning)."""
+        other = copy.copy(self)
+        other.thresholds = thresholds
+        return other
+
     def rank(self, text: str, lang: Lang, limit: int = 5) -> list[Candidate]:
-        """The best-scoring entries for a question, best first."""
-        return self._entries.rank(text, lang, limit)
+        """The best-scoring entries for a question, best first.
+
+        Phrasings in the question's language count fully; the other language's phrasings, discounted,
+        only when the own language gives no clear answer. Entries that cannot reach the suggest
+        threshold less the margin may be left out: they could change no decision.
+        """
+        t = self.thresholds
+        floor = max(0.0, t.suggest - t.margin) / 100.0
+        ranked = self._entries.rank(text, lang, max(limit, 2), floor, clear=lambda r: self.decide(r) == "answer")
+        return ranked[:limit]
 
     def match(self, text: str, lang: Lang) -> Match:
         """Answer when one entry clearly wins, suggest on a close call, else fall back."""
@@ -281,13 +453,7 @@ class Matcher:
         return Match(self.decide(candidates), self._shown(candidates), lang)
 
     def decide(self, candidates: list[Candidate]) -> Decision:
-        t = self.thresholds
-        if not candidates or candidates[0].score < t.suggest:
-            return "fallback"
-        runner_up = candidates[1].score if len(candidates) > 1 else 0.0
-        if candidates[0].score >= t.answer and candidates[0].score - runner_up >= t.margin:
-            return "answer"
-        return "suggest"
+        return decide(candidates, self.thresholds)
 
     def _shown(self, candidates: list[Candidate]) -> tuple[Candidate, ...]:
         if self.decide(candidates) == "suggest":

@@ -84,16 +84,24 @@ def stem(word: str, lang: Lang) -> str:
     return fold_word(_stemmer(lang).stemWord(word))
 
 
-def load_stopwords(path: Path = STOPWORDS_FILE) -> dict[Lang, frozenset[str]]:
-    """Folded stop words per language from the small data file."""
-    data = YAML(typ="safe").load(path.read_text(encoding="utf-8")) or {}
+def _word_lists(path: Path = STOPWORDS_FILE) -> dict:
+    return YAML(typ="safe").load(path.read_text(encoding="utf-8")) or {}
+
+
+def _folded_lists(data: dict) -> dict[Lang, frozenset[str]]:
     return {lang: frozenset(fold_word(str(w)) for w in data.get(lang, []) or []) for lang in LANGS}
 
 
 @lru_cache(maxsize=1)
 def stopwords() -> dict[Lang, frozenset[str]]:
-    """The bundled stop words (read once)."""
-    return load_stopwords()
+    """The bundled stop words, folded, per language (read once)."""
+    return _folded_lists(_word_lists())
+
+
+@lru_cache(maxsize=1)
+def light_words() -> dict[Lang, frozenset[str]]:
+    """Everyday words that count for little in a question ("betyder", "samma"), folded, per language."""
+    return _folded_lists(_word_lists().get("light") or {})
 
 
 # --- synonym groups -----------------------------------------------------------------------------------
@@ -111,6 +119,7 @@ class Term:
 
     keys: tuple[str, ...]
     parts: tuple[str, ...] = ()
+    light: bool = False  # an everyday word that never counts as much as a rare one
 
     @property
     def primary(self) -> str:
@@ -172,6 +181,7 @@ class Analyzer:
                  stop: frozenset[str] | None = None) -> None:
         self.lang: Lang = lang
         self.stop = stopwords()[lang] if stop is None else stop
+        self.light = light_words()[lang]
         self.synonyms = Synonyms(synonyms or {}, lang)
 
     def terms(self, text: str) -> list[Term]:
@@ -196,7 +206,7 @@ class Analyzer:
                     break
             else:
                 if folded[i] not in self.stop and len(folded[i]) > 1:
-                    result.append(Term((stems[i],)))
+                    result.append(Term((stems[i],), light=folded[i] in self.light))
                 i += 1
         return result
 

@@ -16,10 +16,13 @@ from .text import PhraseHit, stopwords, tokens
 # Intent names from intents.yaml with a meaning of their own here.
 ROUTING = "routing"
 SWITCH = {"language_sv": "sv", "language_en": "en"}
-# Politeness: these only count when they are (nearly) all the message says ("hej, vad är ett ASF?" is
-# a question). Other intents also win over a question the FAQ cannot answer, if their trigger has
-# at least two words ("jag vill boka ett möte med kommunen").
+# Politeness: preferred over requests when the message has both ("hej, boka möte" is booking).
 COURTESY = frozenset({"greeting", "thanks", "help"})
+# Requests to the bot itself. Every intent counts when its trigger is (nearly) all the message says;
+# these also win over a question the FAQ cannot answer when the trigger has two words or more
+# ("jag vill boka ett möte med kommunen"). The rest (privacy, guide, ...) have FAQ entries of their
+# own, so a longer message goes to the FAQ ("kan jag få ut en kopia på mina uppgifter").
+REQUESTS = frozenset({"booking", "my_meetings", "cancel", "human", "language_sv", "language_en"})
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,7 @@ def understand(text: str, knowledge: Knowledge, matcher: Matcher, lang_hint: Lan
     match = matcher.match(text, lang)
     if match.decision == "answer":
         return _answer(text, lang, "faq", match, knowledge)
-    if intent is not None and intent.label not in COURTESY and intent.size >= 2:
+    if intent is not None and intent.label in REQUESTS and intent.size >= 2:
         return _intent(text, lang, intent)
     if match.decision == "suggest":
         return _suggest(text, lang, match)

@@ -1,0 +1,287 @@
+"""The FAQ matcher on a small hand-made knowledge base, and a few checks on the bundled one."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from knowledge.loader import bundled_dir, read_yaml
+from knowledge.matcher import Candidate, Matcher, Thresholds
+from knowledge.model import Alternates, Authority, Bilingual, FaqEntry, IntentPatterns, Knowledge, Topic
+
+SYNONYMS = {
+    "asf": ["arbetsintegrerande socialt företag", "arbetsintegrerande sociala företag", "wise",
+            "work integration social enterprise"],
+    "af": ["arbetsförmedlingen", "employment service"],
+    "fk": ["försäkringskassan", "social insurance agency"],
+    "lönestöd": ["lönebidrag", "wage subsidy"],
+    "ek för": ["ekonomisk förening", "economic association"],
+    "ab": ["aktiebolag", "limited company"],
+    "iop": ["idéburet offentligt partnerskap", "idea-based public partnership"],
+    "f-skatt": ["fskatt", "f-tax"],
+    "moms": ["mervärdesskatt", "vat"],
+    "kommunen": ["kommun", "municipality"],
+}
+
+
+def _entry(entry_id: str, sv: list[str], en: list[str], authorities: list[str], topics: list[str]) -> FaqEntry:
+    return FaqEntry(
+        id=entry_id,
+        question=Bilingual(sv=sv[0], en=en[0]),
+        alternates=Alternates(sv=sv[1:], en=en[1:]),
+        answer=Bilingual(sv=f"Svar om {entry_id}.", en=f"Answer about {entry_id}."),
+        authorities=authorities,
+        topics=topics,
+        source="test",
+        reviewed=dt.date(2026, 1, 1),
+    )
+
+
+def _authority(authority_id: str, sv: str, en: str, does_sv: str, does_en: str, topics: list[str]) -> Authority:
+    return Authority(
+        id=authority_id,
+        name=Bilingual(sv=sv, en=en),
+        responsible_for=Bilingual(sv=does_sv, en=does_en),
+        website=f"https://{authority_id}.example.se",
+        topics=topics,
+    )
+
+
+def make_knowledge(intents: dict[str, IntentPatterns] | None = None) -> Knowledge:
+    """Nine entries on distinct subjects, five authorities: enough to tell right from wrong."""
+    topic_ids = ["asf", "anstallningsstod", "rehabilitering", "kommun", "upphandling", "radgivning", "foretagsform",
+                 "starta"]
+    topics = {t: Topic(id=t, label=Bilingual(sv=t, en=t)) for t in topic_ids}
+    authorities = [
+        _authority("arbetsformedlingen", "Arbetsförmedlingen", "Swedish Public Employment Service",
+                   "Lönestöd, arbetsträning och nystartsjobb", "Wage subsidies, work training and new start jobs",
+                   ["anstallningsstod"]),
+        _authority("forsakringskassan", "Försäkringskassan", "Swedish Social Insurance Agency",
+                   "Sjukpenning, aktivitetsersättning och rehabilitering",
+                   "Sickness benefit, activity compensation and rehabilitation", ["rehabilitering"]),
+        _authority("kommun", "Kommunen", "The municipality", "Näringslivsstöd, upphandling och IOP",
+                   "Business support, procurement and IOP", ["kommun", "upphandling"]),
+        _authority("coompanion", "Coompanion", "Coompanion",
+                   "Kostnadsfri rådgivning om att starta kooperativ och sociala företag",
+                   "Free advice on starting cooperatives and social enterprises", ["radgivning", "foretagsform"]),
+        _authority("skatteverket", "Skatteverket", "Swedish Tax Agency", "F-skatt, moms och deklaration",
+                   "F-tax, VAT and tax returns", ["starta"]),
+    ]
+    entries = [
+        _entry("vad-ar-asf",
+               ["Vad är ett arbetsintegrerande socialt företag?", "Vad är ett ASF?", "Vad betyder ASF?",
+                "Vad menas med arbetsintegrerande socialt företag?"],
+               ["What is a work-integrating social enterprise?", "What is an ASF?"], ["coompanion"], ["asf"]),
+        _entry("lonestod",
+               ["Vem betalar lönestöd?", "Kan jag få lönebidrag för en anställd?", "Hur fungerar lönestöd?",
+                "Vad är lönebidrag?"],
+               ["Who pays the wage subsidy?", "How does the wage subsidy work?"], ["arbetsformedlingen"],
+               ["anstallningsstod"]),
+        _entry("arbetstraning",
+               ["Kan vi ta emot personer på arbetsträning?", "Hur blir vi arbetsträningsplats?",
+                "Vem betalar för arbetsträning?", "Får man ersättning för arbetsträning?"],
+               ["Can we take people on work training?", "How do we become a work training place?"],
+               ["arbetsformedlingen", "kommun"], ["anstallningsstod"]),
+        _entry("foretagsform",
+               ["Vilken företagsform passar ett ASF?", "Ska vi vara ekonomisk förening eller aktiebolag?",
+                "Kan ett ASF vara ett AB?", "Vilken juridisk form ska vi välja?"],
+               ["Which company form suits an ASF?", "Should we be an economic association or a limited company?"],
+               ["coompanion", "skatteverket"], ["foretagsform"]),
+        _entry("fskatt",
+               ["Behöver vi F-skatt?", "Hur registrerar vi företaget hos Skatteverket?", "Hur ansöker man om F-skatt?",
+                "Ska vi registrera oss för moms?"],
+               ["Do we need F-tax?", "How do we register for VAT?"], ["skatteverket"], ["starta"]),
+        _entry("iop",
+               ["Vad är IOP?", "Vad är ett idéburet offentligt partnerskap?", "Kan vi teckna IOP med kommunen?",
+                "Hur fungerar partnerskap med kommunen?"],
+               ["What is IOP?", "What is an idea-based public partnership?"], ["kommun"], ["upphandling"]),
+        _entry("reserverad",
+               ["Vad är reserverad upphandling?", "Kan kommunen reservera upphandlingar för ASF?",
+                "Hur säljer vi till kommunen?", "Hur fungerar upphandling enligt LOU?"],
+               ["What is a reserved contract?", "How do we sell to the municipality?"], ["kommun"], ["upphandling"]),
+        _entry("rehab",
+               ["Kan Försäkringskassan betala för rehabilitering hos oss?", "Hur samarbetar vi med Försäkringskassan?",
+                "Vad är arbetslivsinriktad rehabilitering?", "Får deltagare sjukpenning under arbetsträning?"],
+               ["Can Försäkringskassan pay for rehabilitation with us?",
+                "How do we work with the Social Insurance Agency?"], ["forsakringskassan"], ["rehabilitering"]),
+        _entry("radgivning",
+               ["Var får jag gratis rådgivning om att starta ett socialt företag?",
+                "Vem kan hjälpa mig med affärsplanen?", "Finns det kostnadsfri rådgivning?", "Hur startar jag ett ASF?"],
+               ["Where can I get free advice on starting a social enterprise?", "How do I start an ASF?"],
+               ["coompanion"], ["radgivning"]),
+    ]
+    return Knowledge(
+        authorities={a.id: a for a in authorities},
+        topics=topics,
+        entries={e.id: e for e in entries},
+        retired={},
+        synonyms=SYNONYMS,
+        intents=intents or {},
+        source_dir="test",
+    )
+
+
+THRESHOLDS = Thresholds(answer=60, margin=8, suggest=35)
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    return Matcher(make_knowledge(), THRESHOLDS)
+
+
+def top(matcher: Matcher, text: str, lang: str = "sv") -> str:
+    return matcher.rank(text, lang)[0].entry_id
+
+
+@pytest.mark.parametrize(
+    "text, entry_id",
+    [
+        ("Vad är ett ASF?", "vad-ar-asf"),
+        ("vad ar asf", "vad-ar-asf"),  # no å/ä/ö
+        ("vad betyder arbetsintegrerande sociala företag", "vad-ar-asf"),  # inflected synonym phrase
+        ("vem betalar lonebidraget", "lonestod"),  # inflection and ASCII
+        ("vem betlar lönebidarg", "lonestod"),  # two typos
+        ("lönestöd", "lonestod"),
+        ("vem betalar lönebidrag", "lonestod"),  # synonym: the stored question says lönestöd
+        ("kan vi bli arbetsträningsplats", "arbetstraning"),
+        ("ska vi vara ek för eller AB", "foretagsform"),  # abbreviations on the question's side
+        ("behöver vi fskatt", "fskatt"),
+        ("hur funkar idéburet offentligt partnerskap", "iop"),
+        ("kan kommunen reservera upphandlingar åt oss", "reserverad"),
+        ("betalar FK för rehabilitering", "rehab"),
+        ("var får man kostnadsfri rådgivning", "radgivning"),
+    ],
+)
+def test_rank_finds_the_entry(matcher, text, entry_id):
+    assert top(matcher, text) == entry_id
+
+
+@pytest.mark.parametrize(
+    "text, entry_id",
+    [
+        ("who pays the wage subsidy", "lonestod"),
+        ("what is a WISE", "vad-ar-asf"),
+        ("do we need to register for vat", "fskatt"),
+        ("can the social insurance agency pay for rehabilitation", "rehab"),
+    ],
+)
+def test_rank_in_english(matcher, text, entry_id):
+    assert top(matcher, text, "en") == entry_id
+
+
+def test_other_language_is_a_weaker_fallback(matcher):
+    # A Swedish-tagged question in English words still finds the entry through its English phrasings...
+    english_as_sv = matcher.rank("How do we become a work training place?", "sv")
+    assert english_as_sv[0].entry_id == "arbetstraning"
+    # ...but scores below the same question asked in its own language.
+    assert english_as_sv[0].score < matcher.rank("How do we become a work training place?", "en")[0].score
+
+
+def test_scores_are_0_to_100_best_first_and_limited(matcher):
+    ranked = matcher.rank("vem betalar för arbetsträning och lönestöd", "sv", limit=3)
+    assert len(ranked) <= 3
+    assert all(0 <= c.score <= 100 for c in ranked)
+    assert [c.score for c in ranked] == sorted((c.score for c in ranked), reverse=True)
+    assert matcher.rank("Vad är ett ASF?", "sv")[0] == Candidate("vad-ar-asf", 100.0)
+
+
+def test_rare_words_count_more_than_common_ones(matcher):
+    # "betalar" is in two entries, "rehabilitering" in one: the rare word decides.
+    assert top(matcher, "vem betalar rehabilitering") == "rehab"
+    assert top(matcher, "vem betalar lönestöd") == "lonestod"
+
+
+def test_swedish_compounds_match_their_parts(matcher):
+    # "arbetsträningsplatser" is stored as "arbetsträning" and "arbetsträningsplats".
+    assert top(matcher, "arbetsträningsplatser") == "arbetstraning"
+
+
+def test_clear_question_is_answered(matcher):
+    m = matcher.match("Vem betalar lönestöd?", "sv")
+    assert m.decision == "answer" and m.candidates[0].entry_id == "lonestod" and m.lang == "sv"
+
+
+def test_vague_question_gets_suggestions(matcher):
+    m = matcher.match("vem betalar", "sv")
+    assert m.decision == "suggest"
+    assert 1 <= len(m.candidates) <= 3
+    assert {"lonestod", "arbetstraning"} <= {c.entry_id for c in m.candidates}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Vad blir det för väder i morgon?", "Hur lagar man köttbullar?", "What is the capital of France?", "xyzzy"],
+)
+def test_unrelated_question_falls_back(matcher, text):
+    assert matcher.match(text, "sv").decision == "fallback"
+
+
+def test_empty_text_falls_back_with_no_candidates(matcher):
+    m = matcher.match("   ", "sv")
+    assert m.decision == "fallback" and m.candidates == ()
+
+
+def test_decision_rules():
+    matcher = Matcher(make_knowledge(), THRESHOLDS)
+    c = lambda *scores: [Candidate(f"e{i}", s) for i, s in enumerate(scores)]  # noqa: E731
+    assert matcher.decide(c(90, 50)) == "answer"
+    assert matcher.decide(c(90, 85)) == "suggest"  # close call
+    assert matcher.decide(c(50)) == "suggest"  # grey zone
+    assert matcher.decide(c(30)) == "fallback"
+    assert matcher.decide([]) == "fallback"
+
+
+def test_thresholds_come_from_the_config_file():
+    data = read_yaml(Path(bundled_dir()) / "matcher.yaml", [])
+    loaded = Thresholds.load()
+    assert loaded == Thresholds(**{k: float(v) for k, v in data["thresholds"].items()})
+    assert loaded.suggest < loaded.answer and loaded.margin > 0
+
+
+def test_matcher_is_immutable_and_a_new_knowledge_needs_a_new_matcher():
+    knowledge = make_knowledge()
+    matcher = Matcher(knowledge, THRESHOLDS)
+    before = matcher.rank("Vad är IOP?", "sv")
+    changed = dataclasses.replace(knowledge, entries={k: v for k, v in knowledge.entries.items() if k != "iop"})
+    assert matcher.rank("Vad är IOP?", "sv") == before
+    assert Matcher(changed, THRESHOLDS).rank("Vad är IOP?", "sv")[0].entry_id != "iop"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        before[0].score = 1.0  # type: ignore[misc]
+
+
+def test_named_authorities(matcher):
+    assert matcher.named_authorities("kan försäkringskassan betala min hyra") == ("forsakringskassan",)
+    assert matcher.named_authorities("har AF eller FK något stöd") == ("arbetsformedlingen", "forsakringskassan")
+    assert matcher.named_authorities("does the employment service help") == ("arbetsformedlingen",)
+    assert matcher.named_authorities("vad blir det för väder i Göteborg") == ()
+
+
+def test_rank_authorities_by_remit(matcher):
+    assert matcher.rank_authorities("sjukpenning", "sv")[0].entry_id == "forsakringskassan"
+    assert matcher.rank_authorities("moms och deklaration", "sv")[0].entry_id == "skatteverket"
+
+
+# --- the bundled FAQ -------------------------------------------------------------------------------
+
+
+def test_bundled_stored_phrasings_find_their_own_entry(knowledge_store):
+    """Every stored question and alternate ranks its own entry first (a sanity check, not accuracy)."""
+    knowledge, matcher = knowledge_store.current, knowledge_store.matcher
+    misses = []
+    total = 0
+    for entry in knowledge.entries.values():
+        for lang in ("sv", "en"):
+            for phrasing in entry.phrasings(lang):
+                total += 1
+                if matcher.rank(phrasing, lang)[0].entry_id != entry.id:
+                    misses.append((entry.id, phrasing, matcher.rank(phrasing, lang)[0].entry_id))
+    assert len(misses) <= total * 0.03, misses
+
+
+def test_bundled_obvious_questions(knowledge_store):
+    matcher = knowledge_store.matcher
+    assert matcher.match("Vad är ett ASF?", "sv").decision == "answer"
+    assert matcher.match("Vad blir det för väder i morgon i Göteborg?", "sv").decision == "fallback"
