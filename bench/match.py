@@ -136,29 +136,34 @@ def _score_steps(questions: list[DevQuestion], ranker: Ranker, steps: int = 24) 
 
 
 class _CachedMatcher(Matcher):
-    """Tuning only: the same ranking for the same text, whatever the thresholds."""
+    """Tuning only: ranks each text once, exhaustively, then applies each threshold set's policy
+    (other language only without a clear answer; nothing under suggest - margin), as Matcher.rank does."""
 
     def __init__(self, matcher: Matcher) -> None:  # noqa: D107 - adopts the built indexes
         self.__dict__.update(matcher.__dict__)
-        self._memo: dict[tuple[str, str, int], list[Candidate]] = {}
+        self._memo: dict[tuple[str, str], tuple[list[Candidate], list[Candidate]]] = {}
 
     def rank(self, text: str, lang, limit: int = 5) -> list[Candidate]:
-        key = (text, lang, limit)
-        if key not in self._memo:
-            self._memo[key] = super().rank(text, lang, limit)
-        return self._memo[key]
+        if (text, lang) not in self._memo:
+            own = self._entries.rank(text, lang, 10, clear=lambda ranked: True)
+            both = self._entries.rank(text, lang, 10)
+            self._memo[(text, lang)] = (own, both)
+        own, both = self._memo[(text, lang)]
+        t = self.thresholds
+        ranked = own if decide(own[:max(limit, 2)], t) == "answer" else both
+        return [c for c in ranked if c.score >= t.suggest - t.margin][:limit]
 
 
 def tune_dukat(questions: list[DevQuestion], knowledge: Knowledge, matcher: Matcher) -> tuple[Thresholds, Score]:
     """Search the Dukat thresholds through the whole understand() pipeline, as matcher.yaml records."""
     cached = _CachedMatcher(matcher)
     best = None
-    values = [float(v) for v in range(30, 81, 2)]
+    values = [float(v) for v in range(30, 81, 3)]
     for answer in values:
         for suggest in values:
             if suggest > answer:
                 continue
-            for margin in (0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0):
+            for margin in (0.0, 3.0, 6.0, 9.0):
                 t = Thresholds(answer, margin, suggest)
                 m = cached.with_thresholds(t)
                 score = evaluate(questions, lambda q: understand(q.q, knowledge, m, lang_hint=q.lang))  # type: ignore[arg-type]

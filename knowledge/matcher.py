@@ -7,8 +7,9 @@ A phrasing scores by how much of the question it covers (recall) and how much of
 covers (precision), both weighted by rarity (IDF over entries), so "lönebidrag" counts more than
 "starta". An entry scores its best phrasing; phrasings in the other language count, discounted.
 
-Everything is precomputed at construction; the inverted index means only phrasings sharing a
-(fuzzy) term with the question are touched. A Matcher never changes: a reload builds a new one.
+Everything is precomputed at construction; an inverted index with score bounds means only entries
+that share a (fuzzy) term with the question, and could still make the top, are scored. A Matcher
+never changes (it only memoises word look-ups): a reload builds a new one.
 """
 
 from __future__ import annotations
@@ -36,11 +37,12 @@ Decision = Literal["answer", "suggest", "fallback"]
 # Scoring constants; the decision thresholds live in data/matcher.yaml.
 OTHER_LANGUAGE = 0.8  # a phrasing in the other language is weaker evidence
 IDF_POWER = 1.0  # rarity weight = IDF ** IDF_POWER
-UNKNOWN_WEIGHT = 0.8
-LIGHT_WEIGHT = 0.3  # an everyday word ("betyder", "samma") weighs at most this share of the rarest  # a question word found nowhere weighs this share of the rarest known word
-RECALL_SHARE = 0.65  # score = recall^0.65 * precision^0.35: covering the question matters most
+UNKNOWN_WEIGHT = 1.0  # a question word found nowhere weighs this share of the rarest possible word
+LIGHT_WEIGHT = 0.3  # an everyday word ("betyder", "samma") weighs at most this share of it
+RECALL_SHARE = 0.75  # score = recall^0.75 * precision^0.25: covering the question matters most
 CONTEXT_SHARE = 0.5  # an entry whose answer (not phrasings) has a word counts this much towards its rarity
-PRECISION_CHECK = 64  # more hopeful phrasings than this: bound their precision before scoring
+MIN_TYPO_LENGTH = 5  # a shorter word one letter off is as likely another word ("hamn"/"famn")
+PRECISION_CHECK = 64  # more hopeful entries than this: bound their precision before scoring them
 PART = 0.6  # a word matching one word of a synonym phrase ("förening" in "ekonomisk förening")
 
 
@@ -110,7 +112,7 @@ class _Vocabulary:
             return cached
         found: dict[str, float] = {}
         n = len(word)
-        if n >= 4 and word not in self.known:
+        if n >= MIN_TYPO_LENGTH and word not in self.known:
             limit = 1 if n < 8 else 2
             for other, distance, _ in process.extract(word, self.words, scorer=OSA.distance,
                                                       score_cutoff=limit, limit=None):
@@ -154,6 +156,7 @@ class _LanguageIndex:
         # phrasing -> key -> (the share of the phrasing's weight it holds, its (slot, factor) pairs)
         self.forward: list[dict[str, tuple[float, tuple[tuple[int, float], ...]]]] = []
         self.phrasings_of: list[list[int]] = []  # per document
+        self.doc_keys: list[dict[str, float]] = []  # per document: key -> best factor in any phrasing
         self.postings: dict[str, list[int]] = {}  # key -> documents
         self.key_shares: dict[str, list[float]] = {}  # key -> its largest share of a phrasing, per document
         analysed = [[analyzer.terms(text) for text in texts] for texts in docs]
@@ -173,6 +176,7 @@ class _LanguageIndex:
         for doc, phrasings in enumerate(analysed):
             own: list[int] = []
             doc_shares: dict[str, float] = {}
+            doc_keys: dict[str, float] = {}
             for terms in phrasings:
                 if not terms:
                     continue
@@ -192,8 +196,10 @@ class _LanguageIndex:
                     share = sum(weights[slot] * factor for slot, factor in found) / total
                     forward[key] = (share, tuple(found))
                     doc_shares[key] = max(doc_shares.get(key, 0.0), share)
+                    doc_keys[key] = max(doc_keys.get(key, 0.0), max(factor for _, factor in found))
                 self.forward.append(forward)
             self.phrasings_of.append(own)
+            self.doc_keys.append(doc_keys)
             for key, share in doc_shares.items():
                 self.postings.setdefault(key, []).append(doc)
                 self.key_shares.setdefault(key, []).append(share)
@@ -237,14 +243,15 @@ class _LanguageIndex:
         return weight, {k: sim for k, sim in matches.items() if k in self.postings}
 
     def score_docs(self, text: str, limit: int, floor: float = 0.0) -> dict[int, float]:
-        """The `limit` best documents with their best phrasing's score (0-1), none below `floor`.
+        """The `limit` best documents with their scores (0-1), none below `floor`.
 
-        Score = recall^RECALL_SHARE * precision^(1-RECALL_SHARE): recall is the weighted share of the
-        question's terms found in the phrasing, precision the weighted share of the phrasing's terms
-        found in the question. Documents are scored in order of the best score they could reach and
-        the search stops when no further one can enter the top: the result is exact. Common terms
-        that could not lift a phrasing to `floor` on their own are not used to find documents, only
-        to score those the other terms found.
+        Score = recall^RECALL_SHARE * precision^(1-RECALL_SHARE). Recall is the weighted share of the
+        question's terms found in the document's phrasings, any of them: people combine words from
+        several ways of asking. Precision is the weighted share of the best-covered phrasing's terms
+        found in the question: a question that says only part of what a phrasing says is a weaker
+        match. Documents are scored in order of the best score they could reach and the search stops
+        when no further one can enter the top, so the result is exact. Common terms that could not
+        lift a document to `floor` on their own are not used to find documents, only to score them.
         """
         looked_up = [self.lookup(t) for t in self.analyzer.terms(text)]
         query_total = sum(w for w, _ in looked_up)
@@ -257,60 +264,42 @@ class _LanguageIndex:
                 common += weight
             else:
                 finders.append((weight, matches))
-        reach = self._reach(finders)
-        by_key: dict[str, list[tuple[int, float]]] = {}
-        for i, (_, matches) in enumerate(looked_up):
-            for key, sim in matches.items():
-                by_key.setdefault(key, []).append((i, sim))
         needed = floor ** (1.0 / RECALL_SHARE) * query_total - common
-        hopeful = [(got, doc) for doc, got in reach.items() if got >= needed]
+        hopeful = [(got, doc) for doc, got in self._reach(finders).items() if got >= needed]
+        key_sims: dict[str, float] = {}
+        for _, matches in looked_up:
+            for key, sim in matches.items():
+                key_sims[key] = max(key_sims.get(key, 0.0), sim)
+        # Documents in order of the most they could score. Many of them (a common word, "asf?"):
+        # bound their precision too, from each key's largest share of one of their phrasings.
+        held = self._held(key_sims) if len(hopeful) > PRECISION_CHECK else None
         keep = 1.0 - RECALL_SHARE
         bounds = []
-        if len(hopeful) > PRECISION_CHECK:
-            # Many documents share a common word with the question ("asf?"): bound their precision
-            # too, from each key's share of a phrasing, so that only a few need scoring.
-            held: dict[int, float] = {}
-            key_sims = {key: max(s for _, s in found) for key, found in by_key.items()}
-            for key, sim in key_sims.items():
-                if key_sims.get(self.covered_by.get(key, ""), 0.0) >= sim:
-                    continue  # its group's share is at least as large, in the same documents
-                for doc, share in zip(self.postings[key], self.key_shares[key]):
-                    held[doc] = held.get(doc, 0.0) + share * sim
-            for got, doc in hopeful:
-                precision = held[doc]
-                recall = (got + common) / query_total
-                most = (recall if recall < 1.0 else 1.0) ** RECALL_SHARE
-                bound = most * (precision if precision < 1.0 else 1.0) ** keep
-                if bound >= floor:
-                    bounds.append((-bound, doc, most))
-        else:
-            for got, doc in hopeful:
-                recall = (got + common) / query_total
-                most = (recall if recall < 1.0 else 1.0) ** RECALL_SHARE
-                bounds.append((-most, doc, most))
-        heapq.heapify(bounds)  # most hopeful first; usually only a few need scoring
-        weights = [w for w, _ in looked_up]
-        key_sims = [(key, max(sim for _, sim in found)) for key, found in by_key.items()]
+        for got, doc in hopeful:
+            bound = min((got + common) / query_total, 1.0) ** RECALL_SHARE
+            if held is not None:
+                bound *= min(held[doc], 1.0) ** keep
+            if bound >= floor:
+                bounds.append((-bound, doc))
+        heapq.heapify(bounds)
         top: dict[int, float] = {}  # the best `limit` documents so far
         bar = floor  # what a document must reach to matter (once the top is full: beat)
         while bounds:
-            bound, doc, most = heapq.heappop(bounds)
+            bound, doc = heapq.heappop(bounds)
             full = len(top) == limit
             if -bound < bar or (full and -bound == bar):
                 break
-            best = 0.0
+            most = min(self._recall(doc, looked_up) / query_total, 1.0) ** RECALL_SHARE
+            precision = 0.0
             for phrasing in self.phrasings_of[doc]:
-                # The phrasing's own precision bound skips most phrasings of a hopeful document.
                 forward = self.forward[phrasing]
-                held = sum(forward[key][0] * sim for key, sim in key_sims if key in forward)
-                if held < 1.0 and most * held**keep < max(bar, best):
-                    continue
-                score = self._score(phrasing, by_key, weights, query_total)
-                if score > best:
-                    best = score
-            if best < bar or (full and best == bar):
+                # Its keys' shares bound the phrasing's precision: most phrasings need no scoring.
+                if sum(forward[key][0] * sim for key, sim in key_sims.items() if key in forward) > precision:
+                    precision = max(precision, self._precision(phrasing, key_sims))
+            score = most * precision**keep
+            if score < bar or (full and score == bar):
                 continue
-            top[doc] = best
+            top[doc] = score
             if len(top) > limit:
                 del top[min(top, key=lambda d: (top[d], -d))]
             if len(top) == limit:
@@ -318,7 +307,7 @@ class _LanguageIndex:
         return top
 
     def _reach(self, finders: list[tuple[float, dict[str, float]]]) -> dict[int, float]:
-        """Document -> the most recall weight the finding terms can give one of its phrasings."""
+        """Document -> the most recall weight the finding terms can give it."""
         reach: dict[int, float] = {}
         for weight, matches in finders:
             # "lönebidrag" finds nothing that its group "=lönestöd" does not find as well.
@@ -338,25 +327,36 @@ class _LanguageIndex:
                 reach[doc] = reach.get(doc, 0.0) + weight * sim
         return reach
 
-    def _score(self, phrasing: int, by_key: dict[str, list[tuple[int, float]]], weights: list[float],
-               query_total: float) -> float:
-        term_best = [0.0] * len(weights)
+    def _held(self, key_sims: dict[str, float]) -> dict[int, float]:
+        """Document -> an upper bound of its best phrasing's precision for these keys."""
+        held: dict[int, float] = {}
+        for key, sim in key_sims.items():
+            if key_sims.get(self.covered_by.get(key, ""), 0.0) >= sim:
+                continue  # its group's share is at least as large, in the same documents
+            for doc, share in zip(self.postings[key], self.key_shares[key]):
+                held[doc] = held.get(doc, 0.0) + share * sim
+        return held
+
+    def _recall(self, doc: int, looked_up: list[tuple[float, dict[str, float]]]) -> float:
+        """The weight of the question's terms found in any of the document's phrasings."""
+        present = self.doc_keys[doc]
+        got = 0.0
+        for weight, matches in looked_up:
+            got += weight * max((sim * present.get(key, 0.0) for key, sim in matches.items()), default=0.0)
+        return got
+
+    def _precision(self, phrasing: int, key_sims: dict[str, float]) -> float:
+        """The weighted share of the phrasing's terms that the question has."""
         slot_best: dict[int, float] = {}
         for key, (_, slots) in self.forward[phrasing].items():
-            found = by_key.get(key)
-            if found is None:
+            sim = key_sims.get(key)
+            if sim is None:
                 continue
             for slot, factor in slots:
-                for i, sim in found:
-                    s = sim * factor
-                    if term_best[i] < s:
-                        term_best[i] = s
-                    if slot_best.get(slot, 0.0) < s:
-                        slot_best[slot] = s
-        recall = sum(w * b for w, b in zip(weights, term_best)) / query_total
+                if slot_best.get(slot, 0.0) < sim * factor:
+                    slot_best[slot] = sim * factor
         slot_weights = self.slot_weights[phrasing]
-        precision = sum(slot_weights[slot] * s for slot, s in slot_best.items()) / self.total[phrasing]
-        return min(recall, 1.0) ** RECALL_SHARE * min(precision, 1.0) ** (1.0 - RECALL_SHARE)
+        return min(sum(slot_weights[slot] * s for slot, s in slot_best.items()) / self.total[phrasing], 1.0)
 
 
 class _Index:

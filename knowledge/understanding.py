@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from .language import detect_language
 from .matcher import Match, Matcher
 from .model import Knowledge, Lang
-from .text import PhraseHit, stopwords, tokens
+from .text import PhraseHit, lower_words, stopwords, tokens
 
 # Intent names from intents.yaml with a meaning of their own here.
 ROUTING = "routing"
@@ -106,10 +106,11 @@ def _fallback(text: str, lang: Lang, match: Match, matcher: Matcher) -> Understa
 def _route(text: str, lang: Lang, words: list[str], frame: PhraseHit, knowledge: Knowledge,
            matcher: Matcher) -> Understanding:
     """ "Vem ska jag kontakta om X?": find X and name who is responsible for it."""
-    rest = [w for i, w in enumerate(words) if not frame.start <= i < frame.end]
-    if all(w in _filler() for w in rest):
+    rest = [i for i in range(len(words)) if not frame.start <= i < frame.end]
+    if all(words[i] in _filler() for i in rest):
         return Understanding(text, lang, "who_does_what")  # "vem ska jag kontakta?" with no subject
-    topic = " ".join(rest)
+    written = lower_words(text)  # as typed, for the stemmer: tokens() are these words folded
+    topic = " ".join(written[i] for i in rest)
     match = matcher.match(topic, lang)
     if match.decision == "answer" or (match.decision == "suggest" and _same_responsible(match, knowledge)):
         return _answer(text, lang, ROUTING, match, knowledge)
@@ -125,6 +126,6 @@ def _route(text: str, lang: Lang, words: list[str], frame: PhraseHit, knowledge:
 
 
 def _same_responsible(match: Match, knowledge: Knowledge) -> bool:
-    """Every suggestion has the same responsible authority: the routing answer is clear anyway."""
+    """Several suggestions, all with the same responsible authority: the routing answer is clear anyway."""
     responsible = {knowledge.entries[c.entry_id].authorities[0] for c in match.candidates}
-    return len(responsible) == 1
+    return len(match.candidates) > 1 and len(responsible) == 1

@@ -213,7 +213,7 @@ def test_vague_question_gets_suggestions(matcher):
 
 @pytest.mark.parametrize(
     "text",
-    ["Vad blir det för väder i morgon?", "Hur lagar man köttbullar?", "What is the capital of France?", "xyzzy"],
+    ["Vilken färg har himlen på Mars?", "Hur lagar man köttbullar?", "What is the capital of France?", "xyzzy"],
 )
 def test_unrelated_question_falls_back(matcher, text):
     assert matcher.match(text, "sv").decision == "fallback"
@@ -238,7 +238,7 @@ def test_thresholds_come_from_the_config_file():
     data = read_yaml(Path(bundled_dir()) / "matcher.yaml", [])
     loaded = Thresholds.load()
     assert loaded == Thresholds(**{k: float(v) for k, v in data["thresholds"].items()})
-    assert loaded.suggest < loaded.answer and loaded.margin > 0
+    assert loaded.suggest <= loaded.answer and loaded.margin > 0
 
 
 def test_matcher_is_immutable_and_a_new_knowledge_needs_a_new_matcher():
@@ -247,7 +247,7 @@ def test_matcher_is_immutable_and_a_new_knowledge_needs_a_new_matcher():
     before = matcher.rank("Vad är IOP?", "sv")
     changed = dataclasses.replace(knowledge, entries={k: v for k, v in knowledge.entries.items() if k != "iop"})
     assert matcher.rank("Vad är IOP?", "sv") == before
-    assert Matcher(changed, THRESHOLDS).rank("Vad är IOP?", "sv")[0].entry_id != "iop"
+    assert "iop" not in [c.entry_id for c in Matcher(changed, THRESHOLDS).rank("Vad är IOP?", "sv")]
     with pytest.raises(dataclasses.FrozenInstanceError):
         before[0].score = 1.0  # type: ignore[misc]
 
