@@ -48,6 +48,15 @@ def routing_reply(entry: FaqEntry, knowledge: Knowledge, lang: str, t: T, text: 
     return Reply("\n\n".join(lines), buttons=[[Button(t("faq.show_answer"), f"faq:{entry.id}")]])
 
 
+def authority_routing_reply(authority_ids: tuple[str, ...], knowledge: Knowledge, lang: str, t: T, text: str) -> Reply:
+    """A routing question whose subject matched no entry but clearly belongs to an authority."""
+    lines = [t("faq.routing_authority_intro")]
+    for authority_id in authority_ids:
+        a = local_authority(authority_id, knowledge, text)
+        lines.append(t("faq.routing_item", name=a.name.get(lang), what=a.responsible_for.get(lang), website=a.website))
+    return Reply("\n\n".join(lines))
+
+
 def suggestions_reply(ids: tuple[str, ...], knowledge: Knowledge, lang: str, t: T) -> Reply:
     buttons = [[Button(knowledge.entries[i].question.get(lang), f"faq:{i}")] for i in ids if i in knowledge.entries]
     buttons.append([Button(t("faq.none_of_these"), "faq:-")])
@@ -81,6 +90,8 @@ def compose(u: Understanding, knowledge: Knowledge, t: T, can_book: bool = False
         return [faq_reply(knowledge.entries[u.faq_id], knowledge, lang, t, u.text, can_book)]
     if u.intent == "routing" and u.faq_id in knowledge.entries:
         return [routing_reply(knowledge.entries[u.faq_id], knowledge, lang, t, u.text)]
+    if u.intent == "routing" and u.authorities:
+        return [authority_routing_reply(u.authorities, knowledge, lang, t, u.text)]
     if u.intent == "did_you_mean" and u.suggestions:
         return [suggestions_reply(u.suggestions, knowledge, lang, t)]
     simple = {

@@ -51,10 +51,19 @@ def understand(text: str, knowledge: Knowledge, matcher: Matcher, lang_hint: Lan
     if frame is not None:
         return _route(text, lang, words, frame, knowledge, matcher)
     match = matcher.match(text, lang)
+    if match.decision != "answer" and intent is not None and intent.label in REQUESTS and intent.size >= 2:
+        return _intent(text, lang, intent)
+    return _from_match(text, lang, match, knowledge, matcher)
+
+
+def understand_question(text: str, lang: Lang, knowledge: Knowledge, matcher: Matcher) -> Understanding:
+    """The message as an FAQ question only, ignoring intents (for intents no feature handles)."""
+    return _from_match(text, lang, matcher.match(text, lang), knowledge, matcher)
+
+
+def _from_match(text: str, lang: Lang, match: Match, knowledge: Knowledge, matcher: Matcher) -> Understanding:
     if match.decision == "answer":
         return _answer(text, lang, "faq", match, knowledge)
-    if intent is not None and intent.label in REQUESTS and intent.size >= 2:
-        return _intent(text, lang, intent)
     if match.decision == "suggest":
         return _suggest(text, lang, match)
     return _fallback(text, lang, match, matcher)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
-
-from knowledge.understanding import Understanding
+from knowledge.understanding import Understanding, understand_question
 
 from ..answers import compose, faq_reply
 from ..engine import Feature, Turn
@@ -29,7 +27,7 @@ class FaqFeature(Feature):
         assert u is not None
         if u.intent not in FAQ_INTENTS:
             # An intent no feature handles (yet): treat the message as a question.
-            u = _as_question(u, self.app.knowledge.matcher.match(text, u.lang), knowledge)
+            u = understand_question(text, u.lang, knowledge, self.app.knowledge.matcher)
         if u.intent in ("faq", "routing") and u.faq_id:
             self._remember_topics(turn, u.faq_id)
         elif u.intent == "did_you_mean":
@@ -67,17 +65,6 @@ class FaqFeature(Feature):
             return
         topics = [t for t in turn.user.recent_topics if t not in entry.topics] + list(entry.topics)
         turn.user.recent_topics = topics[-10:]
-
-
-def _as_question(u: Understanding, match, knowledge) -> Understanding:
-    top = match.candidates[0] if match.candidates else None
-    if match.decision == "answer" and top is not None:
-        entry = knowledge.entries[top.entry_id]
-        return dataclasses.replace(u, intent="faq", faq_id=top.entry_id, score=top.score, authorities=tuple(entry.authorities))
-    if match.decision == "suggest":
-        ids = tuple(c.entry_id for c in match.candidates[:3])
-        return dataclasses.replace(u, intent="did_you_mean", faq_id=None, suggestions=ids, score=top.score if top else 0.0)
-    return dataclasses.replace(u, intent="fallback", faq_id=None, score=top.score if top else 0.0)
 
 
 class UnansweredLog:
