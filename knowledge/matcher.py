@@ -40,7 +40,6 @@ IDF_POWER = 1.0  # rarity weight = IDF ** IDF_POWER
 UNKNOWN_WEIGHT = 1.0  # a question word found nowhere weighs this share of the rarest possible word
 LIGHT_WEIGHT = 0.3  # an everyday word ("betyder", "samma") weighs at most this share of it
 RECALL_SHARE = 0.75  # score = recall^0.75 * precision^0.25: covering the question matters most
-CONTEXT_SHARE = 0.5  # an entry whose answer (not phrasings) has a word counts this much towards its rarity
 MIN_TYPO_LENGTH = 5  # a shorter word one letter off is as likely another word ("hamn"/"famn")
 PRECISION_CHECK = 64  # more hopeful entries than this: bound their precision before scoring them
 PART = 0.6  # a word matching one word of a synonym phrase ("förening" in "ekonomisk förening")
@@ -162,13 +161,11 @@ class _LanguageIndex:
         analysed = [[analyzer.terms(text) for text in texts] for texts in docs]
         # How rare a word is comes from the whole entry, answer included: the few phrasings alone would
         # make every word look rare, and "ASF" is in nearly every answer even where phrasings omit it.
-        df: dict[str, float] = {}
+        df: dict[str, int] = {}
         for phrasings, context in zip(analysed, contexts):
-            asked = {k for terms in phrasings for t in terms for k in (*t.keys, *t.parts)}
-            for key in asked:
-                df[key] = df.get(key, 0.0) + 1.0
-            for key in {k for t in analyzer.terms(context) for k in (*t.keys, *t.parts)} - asked:
-                df[key] = df.get(key, 0.0) + CONTEXT_SHARE
+            seen = {k for terms in (*phrasings, analyzer.terms(context)) for t in terms for k in (*t.keys, *t.parts)}
+            for key in seen:
+                df[key] = df.get(key, 0) + 1
         n = max(len(docs), 1)
         self.idf = {key: math.log(1.0 + n / count) ** IDF_POWER for key, count in df.items()}
         self.unknown_weight = UNKNOWN_WEIGHT * math.log(1.0 + n) ** IDF_POWER
@@ -274,13 +271,12 @@ class _LanguageIndex:
         # bound their precision too, from each key's largest share of one of their phrasings.
         held = self._held(key_sims) if len(hopeful) > PRECISION_CHECK else None
         keep = 1.0 - RECALL_SHARE
-        bounds = []
-        for got, doc in hopeful:
-            bound = min((got + common) / query_total, 1.0) ** RECALL_SHARE
-            if held is not None:
-                bound *= min(held[doc], 1.0) ** keep
-            if bound >= floor:
-                bounds.append((-bound, doc))
+        if held is None:
+            bounds = [(-min((got + common) / query_total, 1.0) ** RECALL_SHARE, doc) for got, doc in hopeful]
+        else:
+            bounds = [(-bound, doc) for bound, doc in (
+                (min((got + common) / query_total, 1.0) ** RECALL_SHARE * min(held[doc], 1.0) ** keep, doc)
+                for got, doc in hopeful) if bound >= floor]
         heapq.heapify(bounds)
         top: dict[int, float] = {}  # the best `limit` documents so far
         bar = floor  # what a document must reach to matter (once the top is full: beat)
@@ -309,14 +305,21 @@ class _LanguageIndex:
     def _reach(self, finders: list[tuple[float, dict[str, float]]]) -> dict[int, float]:
         """Document -> the most recall weight the finding terms can give it."""
         reach: dict[int, float] = {}
+        # "lönebidrag" finds nothing that its group "=lönestöd" does not find as well.
+        finders = [(w, {k: sim for k, sim in matches.items() if matches.get(self.covered_by.get(k, ""), 0.0) < sim})
+                   for w, matches in finders]
+        # The longest list first: into an empty dict it is copied at C speed.
+        finders.sort(key=lambda f: -max((len(self.postings[k]) for k in f[1]), default=0))
         for weight, matches in finders:
-            # "lönebidrag" finds nothing that its group "=lönestöd" does not find as well.
-            matches = {k: sim for k, sim in matches.items() if matches.get(self.covered_by.get(k, ""), 0.0) < sim}
             if len(matches) == 1:  # the usual case, kept tight
                 [(key, sim)] = matches.items()
                 gain = weight * sim
+                if not reach:
+                    reach = dict.fromkeys(self.postings[key], gain)
+                    continue
+                get = reach.get
                 for doc in self.postings[key]:
-                    reach[doc] = reach.get(doc, 0.0) + gain
+                    reach[doc] = get(doc, 0.0) + gain
                 continue
             best: dict[int, float] = {}
             for key, sim in matches.items():
@@ -330,11 +333,21 @@ class _LanguageIndex:
     def _held(self, key_sims: dict[str, float]) -> dict[int, float]:
         """Document -> an upper bound of its best phrasing's precision for these keys."""
         held: dict[int, float] = {}
-        for key, sim in key_sims.items():
-            if key_sims.get(self.covered_by.get(key, ""), 0.0) >= sim:
-                continue  # its group's share is at least as large, in the same documents
-            for doc, share in zip(self.postings[key], self.key_shares[key]):
-                held[doc] = held.get(doc, 0.0) + share * sim
+        get = held.get
+        keys = [(key, sim) for key, sim in key_sims.items()
+                # a word's group has at least its share, in the same documents
+                if key_sims.get(self.covered_by.get(key, ""), 0.0) < sim]
+        keys.sort(key=lambda item: -len(self.postings[item[0]]))
+        for key, sim in keys:
+            if not held and sim == 1.0:  # the longest list first, copied at C speed
+                held = dict(zip(self.postings[key], self.key_shares[key]))
+                get = held.get
+            elif sim == 1.0:
+                for doc, share in zip(self.postings[key], self.key_shares[key]):
+                    held[doc] = get(doc, 0.0) + share
+            else:
+                for doc, share in zip(self.postings[key], self.key_shares[key]):
+                    held[doc] = get(doc, 0.0) + share * sim
         return held
 
     def _recall(self, doc: int, looked_up: list[tuple[float, dict[str, float]]]) -> float:

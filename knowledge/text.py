@@ -55,6 +55,13 @@ def lower_words(text: str) -> list[str]:
 
 def fold_word(word: str) -> str:
     """One lower-case word without diacritics: "lönebidrag" -> "lonebidrag"."""
+    if word.isascii():
+        return word.lower()
+    return _fold_marked(word)
+
+
+@lru_cache(maxsize=100_000)
+def _fold_marked(word: str) -> str:
     return _strip_marks(word.lower())
 
 
@@ -75,6 +82,7 @@ def _stemmer(lang: Lang) -> Stemmer.Stemmer:
     return stemmer
 
 
+@lru_cache(maxsize=200_000)
 def stem(word: str, lang: Lang) -> str:
     """Snowball stem of a lower-case word, folded afterwards.
 
@@ -164,7 +172,12 @@ class Synonyms:
             key = "=" + "_".join(name)
             for member in members:
                 self.phrases[member] = key
-        self.longest = max((len(p) for p in self.phrases), default=0)
+        # first stem -> the lengths of the phrases starting with it, longest first
+        self.sizes: dict[str, list[int]] = {}
+        for member in self.phrases:
+            self.sizes.setdefault(member[0], []).append(len(member))
+        for sizes in self.sizes.values():
+            sizes.sort(reverse=True)
 
     @staticmethod
     def _stems(text: str, lang: Lang) -> tuple[str, ...]:
@@ -192,9 +205,10 @@ class Analyzer:
         result: list[Term] = []
         i = 0
         phrases = self.synonyms.phrases
+        sizes = self.synonyms.sizes
         while i < len(words):
-            for size in range(min(self.synonyms.longest, len(words) - i), 0, -1):
-                group = phrases.get(tuple(stems[i : i + size]))
+            for size in sizes.get(stems[i], ()):
+                group = phrases.get(tuple(stems[i : i + size])) if i + size <= len(words) else None
                 if group is not None:
                     if size == 1:
                         result.append(Term((stems[i], group)))
