@@ -220,9 +220,20 @@ class Analyzer:
                     break
             else:
                 if folded[i] not in self.stop and len(folded[i]) > 1:
-                    result.append(Term((stems[i],), light=folded[i] in self.light))
+                    result.append(Term(self._keys(words[i], stems[i], folded[i]), light=folded[i] in self.light))
                 i += 1
         return result
+
+    def _keys(self, word: str, stemmed: str, folded: str) -> tuple[str, ...]:
+        """The stem, and for a word with å/ä/ö also the stem of it typed without them, if different.
+
+        The stemmer reads suffixes better with the letters as written ("leverantör" -> leverantor),
+        but someone typing "leverantor" gets "leverant": both keys, so either spelling matches.
+        """
+        if word == folded:
+            return (stemmed,)
+        plain = stem(folded, self.lang)
+        return (stemmed,) if plain == stemmed else (stemmed, plain)
 
     def keys(self, text: str) -> list[str]:
         """Every key of every Term, flattened (handy for tests and for building indexes)."""

@@ -6,7 +6,7 @@ import pytest
 
 from knowledge.language import detect_language
 from knowledge.loader import load_knowledge
-from knowledge.text import Analyzer, PhraseFinder, Synonyms, fold, stem, stopwords, tokens
+from knowledge.text import Analyzer, PhraseFinder, Synonyms, fold, light_words, stem, stopwords, tokens
 
 SYNONYMS = {
     "asf": ["arbetsintegrerande socialt företag", "arbetsintegrerande sociala företag"],
@@ -55,6 +55,14 @@ def test_stem_without_diacritics_gives_the_same_key(typed, written):
     assert stem(typed, "sv") == stem(written.lower(), "sv")
 
 
+@pytest.mark.parametrize("written", ["arbetslös", "leverantör", "affärsidé", "café"])
+def test_words_the_stemmer_reads_differently_without_diacritics_still_meet(written):
+    analyzer = Analyzer("sv")
+    [typed] = analyzer.terms(fold(written))
+    [stored] = analyzer.terms(written)
+    assert typed.primary in stored.keys
+
+
 def test_stem_strips_swedish_inflection():
     assert stem("lönebidraget", "sv") == stem("lönebidrag", "sv") == "lonebidrag"
     assert stem("kommunen", "sv") == stem("kommunerna", "sv") == "kommun"
@@ -67,6 +75,19 @@ def test_stopwords_are_small_and_spare_domain_words():
     domain = {"stod", "kommun", "foretag", "bidrag", "asf", "starta", "anstalla", "pengar", "vem", "vad", "hur"}
     assert not domain & (sw["sv"] | sw["en"])
     assert len(sw["sv"]) < 200 and len(sw["en"]) < 200
+
+
+def test_light_words_are_not_stop_words_and_keep_domain_words_out():
+    light, stop = light_words(), stopwords()
+    for lang in ("sv", "en"):
+        assert not light[lang] & stop[lang], lang
+    assert {"vad", "betyder", "samma"} <= light["sv"] and {"what", "mean"} <= light["en"]
+    assert not {"stod", "kommun", "asf", "bidrag", "lonebidrag"} & (light["sv"] | light["en"])
+
+
+def test_light_words_are_marked_on_terms():
+    terms = Analyzer("sv").terms("vad betyder lönebidrag")
+    assert [t.light for t in terms] == [True, True, False]
 
 
 def test_synonym_groups_merge_chains_and_match_inflected_phrases():
