@@ -477,7 +477,6 @@ class Matcher:
         """National authorities ranked by how well their name, remit and topics fit the text."""
         return self._authorities.rank(text, lang, limit)
 
-
     def named_authorities(self, text: str) -> tuple[str, ...]:
         """Authorities the text names ("AF", "Försäkringskassan", "the municipality"), first named first."""
         keys_at: dict[Lang, dict[str, int]] = {}
