@@ -5,8 +5,9 @@
 
 Accuracy uses the same rules as tests/test_devset.py. Each baseline ranks entries by its own score and
 gets its own thresholds, searched on the dev set with the same objective as the Dukat thresholds:
-first whether both targets are met (90 % right in scope, 85 % abstention out of scope), then the sum
-of the two rates, then strict accuracy (answered directly).
+both targets met (90 % right in scope, 85 % abstention out of scope) with the most room on the
+tighter one, or where they cannot both be met the best sum of the two rates; then strict accuracy
+(answered directly).
 Latency is per question with time.perf_counter, on the bundled FAQ and on a generated FAQ of 10,000
 entries made from the bundled vocabulary (fixed seed).
 """
@@ -101,10 +102,25 @@ def _as_understanding(question: DevQuestion, ranked: list[Candidate], t: Thresho
     return Understanding(question.q, lang, "fallback")
 
 
+def top1_rate(questions: list[DevQuestion], ranker: Ranker, knowledge: Knowledge) -> float:
+    """In scope, before any threshold: the expected entry (or authority) ranked first."""
+    hits = 0
+    in_scope = [q for q in questions if q.in_scope]
+    for q in in_scope:
+        ranked = ranker(q.q, q.lang)
+        if ranked and q.faq is not None:
+            hits += ranked[0].entry_id == q.faq
+        elif ranked:
+            hits += knowledge.entries[ranked[0].entry_id].authorities[0] == q.authority
+    return hits / max(len(in_scope), 1)
+
+
 def _objective(score: Score) -> tuple[bool, float, float]:
-    """Both targets met (90 % right in scope, 85 % abstention), then their sum, then strict accuracy."""
-    return (score.right_rate >= 0.90 and score.abstain_rate >= 0.85, score.right_rate + score.abstain_rate,
-            score.strict_rate)
+    """Both targets met (90 % right in scope, 85 % abstention) with the most room to spare on the
+    tighter of the two; where they cannot both be met, the best sum of the two rates. Then strict."""
+    room = min(score.right_rate - 0.90, score.abstain_rate - 0.85)
+    met = room >= 0
+    return (met, room if met else score.right_rate + score.abstain_rate, score.strict_rate)
 
 
 def _grid(values: list[float]) -> Iterable[Thresholds]:
@@ -251,24 +267,30 @@ def main() -> None:
     print(f"Dev set: {len(questions)} questions ({n_in} in scope, {len(questions) - n_in} out of scope); "
           f"FAQ: {len(knowledge.entries)} entries\n")
 
+    def dukat(text: str, lang: str) -> list[Candidate]:
+        return matcher._entries.rank(text, lang, 5)  # type: ignore[arg-type]  # exhaustive, no thresholds
+
     rows = []
     full = evaluate(questions, lambda q: understand(q.q, knowledge, matcher, lang_hint=q.lang))  # type: ignore[arg-type]
-    rows.append(("Dukat understand()", full, matcher.thresholds))
+    rows.append(("Dukat understand()", full, matcher.thresholds, top1_rate(questions, dukat, knowledge)))
     bare = evaluate(questions, lambda q: _as_understanding(q, matcher.rank(q.q, q.lang), matcher.thresholds, knowledge))  # type: ignore[arg-type]
-    rows.append(("Dukat matcher alone", bare, matcher.thresholds))
+    rows.append(("Dukat matcher alone", bare, matcher.thresholds, top1_rate(questions, dukat, knowledge)))
     wratio = wratio_ranker(knowledge)
-    rows.append(("WRatio baseline", *reversed(tune_ranking(questions, wratio, knowledge,
-                                                         [float(v) for v in range(30, 101, 3)]))))
+    t, score = tune_ranking(questions, wratio, knowledge, [float(v) for v in range(30, 101, 3)])
+    rows.append(("WRatio baseline", score, t, top1_rate(questions, wratio, knowledge)))
     bm25 = bm25_ranker(knowledge)
-    rows.append(("BM25 baseline", *reversed(tune_ranking(questions, bm25, knowledge, _score_steps(questions, bm25)))))
+    t, score = tune_ranking(questions, bm25, knowledge, _score_steps(questions, bm25))
+    rows.append(("BM25 baseline", score, t, top1_rate(questions, bm25, knowledge)))
     if args.tune:
         t, score = tune_dukat(questions, knowledge, matcher)
-        rows.append(("Dukat, thresholds re-tuned", score, t))
+        rows.append(("Dukat, thresholds re-tuned", score, t, rows[0][3]))
 
-    print(f"{'Accuracy':28} {'in scope':>9} {'strict':>7} {'abstain':>8}   thresholds (answer/margin/suggest)")
-    for name, score, t in rows:
-        print(f"{name:28} {score.right_rate:>8.1%} {score.strict_rate:>7.1%} {score.abstain_rate:>8.1%}   "
+    print(f"{'Accuracy':28} {'in scope':>9} {'strict':>7} {'abstain':>8} {'top-1':>6}   thresholds (answer/margin/suggest)")
+    for name, score, t, top1 in rows:
+        print(f"{name:28} {score.right_rate:>8.1%} {score.strict_rate:>7.1%} {score.abstain_rate:>8.1%} {top1:>6.1%}   "
               f"{t.answer:g}/{t.margin:g}/{t.suggest:g}")
+    print("(in scope: right answer, route or suggestion; strict: answered directly; abstain: out-of-scope "
+          "questions given no FAQ content; top-1: expected entry ranked first, before thresholds)")
 
     print(f"\n{'Latency per question':28} {'p50 ms':>9} {'p99 ms':>7}   queries")
     dev_queries = [(q.q, q.lang) for q in questions]
