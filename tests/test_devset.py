@@ -157,15 +157,22 @@ def test_dev_set_labels_exist_and_no_question_is_a_stored_phrasing(dev_set, know
 
 
 @pytest.fixture(scope="module")
-def score(dev_set, knowledge_store) -> Score:
+def score(dev_set, knowledge_store, pytestconfig) -> Score:
     knowledge, matcher = knowledge_store.current, knowledge_store.matcher
     result = evaluate(dev_set, lambda q: understand(q.q, knowledge, matcher, lang_hint=q.lang))  # type: ignore[arg-type]
-    print(
-        f"\ndev set: in scope right {result.right_rate:.1%} ({result.right}/{result.in_scope}), "
+    summary = (
+        f"dev set: in scope right {result.right_rate:.1%} ({result.right}/{result.in_scope}), "
         f"strict {result.strict_rate:.1%}, out-of-scope abstention {result.abstain_rate:.1%} "
-        f"({result.abstained}/{result.out})"
+        f"({result.abstained}/{result.out}), {len(result.misses)} misses"
     )
-    print("\n".join(result.misses))
+    # Shown without -s too: capture paused, written by pytest's own terminal reporter.
+    reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
+    capture = pytestconfig.pluginmanager.get_plugin("capturemanager")
+    if reporter is not None and capture is not None:
+        with capture.global_and_fixture_disabled():
+            reporter.ensure_newline()
+            reporter.write_line(summary)
+    print(summary + "\n" + "\n".join(result.misses))  # with -s: every miss
     return result
 
 
