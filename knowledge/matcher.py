@@ -28,7 +28,7 @@ from rapidfuzz.distance import OSA
 from ruamel.yaml import YAML
 
 from .model import LANGS, Knowledge, Lang
-from .text import Analyzer, PhraseFinder, Term
+from .text import GROUP, WRITTEN, Analyzer, PhraseFinder, Term
 
 MATCHER_FILE = Path(__file__).parent / "data" / "matcher.yaml"
 
@@ -42,6 +42,7 @@ LIGHT_WEIGHT = 0.3  # an everyday word ("betyder", "samma") weighs at most this 
 RECALL_SHARE = 0.75  # score = recall^0.75 * precision^0.25: covering the question matters most
 MIN_TYPO_LENGTH = 5  # a shorter word one letter off is as likely another word ("hamn"/"famn")
 PRECISION_CHECK = 64  # more hopeful entries than this: bound their precision before scoring them
+OTHER_LETTERS = 0.85  # "lån" typed with å against "län" in the FAQ: same letters folded, another word
 PART = 0.6  # a word matching one word of a synonym phrase ("förening" in "ekonomisk förening")
 
 
@@ -200,14 +201,18 @@ class _LanguageIndex:
             for key, share in doc_shares.items():
                 self.postings.setdefault(key, []).append(doc)
                 self.key_shares.setdefault(key, []).append(share)
-        self.vocabulary = _Vocabulary(k for k in self.postings if not k.startswith("="))
-        # A word found in no document that its synonym group's key does not also find.
+        self.vocabulary = _Vocabulary(k for k in self.postings if not k.startswith((GROUP, WRITTEN)))
+        # Key -> a key found in every document it is found in, with at least its share of a phrasing:
+        # a stem and its synonym group ("lönebidrag", "=lönestöd"), a stem as written and folded
+        # ("~lån", "lan"). Finding documents through the wider key alone is enough.
         groups = analyzer.synonyms.phrases
         self.covered_by: dict[str, str] = {}
         for key, holders in self.postings.items():
-            group = groups.get((key,))
-            if group in self.postings and set(holders) <= set(self.postings[group]):
-                self.covered_by[key] = group
+            wider = groups.get((key,))
+            if key.startswith(WRITTEN):
+                wider = analyzer.folded_key(key)
+            if wider in self.postings and set(holders) <= set(self.postings[wider]):
+                self.covered_by[key] = wider
 
     def _weight(self, keys: Iterable[str], light: bool = False) -> float:
         # A synonym group's key comes last and says how rare the concept is, whatever the wording.
@@ -222,10 +227,15 @@ class _LanguageIndex:
         """A query term's weight and the indexed keys it matches, with similarities."""
         matches = {k: 1.0 for k in term.keys if k in self.idf}
         weight = self._weight(matches, term.light) if matches else None
+        if any(k.startswith(WRITTEN) for k in matches):
+            # "lån" as written is in the FAQ: "län", which folds the same, is another word.
+            for k in matches:
+                if not k.startswith(WRITTEN):
+                    matches[k] = OTHER_LETTERS
         for part in term.parts:
             if part in self.idf and matches.get(part, 0.0) < PART:
                 matches[part] = PART
-        if not term.primary.startswith("="):
+        if not term.primary.startswith(GROUP):
             groups = self.analyzer.synonyms.phrases
             for other, sim in self.vocabulary.neighbours(term.primary):
                 # A misspelt "lönebidarg" is "lönebidrag", and so also "lönestöd".
@@ -262,7 +272,7 @@ class _LanguageIndex:
             else:
                 finders.append((weight, matches))
         needed = floor ** (1.0 / RECALL_SHARE) * query_total - common
-        hopeful = [(got, doc) for doc, got in self._reach(finders).items() if got >= needed]
+        hopeful = [(doc, got) for doc, got in self._reach(finders).items() if got >= needed]
         key_sims: dict[str, float] = {}
         for _, matches in looked_up:
             for key, sim in matches.items():
@@ -271,12 +281,16 @@ class _LanguageIndex:
         # bound their precision too, from each key's largest share of one of their phrasings.
         held = self._held(key_sims) if len(hopeful) > PRECISION_CHECK else None
         keep = 1.0 - RECALL_SHARE
-        if held is None:
-            bounds = [(-min((got + common) / query_total, 1.0) ** RECALL_SHARE, doc) for got, doc in hopeful]
-        else:
-            bounds = [(-bound, doc) for bound, doc in (
-                (min((got + common) / query_total, 1.0) ** RECALL_SHARE * min(held[doc], 1.0) ** keep, doc)
-                for got, doc in hopeful) if bound >= floor]
+        bounds = []
+        add = bounds.append
+        for doc, got in hopeful:  # a hot loop at 10,000 entries: no calls in it
+            recall = (got + common) / query_total
+            bound = (recall if recall < 1.0 else 1.0) ** RECALL_SHARE
+            if held is not None:
+                precision = held[doc]
+                bound *= (precision if precision < 1.0 else 1.0) ** keep
+            if bound >= floor:
+                add((-bound, doc))
         heapq.heapify(bounds)
         top: dict[int, float] = {}  # the best `limit` documents so far
         bar = floor  # what a document must reach to matter (once the top is full: beat)
@@ -305,9 +319,7 @@ class _LanguageIndex:
     def _reach(self, finders: list[tuple[float, dict[str, float]]]) -> dict[int, float]:
         """Document -> the most recall weight the finding terms can give it."""
         reach: dict[int, float] = {}
-        # "lönebidrag" finds nothing that its group "=lönestöd" does not find as well.
-        finders = [(w, {k: sim for k, sim in matches.items() if matches.get(self.covered_by.get(k, ""), 0.0) < sim})
-                   for w, matches in finders]
+        finders = [(w, self._widest(matches)) for w, matches in finders]
         # The longest list first: into an empty dict it is copied at C speed.
         finders.sort(key=lambda f: -max((len(self.postings[k]) for k in f[1]), default=0))
         for weight, matches in finders:
@@ -330,14 +342,22 @@ class _LanguageIndex:
                 reach[doc] = reach.get(doc, 0.0) + weight * sim
         return reach
 
+    def _widest(self, matches: dict[str, float]) -> dict[str, float]:
+        """The same matches for bounding: a key covered by another one in `matches` is left out, and the
+        wider key takes its similarity if higher. Bounds stay bounds; fewer lists are read."""
+        wide = dict(matches)
+        for key, sim in matches.items():
+            wider = self.covered_by.get(key)
+            if wider in wide:
+                wide[wider] = max(wide[wider], sim)
+                del wide[key]
+        return wide
+
     def _held(self, key_sims: dict[str, float]) -> dict[int, float]:
         """Document -> an upper bound of its best phrasing's precision for these keys."""
         held: dict[int, float] = {}
         get = held.get
-        keys = [(key, sim) for key, sim in key_sims.items()
-                # a word's group has at least its share, in the same documents
-                if key_sims.get(self.covered_by.get(key, ""), 0.0) < sim]
-        keys.sort(key=lambda item: -len(self.postings[item[0]]))
+        keys = sorted(self._widest(key_sims).items(), key=lambda item: -len(self.postings[item[0]]))
         for key, sim in keys:
             if not held and sim == 1.0:  # the longest list first, copied at C speed
                 held = dict(zip(self.postings[key], self.key_shares[key]))

@@ -34,6 +34,9 @@ _APOSTROPHE = re.compile(r"(\w)['’´`](\w)")
 _LETTER_HYPHEN = re.compile(r"(?<![\w])(\w)-(?=\w)")
 _NON_WORD = re.compile(r"[\W_]+")
 
+# Prefixes of keys that are not a plain folded stem: a synonym group, a stem with its å/ä/ö.
+GROUP = "="
+WRITTEN = "~"
 # Marks that make the folded text lose information (Å/Ä/Ö), kept for language detection.
 SWEDISH_LETTERS = frozenset("åäö")
 
@@ -169,7 +172,7 @@ class Synonyms:
         for members in groups.values():
             # The group key names the shortest single-word member when there is one (readable in debugging).
             name = min(members, key=lambda m: (len(m), len(" ".join(m)), m))
-            key = "=" + "_".join(name)
+            key = GROUP + "_".join(name)
             for member in members:
                 self.phrases[member] = key
         # first stem -> the lengths of the phrases starting with it, longest first
@@ -224,16 +227,23 @@ class Analyzer:
                 i += 1
         return result
 
+    def folded_key(self, written: str) -> str:
+        """The plain key of a key as written ("~lån" -> "lan")."""
+        return fold_word(written.removeprefix(WRITTEN))
+
     def _keys(self, word: str, stemmed: str, folded: str) -> tuple[str, ...]:
-        """The stem, and for a word with å/ä/ö also the stem of it typed without them, if different.
+        """The folded stem; for a word written with å/ä/ö also the stem of it typed without them, if
+        different, and the stem as written, marked with WRITTEN.
 
         The stemmer reads suffixes better with the letters as written ("leverantör" -> leverantor),
-        but someone typing "leverantor" gets "leverant": both keys, so either spelling matches.
+        but someone typing "leverantor" gets "leverant": both keys, so either spelling matches. The
+        stem as written tells "lån" from "län" when both the question and the FAQ spell them out.
         """
         if word == folded:
             return (stemmed,)
         plain = stem(folded, self.lang)
-        return (stemmed,) if plain == stemmed else (stemmed, plain)
+        written = WRITTEN + _stemmer(self.lang).stemWord(word)
+        return (stemmed, written) if plain == stemmed else (stemmed, plain, written)
 
     def keys(self, text: str) -> list[str]:
         """Every key of every Term, flattened (handy for tests and for building indexes)."""
