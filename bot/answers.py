@@ -101,9 +101,9 @@ def compose(u: Understanding, knowledge: Knowledge, t: T, can_book: bool = False
         "human": "core.human",
         "privacy": "core.privacy",
         "empty": "core.empty",
-        "booking": "core.booking_hint",
-        "my_meetings": "core.booking_hint",
-        "cancel": "core.booking_hint",
+        "booking": "core.booking_hint" if can_book else "core.booking_unavailable",
+        "my_meetings": "core.booking_hint" if can_book else "core.booking_unavailable",
+        "cancel": "core.booking_hint" if can_book else "core.booking_unavailable",
     }
     if u.intent in simple:
         return [Reply(t(simple[u.intent]))]

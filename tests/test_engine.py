@@ -130,3 +130,13 @@ async def test_telegram_language_hint_sets_the_first_language(app):
     chat = Chat(app, "tg:42", lang_hint="en-GB")
     await chat.say("hej")
     assert chat.last[0].text.startswith("Hi! I am Dukat bord")
+
+
+async def test_nothing_is_promised_that_does_not_exist(app, chat):
+    """Without a booking feature the bot neither advertises nor pretends to book meetings."""
+    if app.engine.can_book():
+        return
+    await chat.say("/help")
+    assert "/boka" not in chat.text() and "/sprak" in chat.text()
+    await chat.say("jag vill boka ett möte")
+    assert "kan ännu inte bokas" in chat.text()

@@ -46,7 +46,10 @@ class CoreFeature(Feature):
         return [Reply(turn.t("core.greeting"))]
 
     async def help(self, turn: Turn, args: str) -> list[Reply]:
-        return [Reply(turn.t("core.help"), buttons=self._book_button(turn))]
+        text = turn.t("core.help")
+        if self.app.engine.can_book():
+            text += "\n" + turn.t("core.help_booking")
+        return [Reply(text, buttons=self._book_button(turn))]
 
     async def thanks(self, turn: Turn, text: str) -> list[Reply]:
         return [Reply(turn.t("core.thanks"))]

@@ -9,6 +9,8 @@ from ..engine import Feature, Turn
 from ..messages import Reply
 
 FAQ_INTENTS = ("faq", "routing", "did_you_mean", "fallback")
+# Meeting requests while no booking feature is installed get compose()'s honest "not here yet".
+MEETING_INTENTS = ("booking", "my_meetings", "cancel")
 
 
 class FaqFeature(Feature):
@@ -25,6 +27,8 @@ class FaqFeature(Feature):
         knowledge = self.app.knowledge.current
         u = turn.understanding
         assert u is not None
+        if u.intent in MEETING_INTENTS:
+            return compose(u, knowledge, turn.t, can_book=self.app.engine.can_book())
         if u.intent not in FAQ_INTENTS:
             # An intent no feature handles (yet): treat the message as a question.
             u = understand_question(text, u.lang, knowledge, self.app.knowledge.matcher)
