@@ -285,3 +285,18 @@ def test_bundled_obvious_questions(knowledge_store):
     matcher = knowledge_store.matcher
     assert matcher.match("Vad är ett ASF?", "sv").decision == "answer"
     assert matcher.match("Vad blir det för väder i morgon i Göteborg?", "sv").decision == "fallback"
+
+
+def test_letters_as_written_tell_words_that_fold_alike_apart():
+    knowledge = make_knowledge()
+    extra = {
+        "lan": _entry("lan", ["Kan ett ASF få ett lån?", "lån till företaget", "var lånar man pengar", "banklån"],
+                      ["Can an ASF get a loan?", "bank loan"], ["coompanion"], ["asf"]),
+        "lan-region": _entry("lan-region", ["Hur många ASF finns i mitt län?", "asf i länet", "mitt län",
+                                            "asf per län"], ["How many ASFs are in my county?", "ASFs per county"], ["kommun"], ["asf"]),
+    }
+    matcher = Matcher(dataclasses.replace(knowledge, entries={**knowledge.entries, **extra}), THRESHOLDS)
+    assert top(matcher, "lån till asf") == "lan"
+    assert top(matcher, "asf i mitt län") == "lan-region"
+    typed_plain = {c.entry_id for c in matcher.rank("lan", "sv")[:2]}
+    assert typed_plain == {"lan", "lan-region"}  # without å/ä it could be either
