@@ -1,0 +1,203 @@
+"""Booking benchmark: slot search latency on generated data.
+
+    python bench/booking.py
+
+Slot search: 100 officials in 6 organisations, two weekday windows each, a few absences, and 1,000
+existing meetings spread over the 14-day horizon (2-3 officials each, no official double-booked),
+all generated from a fixed seed. Each query is one `find_slots` call (limit 5) from the plain data,
+so the figure includes building the availability index; queries vary "now" over two weeks, the
+founder's topics (1-3) and the municipality. Timed with time.perf_counter.
+
+Sections are plain functions taking the generated data and returning printable rows; `main()`
+runs them in order. A further section (e.g. contention through the booking service) is added as
+another function and listed in `SECTIONS`.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from datetime import time as clock_time
+from pathlib import Path
+from typing import Callable
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from booking.model import (  # noqa: E402
+    AvailabilityException,
+    Meeting,
+    MeetingState,
+    Official,
+    Organisation,
+    WeeklyWindow,
+)
+from booking.rules import BookingRules  # noqa: E402
+from booking.slots import find_slots  # noqa: E402
+
+SEED = 20261116
+# A Monday morning in Stockholm; the horizon then includes the end of October (DST change).
+START = datetime(2026, 10, 19, 7, 0, tzinfo=timezone.utc)
+TOPICS = ("asf", "foretagsform", "starta", "radgivning", "anstallningsstod", "rehabilitering",
+          "kommun", "upphandling", "finansiering", "natverk", "lokaler")
+ORGANISATIONS = (
+    ("kommun", "Kommunen", "kommun"),
+    ("af", "Arbetsförmedlingen", "arbetsformedlingen"),
+    ("coompanion", "Coompanion", "coompanion"),
+    ("fk", "Försäkringskassan", "forsakringskassan"),
+    ("samordning", "Samordningsförbundet", "samordningsforbund"),
+    ("region", "Regionen", "region"),
+)
+MUNICIPALITIES = ("Botkyrka", "Huddinge", "Stockholm", "Södertälje", "Uppsala")
+
+
+@dataclass(frozen=True)
+class BenchData:
+    organisations: list[Organisation]
+    officials: list[Official]
+    windows: list[WeeklyWindow]
+    exceptions: list[AvailabilityException]
+    meetings: list[Meeting]
+    rules: BookingRules
+    start: datetime
+
+
+def generate_data(
+    seed: int = SEED, officials: int = 100, meetings: int = 1000, start: datetime = START
+) -> BenchData:
+    """Deterministic officials, availability and meetings over the horizon after `start`."""
+    rng = random.Random(seed)
+    rules = BookingRules()
+    tz = rules.tz
+    orgs = [Organisation(i, n, a) for i, n, a in ORGANISATIONS]
+    people: list[Official] = []
+    windows: list[WeeklyWindow] = []
+    exceptions: list[AvailabilityException] = []
+    for n in range(officials):
+        org = orgs[n % len(orgs)]
+        served = frozenset(rng.sample(MUNICIPALITIES, rng.randint(1, 2))) if rng.random() < 0.4 else frozenset()
+        people.append(
+            Official(
+                id=f"o{n:03d}",
+                name=f"Demo Handläggare {n}",
+                organisation_id=org.id,
+                topics=frozenset(rng.sample(TOPICS, rng.randint(1, 4))),
+                municipalities=served,
+                address=f"console:o{n:03d}",
+            )
+        )
+        morning = rng.choice((8, 9))
+        for weekday in range(5):
+            windows.append(WeeklyWindow(f"o{n:03d}", weekday, clock_time(morning), clock_time(12)))
+            if rng.random() < 0.8:
+                windows.append(WeeklyWindow(f"o{n:03d}", weekday, clock_time(13), clock_time(rng.choice((15, 16, 17)))))
+        if rng.random() < 0.2:
+            day = (start + timedelta(days=rng.randint(0, 13))).astimezone(tz).date()
+            exceptions.append(
+                AvailabilityException(
+                    f"o{n:03d}",
+                    datetime.combine(day, clock_time(0), tz),
+                    datetime.combine(day + timedelta(days=rng.randint(1, 3)), clock_time(0), tz),
+                    "absence",
+                )
+            )
+        if rng.random() < 0.1:
+            day = (start + timedelta(days=rng.randint(0, 13))).astimezone(tz).date()
+            exceptions.append(
+                AvailabilityException(
+                    f"o{n:03d}", datetime.combine(day, clock_time(17), tz), datetime.combine(day, clock_time(19), tz), "extra"
+                )
+            )
+    busy: set[tuple[str, datetime]] = set()
+    by_org: dict[str, list[Official]] = {}
+    for o in people:
+        by_org.setdefault(o.organisation_id, []).append(o)
+    made: list[Meeting] = []
+    while len(made) < meetings:
+        day = (start + timedelta(days=rng.randint(0, 13))).astimezone(tz).date()
+        if day.weekday() >= 5:
+            continue
+        begin = datetime.combine(day, clock_time(rng.randint(9, 15), rng.choice((0, 30))), tz).astimezone(timezone.utc)
+        chosen = [rng.choice(by_org[org]) for org in rng.sample(sorted(by_org), rng.randint(2, 3))]
+        # One meeting per official per half hour, so the generated calendar is itself plausible.
+        if any((o.id, begin) in busy or (o.id, begin - timedelta(minutes=30)) in busy for o in chosen):
+            continue
+        busy.update((o.id, begin) for o in chosen)
+        n = len(made)
+        made.append(
+            Meeting(
+                id=f"m{n:04d}",
+                ref=f"R{n:04d}",
+                founder_address=f"console:f{n % 400}",
+                start=begin,
+                end=begin + rules.duration,
+                topics=tuple(rng.sample(TOPICS, 2)),
+                state=MeetingState.CONFIRMED if n % 3 else MeetingState.PENDING,
+                official_ids=tuple(o.id for o in chosen),
+            )
+        )
+    return BenchData(orgs, people, windows, exceptions, made, rules, start)
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _search_latency(data: BenchData, queries: int, per_day: int | None) -> tuple[list[float], list[int]]:
+    rng = random.Random(SEED + 1)
+    timings: list[float] = []
+    found: list[int] = []
+    for _ in range(queries):
+        now = data.start + timedelta(minutes=rng.randint(0, 14 * 24 * 60 // 2))
+        topics = rng.sample(TOPICS, rng.randint(1, 3))
+        municipality = rng.choice((None, None) + MUNICIPALITIES)
+        began = time.perf_counter()
+        slots = find_slots(
+            officials=data.officials,
+            windows=data.windows,
+            exceptions=data.exceptions,
+            meetings=data.meetings,
+            rules=data.rules,
+            now=now,
+            topics=topics,
+            municipality=municipality,
+            limit=5,
+            per_day=per_day,
+        )
+        timings.append((time.perf_counter() - began) * 1000)
+        found.append(len(slots))
+    return timings, found
+
+
+def slot_search_section(data: BenchData, queries: int = 500) -> list[str]:
+    """find_slots latency over varied queries (now, topics, municipality)."""
+    lines = [
+        f"slot search: {len(data.officials)} officials, {len(data.meetings)} meetings, "
+        f"{data.rules.horizon_days}-day horizon, {queries} queries of 5 slots (target p99 < 50 ms)"
+    ]
+    for label, per_day in (("earliest first", None), ("one per day   ", 1)):
+        timings, found = _search_latency(data, queries, per_day)
+        lines.append(
+            f"  {label}  p50 {statistics.median(timings):5.1f} ms   p99 {_percentile(timings, 0.99):5.1f} ms   "
+            f"max {max(timings):5.1f} ms   ({sum(1 for f in found if f == 5)} queries got 5 slots)"
+        )
+    return lines
+
+
+SECTIONS: list[Callable[[BenchData], list[str]]] = [slot_search_section]
+
+
+def main() -> None:
+    data = generate_data()
+    for section in SECTIONS:
+        for line in section(data):
+            print(line)
+
+
+if __name__ == "__main__":
+    main()
