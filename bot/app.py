@@ -10,6 +10,7 @@ from knowledge.store import KnowledgeStore
 
 from . import migrations as bot_migrations
 from .catalogue import Catalogue
+from .channels import telegram_store
 from .channels.console import ConsoleOutbox
 from .clock import Clock, SystemClock
 from .config import Settings
@@ -25,7 +26,7 @@ from .retention import RetentionService
 log = logging.getLogger(__name__)
 
 # package name -> its migrations module; each package owns its tables.
-MIGRATION_MODULES: dict[str, Any] = {"bot": bot_migrations}
+MIGRATION_MODULES: dict[str, Any] = {"bot": bot_migrations, "telegram": telegram_store}
 FEATURES: list[type] = [CoreFeature, FaqFeature, PrivacyFeature]
 
 

@@ -240,5 +240,9 @@ def _migrations():
     return all_migrations()
 
 
+from .cli_run import run_command  # noqa: E402  (the command lives in its own module)
+
+main.add_command(run_command)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,51 @@
+"""The `dukat-bord run` command (registered on the CLI group in bot/cli.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import click
+
+from .catalogue import Catalogue
+from .config import Settings
+from .runner import EXIT_FAILED, EXIT_NOT_CONFIGURED, StartFailed, configured_channels, run, setup_logging
+
+LOG_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR"]
+
+
+@click.command("run")
+@click.option("--log-level", type=click.Choice(LOG_LEVELS, case_sensitive=False), default="INFO", show_default=True,
+              help="How much to log on standard error (never message texts, names or tokens).")
+def run_command(log_level: str) -> None:
+    """Run the bot on every configured channel, with reminders, until SIGTERM or Ctrl-C.
+
+    Telegram is configured by TELEGRAM_BOT_TOKEN (and optionally TELEGRAM_BASE_URL, TELEGRAM_WEBHOOK_URL,
+    TELEGRAM_WEBHOOK_LISTEN, TELEGRAM_WEBHOOK_PORT, TELEGRAM_WEBHOOK_SECRET).
+
+    Exit status: 0 after SIGTERM/SIGINT; 1 when a channel cannot start or stops working;
+    2 when no channel is configured (use `dukat-bord chat` to talk to the bot without an account).
+    """
+    from knowledge.loader import KnowledgeError
+
+    settings = Settings.from_env()
+    catalogue = Catalogue.load()
+
+    def say(key: str, **params: object) -> None:
+        click.echo(catalogue.text(settings.default_lang, key, **params), err=True)
+
+    if not configured_channels(settings):
+        say("run.not_configured")
+        sys.exit(EXIT_NOT_CONFIGURED)
+    setup_logging(log_level, settings)
+    try:
+        code = asyncio.run(run(settings))
+    except StartFailed as exc:
+        say(exc.key, **exc.params)
+        sys.exit(EXIT_FAILED)
+    except KnowledgeError as exc:
+        from .cli import format_problems
+
+        click.echo(format_problems(exc.problems, settings.default_lang), err=True)
+        sys.exit(EXIT_FAILED)
+    sys.exit(code)
