@@ -95,7 +95,7 @@ def meeting_ics(
     officials: Iterable[Official],
     organisations: Iterable[Organisation],
     method: Method = "REQUEST",
-    sequence: int = 0,
+    sequence: int | None = None,
     lang: str = "sv",
     *,
     summary: str,
@@ -107,7 +107,8 @@ def meeting_ics(
 ) -> bytes:
     """An iCalendar file for one meeting: METHOD REQUEST (new or changed) or CANCEL.
 
-    `sequence` is the meeting's revision (0 when booked, raised on every change and on cancel).
+    `sequence` is the meeting's revision (0 when booked, raised on every change and on cancel);
+    None takes `meeting.sequence`.
     `summary` and `description` are the texts in `lang`. Attendees are the meeting's officials that
     have a channel address (their address is the attendee URI, name and organisation the CN;
     `participants` gives their PARTSTAT); no e-mail addresses are invented. `organizer` is an
@@ -115,6 +116,8 @@ def meeting_ics(
     """
     if method not in ("REQUEST", "CANCEL"):
         raise InvalidRequest("method must be REQUEST or CANCEL", method=method)
+    if sequence is None:
+        sequence = meeting.sequence
     if sequence < 0:
         raise InvalidRequest("sequence must not be negative", sequence=sequence)
     zone = ZoneInfo(tzid)

@@ -176,9 +176,12 @@ class Meeting:
     idea: str | None = None  # the founder's one line about their idea (personal data)
     state: str = MeetingState.PENDING
     official_ids: tuple[str, ...] = ()  # officials currently attending (not those who declined)
+    sequence: int = 0  # calendar revision: raised on every change the attendees should see
 
     def __post_init__(self) -> None:
         _check_span(self)
+        if self.sequence < 0:
+            raise InvalidRequest("sequence must not be negative", sequence=self.sequence)
         _set(self, "topics", tuple(self.topics))
         _set(self, "official_ids", tuple(self.official_ids))
         if self.state not in set(MeetingState):

@@ -85,6 +85,10 @@ def test_move_keeps_uid_and_raises_sequence():
     assert after["SEQUENCE"] > before["SEQUENCE"]
     assert after["DTSTART"].dt == datetime(2026, 3, 25, 9, 0, tzinfo=TZ)
     assert after["STATUS"] == "CONFIRMED"
+    # By default the file carries the meeting's own revision.
+    _, stored = event_of(meeting_ics(dataclasses.replace(moved, sequence=3), OFFICIALS, ORGS, summary="s",
+                                     description="d", now=NOW))
+    assert stored["SEQUENCE"] == 3
 
 
 def test_cancel_has_method_cancel_and_status_cancelled():
