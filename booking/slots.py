@@ -308,18 +308,21 @@ class _Chooser:
         reachable = 0
         for c in kept:
             reachable |= c.mask
+        # Most topics covered, then fewer officials, then the least loaded busiest member (spreads
+        # load), then ids for a stable choice. Sizes grow only while coverage can still grow.
         best: tuple[tuple[int, int, tuple[int, ...], tuple[str, ...]], tuple[_Candidate, ...]] | None = None
         for size in range(rules.min_officials, min(rules.max_officials, len(kept)) + 1):
+            floor = -best[0][0] + 1 if best is not None else 0  # a larger table must cover more
             for combo in itertools.combinations(kept, size):
-                if len({c.official.organisation_id for c in combo}) < rules.min_organisations:
-                    continue
                 covered = 0
                 for c in combo:
                     covered |= c.mask
-                # Most topics covered, then fewer officials, then the least loaded busiest
-                # member (spreads load), then ids for a stable choice.
+                count = covered.bit_count()
+                if count < floor or len({c.official.organisation_id for c in combo}) < rules.min_organisations:
+                    continue
+                floor = count  # later combinations of this size must cover at least as much
                 score = (
-                    -covered.bit_count(),
+                    -count,
                     size,
                     tuple(sorted((c.load for c in combo), reverse=True)),
                     tuple(sorted(c.official.id for c in combo)),

@@ -528,3 +528,45 @@ def test_check_slot_and_substitute_refuse_closed_days():
     midsommar = Slot(local(2026, 6, 19, 10), local(2026, 6, 19, 10, 30), (k1, af1))
     with pytest.raises(SlotTaken):
         check_slot(midsommar, **world.data(), now=local(2026, 6, 15, 9), topics=["starta", "anstallningsstod"], municipality=None)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    people=st.lists(
+        st.tuples(
+            st.sampled_from(["kommun", "af", "coompanion"]),
+            st.sets(st.sampled_from(["starta", "kommun", "upphandling", "anstallningsstod"]), min_size=1, max_size=3),
+            st.integers(0, 3),
+        ),
+        min_size=0,
+        max_size=9,
+    ),
+    topics=st.lists(st.sampled_from(["starta", "kommun", "upphandling", "anstallningsstod"]), min_size=1, max_size=4,
+                    unique=True),
+)
+def test_property_table_choice_matches_brute_force(people, topics):
+    import itertools
+
+    officials = [official(f"p{i}", org, topics=t) for i, (org, t, _) in enumerate(people)]
+    loads = {f"p{i}": load for i, (_, _, load) in enumerate(people)}
+    # One window (Wednesday 09:00-09:30) so every official is free at the only slot; load comes from
+    # meetings on later days.
+    windows = [WeeklyWindow(o.id, 2, time(9), time(9, 30)) for o in officials]
+    later = [meeting(f"{oid}-{n}", local(2026, 3, 16 + n, 9), [oid]) for oid, load in loads.items() for n in range(load)]
+    world = World(officials, windows, meetings=later)
+    slots = world.search(local(2026, 3, 10, 7), topics=topics, limit=1)
+
+    wanted = set(topics)
+    best = None
+    for size in (2, 3):
+        for combo in itertools.combinations([o for o in officials if o.topics & wanted], size):
+            if len({o.organisation_id for o in combo}) < 2:
+                continue
+            covered = len(set().union(*(o.topics for o in combo)) & wanted)
+            score = (-covered, size, tuple(sorted((loads[o.id] for o in combo), reverse=True)),
+                     tuple(sorted(o.id for o in combo)))
+            best = score if best is None or score < best else best
+    if best is None:
+        assert slots == []
+    else:
+        assert tuple(sorted(slots[0].official_ids)) == best[3]
