@@ -97,8 +97,6 @@ def setup_logging(level: str, settings: Settings, stream: TextIO = sys.stderr) -
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for name in ("httpx", "httpcore"):  # request URLs carry the bot token
-        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 async def run(settings: Settings, stop: asyncio.Event | None = None) -> int:

@@ -91,7 +91,8 @@ def pseudonym(user_id: int | None) -> str:
 
 
 def html_chunks(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """The plain `text` escaped for HTML parse mode, cut at paragraph, line or word breaks to fit `limit`."""
+    """The plain `text` escaped for HTML parse mode, cut at paragraph, line or word breaks so that each
+    part fits `limit` characters as Telegram counts them (after entity parsing)."""
     text = text.strip()
     if not text:
         return []
@@ -147,6 +148,16 @@ def incoming_from(update: Update) -> Incoming | None:
         return None
     text = message.text if message.text is not None else message.caption
     return Incoming(address_of(user.id), text=text, lang_hint=user.language_code)
+
+
+def quiet_library_logs() -> None:
+    """httpx logs every request URL at INFO, and the URL holds the token; PTB logs whole updates (texts,
+    names) at DEBUG. Neither belongs in our logs, whatever level the process runs at."""
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    ptb = logging.getLogger("telegram")
+    if ptb.getEffectiveLevel() < logging.INFO:
+        ptb.setLevel(logging.INFO)
 
 
 def _seconds(exc: RetryAfter) -> float:
@@ -286,8 +297,7 @@ class TelegramChannel:
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
         """Connect (getMe), announce the commands, then poll or serve the webhook."""
-        for name in ("httpx", "httpcore"):  # httpx logs every request URL, and the URL holds the token
-            logging.getLogger(name).setLevel(logging.WARNING)
+        quiet_library_logs()
         application = self.application
         try:
             await application.initialize()

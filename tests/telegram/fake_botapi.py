@@ -61,7 +61,7 @@ class Call:
     params: dict[str, Any]
     files: dict[str, Upload]
     at: float  # time.perf_counter() when the request arrived
-    status: int = 200
+    status: int = 0  # 0 while the fake is still working on it (a long poll), then the HTTP status
     result: Any = None
 
     @property
@@ -286,19 +286,24 @@ class FakeBotApi:
         return {"id": user["id"], "type": "private", "first_name": user["first_name"]}
 
     async def _handle(self, request: web.Request) -> web.Response:
-        call = Call(request.match_info["method"], {}, {}, time.perf_counter())
+        call = Call(request.match_info["method"], {}, {}, time.perf_counter(), status=0)
         try:
             if request.match_info["token"] != self.token:
                 raise ApiError(401, "Unauthorized")
             call.params, call.files = await _read_params(request)
+            # Recorded on arrival (a long poll is visible while it waits); status 0 until answered.
+            self.calls.append(call)
+            self._changed.set()
             call.result = await self._dispatch(call)
+            call.status = 200
             body: dict[str, Any] = {"ok": True, "result": call.result}
         except ApiError as exc:
             call.status = exc.code
             body = {"ok": False, "error_code": exc.code, "description": exc.description}
             if exc.parameters:
                 body["parameters"] = exc.parameters
-        self.calls.append(call)
+        if call not in self.calls:
+            self.calls.append(call)
         for observer in self.on_call:
             observer(call)
         self._changed.set()
