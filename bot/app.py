@@ -6,9 +6,15 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from booking import migrations as booking_migrations
+from booking.personal_data import BookingPersonalData
+from booking.reminders import ReminderService
+from booking.rules import load_rules
+from booking.service import BookingService
 from knowledge.store import KnowledgeStore
 
 from . import migrations as bot_migrations
+from .booking_texts import BookingTexts
 from .catalogue import Catalogue
 from .channels import telegram_store
 from .channels.console import ConsoleOutbox
@@ -16,6 +22,7 @@ from .clock import Clock, SystemClock
 from .config import Settings
 from .db import Database, Migration
 from .engine import Engine, UserStore
+from .features.booking import BookingFeature
 from .features.core import CoreFeature
 from .features.faq import FaqFeature, UnansweredLog
 from .features.privacy import PrivacyFeature
@@ -26,8 +33,8 @@ from .retention import RetentionService
 log = logging.getLogger(__name__)
 
 # package name -> its migrations module; each package owns its tables.
-MIGRATION_MODULES: dict[str, Any] = {"bot": bot_migrations, "telegram": telegram_store}
-FEATURES: list[type] = [CoreFeature, FaqFeature, PrivacyFeature]
+MIGRATION_MODULES: dict[str, Any] = {"bot": bot_migrations, "telegram": telegram_store, "booking": booking_migrations}
+FEATURES: list[type] = [CoreFeature, FaqFeature, PrivacyFeature, BookingFeature]
 
 
 def all_migrations() -> list[Migration]:
@@ -75,7 +82,29 @@ async def build_app(settings: Settings, clock: Clock | None = None, knowledge: K
     app.personal_data.register(BotPersonalData())
     app.background.append(RetentionService(app.personal_data, clock, settings.retention_days))
     app.notifier.register("console", app.outbox.deliver)
+    await _wire_booking(app)
     app.engine = Engine(app)
     for feature in FEATURES:
         app.engine.add_feature(feature(app))
     return app
+
+
+async def _wire_booking(app: App) -> None:
+    """The booking service, its messages, reminders and personal data; demo officials in an empty database."""
+    from booking.demo import load_demo_if_empty
+
+    rules = load_rules(app.settings.booking_rules)
+    texts = BookingTexts(app)
+    service = BookingService(app.db, app.clock, rules, on_notices=texts.send_notices)
+    reminders = ReminderService(app.db, app.clock, rules.tz, texts.send_reminder, texts.send_digest)
+    service.on_change = reminders.changed
+    app.services["booking"] = service
+    app.services["reminders"] = reminders
+    app.background.append(reminders)
+    app.personal_data.register(BookingPersonalData(service))
+    roles = getattr(app, "roles", None)
+    if roles is not None and hasattr(roles, "register_provider"):
+        roles.register_provider("official", service.is_official)
+    if app.settings.demo_officials:
+        knowledge = app.knowledge.current
+        await load_demo_if_empty(app.db, topics=knowledge.topics, authorities=knowledge.authorities)

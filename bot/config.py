@@ -23,6 +23,8 @@ class Settings:
     default_lang: str = "sv"
     retention_days: int = 90
     data_dir: str = field(default_factory=lambda: str(default_data_dir()))
+    booking_rules: str | None = None  # None: the bundled rules (booking/data/rules.yaml)
+    demo_officials: bool = True  # load the fictitious demo officials into an empty database
     # Telegram (issue: Telegram channel)
     telegram_token: str | None = field(default=None, repr=False)
     telegram_base_url: str | None = None
@@ -49,6 +51,8 @@ class Settings:
             default_lang=lang if lang in ("sv", "en") else "sv",
             retention_days=int(env.get("DUKAT_RETENTION_DAYS", "90")),
             data_dir=data_dir,
+            booking_rules=env.get("DUKAT_BOOKING_RULES") or None,
+            demo_officials=env.get("DUKAT_DEMO_OFFICIALS", "1").strip().lower() not in ("0", "false", "no", "nej"),
             telegram_token=env.get("TELEGRAM_BOT_TOKEN") or None,
             telegram_base_url=env.get("TELEGRAM_BASE_URL") or None,
             telegram_webhook_url=env.get("TELEGRAM_WEBHOOK_URL") or None,

@@ -89,6 +89,16 @@ class Database:
             else:
                 await self._conn.execute("COMMIT")
 
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Hold the lock for a group of reads that see one consistent state of the database."""
+        async with self._lock:
+            await self._conn.execute("BEGIN")
+            try:
+                yield self._conn
+            finally:
+                await self._conn.execute("ROLLBACK")
+
     async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
         """Run one statement on its own; returns the rowcount."""
         async with self._lock:

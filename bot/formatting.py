@@ -41,3 +41,16 @@ def format_datetime(when: datetime, lang: str = "sv") -> str:
 
 def format_time_range(start: datetime, end: datetime, lang: str = "sv") -> str:
     return _catalogue().text(lang, "time.range", start=format_datetime(start, lang), end=f"{local(end):%H:%M}")
+
+
+def format_short(when: datetime, lang: str = "sv") -> str:
+    """'tis 10 mar 14:00' / 'Tue 10 Mar 14:00', in Stockholm time: fits on a button."""
+    t = local(when)
+    return _catalogue().text(
+        lang, "time.short", weekday=_names(lang, "time.weekdays_short")[t.weekday()], day=t.day,
+        month=_names(lang, "time.months_short")[t.month - 1], time=f"{t:%H:%M}",
+    )
+
+
+def format_clock(when: datetime) -> str:
+    return f"{local(when):%H:%M}"

@@ -1,0 +1,85 @@
+"""Tables owned by the booking package. Times are ISO 8601 in UTC; lists are JSON arrays."""
+
+MIGRATIONS: list[tuple[int, str]] = [
+    (
+        1,
+        """
+        CREATE TABLE organisations (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            authority_id TEXT NOT NULL,          -- a knowledge authority id, e.g. "coompanion"
+            place TEXT                           -- meeting place or video link; "{ref}" is filled in
+        );
+        CREATE TABLE officials (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            organisation_id TEXT NOT NULL REFERENCES organisations(id),
+            topics TEXT NOT NULL DEFAULT '[]',
+            municipalities TEXT NOT NULL DEFAULT '[]',   -- empty: serves every municipality
+            address TEXT UNIQUE,                 -- channel address for notifications: tg:…, mx:…, console:…
+            lang TEXT NOT NULL DEFAULT 'sv',
+            active INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE TABLE weekly_windows (
+            official_id TEXT NOT NULL REFERENCES officials(id) ON DELETE CASCADE,
+            weekday INTEGER NOT NULL CHECK (weekday BETWEEN 0 AND 6),
+            start_local TEXT NOT NULL,           -- HH:MM, Europe/Stockholm wall-clock time
+            end_local TEXT NOT NULL
+        );
+        CREATE INDEX weekly_windows_official ON weekly_windows(official_id);
+        CREATE TABLE availability_exceptions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            official_id TEXT NOT NULL REFERENCES officials(id) ON DELETE CASCADE,
+            start_utc TEXT NOT NULL,
+            end_utc TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('absence', 'extra'))
+        );
+        CREATE TABLE meetings (
+            id TEXT PRIMARY KEY,
+            ref TEXT NOT NULL UNIQUE,
+            founder_address TEXT NOT NULL,
+            start_utc TEXT NOT NULL,
+            end_utc TEXT NOT NULL,
+            place TEXT,
+            topics TEXT NOT NULL DEFAULT '[]',
+            municipality TEXT,
+            idea TEXT,
+            lang TEXT NOT NULL DEFAULT 'sv',
+            state TEXT NOT NULL CHECK (state IN ('pending', 'confirmed', 'cancelled')),
+            sequence INTEGER NOT NULL DEFAULT 0,
+            share_guide INTEGER NOT NULL DEFAULT 0,
+            scheduled_at TEXT NOT NULL,          -- when the current start time was set (reminders owed after it)
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX meetings_start ON meetings(start_utc);
+        CREATE INDEX meetings_founder ON meetings(founder_address);
+        CREATE TABLE participants (
+            meeting_id TEXT NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+            official_id TEXT NOT NULL REFERENCES officials(id),
+            state TEXT NOT NULL CHECK (state IN ('invited', 'accepted', 'declined')),
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (meeting_id, official_id)
+        );
+        CREATE INDEX participants_official ON participants(official_id);
+        -- Each reminder or digest once: claimed ('sending') before it goes out, 'sent' after.
+        CREATE TABLE reminders_sent (
+            meeting_id TEXT NOT NULL,            -- '' for an official's daily digest
+            recipient TEXT NOT NULL,
+            kind TEXT NOT NULL,                  -- 'h24', 'h1', 'digest'
+            due_utc TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'sending',
+            sent_at TEXT NOT NULL,
+            PRIMARY KEY (meeting_id, recipient, kind, due_utc)
+        );
+        -- One-time codes that link a chat account to an official; only a hash of the code is kept.
+        CREATE TABLE invites (
+            code_hash TEXT PRIMARY KEY,
+            official_id TEXT NOT NULL REFERENCES officials(id) ON DELETE CASCADE,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            used_at TEXT
+        );
+        """,
+    ),
+]

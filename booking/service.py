@@ -1,0 +1,420 @@
+"""The booking service: offers times, books atomically, handles answers, cancels and moves.
+
+Every change runs in one write transaction that first re-reads what it depends on, so two founders
+racing for the same official can never both get them. What people must be told is returned as
+`Notice`s and handed to `on_notices` after the commit; rendering and sending is the caller's job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any, Awaitable, Callable, Sequence
+
+from . import repository as repo
+from .model import (
+    InvalidRequest,
+    Meeting,
+    MeetingNotFound,
+    MeetingState,
+    NotAllowed,
+    Official,
+    Organisation,
+    Participant,
+    ParticipantState,
+    Slot,
+    utc,
+)
+from .rules import BookingRules
+from .slots import check_slot, find_slots, find_substitute, upcoming_for_founder
+
+log = logging.getLogger(__name__)
+
+REF_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+INVITE_ALPHABET = REF_ALPHABET
+INVITE_TTL = timedelta(days=7)
+IDEA_MAX_CHARS = 300
+
+
+class InviteInvalid(NotAllowed):
+    """The invite code is unknown, used or expired."""
+
+    code = "invite_invalid"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something a person must be told about a meeting.
+
+    event: invited | confirmed | substituted | changed | no_substitute | cancelled | removed
+    recipient: the address to tell; official_id set when the recipient is an official;
+    about: the official the event concerns (who declined, who substitutes).
+    """
+
+    event: str
+    recipient: str
+    meeting: Meeting
+    official_id: str | None = None
+    about: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+NoticeSink = Callable[[list[Notice]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class MeetingDetails:
+    meeting: Meeting
+    officials: list[Official]  # attending (not declined), in invitation order
+    organisations: dict[str, Organisation]
+    participants: list[Participant]
+    lang: str
+    share_guide: bool
+
+
+def _hash(code: str) -> str:
+    return hashlib.sha256(code.strip().upper().encode()).hexdigest()
+
+
+class BookingService:
+    def __init__(
+        self,
+        db: Any,
+        clock: Any,
+        rules: BookingRules,
+        on_notices: NoticeSink | None = None,
+        on_change: Callable[[], None] | None = None,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.rules = rules
+        self.on_notices = on_notices
+        self.on_change = on_change  # e.g. the reminder scheduler re-deriving its jobs
+
+    # --- reading ----------------------------------------------------------------------------
+
+    async def snapshot(self) -> repo.Snapshot:
+        async with self.db.read() as conn:
+            return await repo.snapshot(conn, self.clock.now())
+
+    async def offer(
+        self,
+        topics: Sequence[str],
+        municipality: str | None,
+        *,
+        after: datetime | None = None,
+        limit: int = 5,
+        ignore_meeting_id: str | None = None,
+        exclude_officials: Sequence[str] = (),
+    ) -> list[Slot]:
+        """Bookable times, earliest first, at most two per day so the founder sees a few days."""
+        now = self.clock.now()
+        snap = await self.snapshot()
+        return find_slots(
+            officials=[o for o in snap.officials if o.active], windows=snap.windows, exceptions=snap.exceptions,
+            meetings=snap.meetings, rules=self.rules, now=now, topics=topics, municipality=municipality,
+            limit=limit, after=after, ignore_meeting_id=ignore_meeting_id, per_day=2,
+            exclude_officials=exclude_officials,
+        )
+
+    async def slot_at(
+        self, start: datetime, topics: Sequence[str], municipality: str | None, ignore_meeting_id: str | None = None
+    ) -> Slot | None:
+        """The slot starting exactly at `start` with the officials the finder picks now, or None."""
+        now = self.clock.now()
+        snap = await self.snapshot()
+        found = find_slots(
+            officials=[o for o in snap.officials if o.active], windows=snap.windows, exceptions=snap.exceptions,
+            meetings=snap.meetings, rules=self.rules, now=now, topics=topics, municipality=municipality,
+            limit=1, after=utc(start) - timedelta(seconds=1), ignore_meeting_id=ignore_meeting_id,
+        )
+        return found[0] if found and found[0].start == utc(start) else None
+
+    async def upcoming_for(self, founder_address: str) -> list[Meeting]:
+        now = self.clock.now()
+        async with self.db.read() as conn:
+            meetings = await repo.founder_meetings(conn, founder_address)
+        return [m for m in meetings if m.active and m.end > now]
+
+    async def can_book_more(self, founder_address: str) -> bool:
+        async with self.db.read() as conn:
+            meetings = await repo.founder_meetings(conn, founder_address)
+        return upcoming_for_founder(meetings, founder_address, self.clock.now()) < self.rules.max_upcoming_per_founder
+
+    async def meeting(self, ref: str) -> Meeting:
+        async with self.db.read() as conn:
+            found = await repo.meeting_by_ref(conn, ref)
+        if found is None:
+            raise MeetingNotFound(ref=ref)
+        return found
+
+    async def details(self, meeting: Meeting) -> MeetingDetails:
+        async with self.db.read() as conn:
+            officials = {o.id: o for o in await repo.officials(conn)}
+            extra = await repo.meeting_extra(conn, meeting.id)
+            return MeetingDetails(
+                meeting=meeting,
+                officials=[officials[i] for i in meeting.official_ids if i in officials],
+                organisations=await repo.organisations(conn),
+                participants=await repo.participants(conn, meeting.id),
+                lang=extra.get("lang", "sv"),
+                share_guide=bool(extra.get("share_guide")),
+            )
+
+    async def official_by_address(self, address: str) -> Official | None:
+        async with self.db.read() as conn:
+            return await repo.official_by_address(conn, address)
+
+    async def is_official(self, address: str) -> bool:
+        official = await self.official_by_address(address)
+        return official is not None and official.active
+
+    async def agenda(self, official_id: str, start: datetime, end: datetime) -> list[Meeting]:
+        async with self.db.read() as conn:
+            meetings = await repo.meetings_between(conn, start, end)
+        return [m for m in meetings if official_id in m.official_ids]
+
+    # --- changing ---------------------------------------------------------------------------
+
+    async def book(
+        self,
+        founder_address: str,
+        slot: Slot,
+        topics: Sequence[str],
+        municipality: str | None,
+        idea: str | None,
+        lang: str = "sv",
+        share_guide: bool = False,
+    ) -> Meeting:
+        """Book `slot` for the founder. Raises SlotTaken (offer fresh times), TooManyMeetings or
+        InvalidRequest; on success the officials are invited (notices) and the meeting is pending."""
+        if idea is not None and len(idea) > IDEA_MAX_CHARS:
+            raise InvalidRequest("idea too long", max=IDEA_MAX_CHARS)
+        async with self.db.transaction() as conn:
+            now = self.clock.now()
+            snap = await repo.snapshot(conn, now)
+            check_slot(
+                slot, officials=snap.officials, windows=snap.windows, exceptions=snap.exceptions,
+                meetings=snap.meetings, rules=self.rules, now=now, topics=topics, municipality=municipality,
+                founder_address=founder_address,
+            )
+            ref = await self._new_ref(conn)
+            place_template = None
+            for official_id in slot.official_ids:
+                official = snap.official(official_id)
+                place_template = official and await repo.organisation_place(conn, official.organisation_id)
+                if place_template:
+                    break
+            meeting = Meeting(
+                id=uuid.uuid4().hex, ref=ref, founder_address=founder_address, start=slot.start, end=slot.end,
+                place=place_template.replace("{ref}", ref) if place_template else None, topics=tuple(topics),
+                municipality=municipality, idea=idea or None, official_ids=slot.official_ids,
+            )
+            await repo.insert_meeting(conn, meeting, lang, share_guide, now)
+        await self._tell([self._official_notice("invited", meeting, o) for o in self._attending(snap, meeting)])
+        return meeting
+
+    async def respond(self, official_address: str, ref: str, accept: bool) -> tuple[Meeting, str]:
+        """An official accepts or declines. Returns the meeting after the change and what happened:
+        accepted | confirmed | already | substituted | no_substitute."""
+        async with self.db.transaction() as conn:
+            now = self.clock.now()
+            official = await repo.official_by_address(conn, official_address)
+            meeting = await repo.meeting_by_ref(conn, ref)
+            if official is None or meeting is None:
+                raise MeetingNotFound(ref=ref)
+            parts = {p.official_id: p for p in await repo.participants(conn, meeting.id)}
+            mine = parts.get(official.id)
+            if mine is None:
+                raise MeetingNotFound(ref=ref)  # not theirs: indistinguishable from unknown
+            if not meeting.active or meeting.start <= now:
+                raise NotAllowed("meeting is over or cancelled", ref=ref)
+            if mine.state == ParticipantState.DECLINED:
+                raise NotAllowed("already declined", ref=ref)
+            notices: list[Notice] = []
+            if accept:
+                if mine.state == ParticipantState.ACCEPTED:
+                    return meeting, "already"
+                await repo.set_participant(conn, meeting.id, official.id, ParticipantState.ACCEPTED, now)
+                others = [p for oid, p in parts.items() if oid != official.id and p.state != ParticipantState.DECLINED]
+                outcome = "accepted"
+                if all(p.state == ParticipantState.ACCEPTED for p in others):
+                    await repo.update_meeting(conn, meeting.id, now, state=str(MeetingState.CONFIRMED))
+                    meeting = replace(meeting, state=MeetingState.CONFIRMED)
+                    notices.append(Notice("confirmed", meeting.founder_address, meeting))
+                    outcome = "confirmed"
+            else:
+                snap = await repo.snapshot(conn, now)
+                declined = [oid for oid, p in parts.items() if p.state == ParticipantState.DECLINED]
+                substitute = find_substitute(
+                    meeting, official.id, officials=[o for o in snap.officials if o.active], windows=snap.windows,
+                    exceptions=snap.exceptions, meetings=snap.meetings, rules=self.rules, now=now, exclude=declined,
+                )
+                await repo.set_participant(conn, meeting.id, official.id, ParticipantState.DECLINED, now)
+                remaining = tuple(i for i in meeting.official_ids if i != official.id)
+                if substitute is not None:
+                    await repo.set_participant(conn, meeting.id, substitute.id, ParticipantState.INVITED, now)
+                    meeting = replace(
+                        meeting, official_ids=remaining + (substitute.id,), sequence=meeting.sequence + 1,
+                        state=MeetingState.PENDING,
+                    )
+                    await repo.update_meeting(conn, meeting.id, now, sequence=meeting.sequence, state=str(meeting.state))
+                    notices.append(self._official_notice("invited", meeting, substitute))
+                    notices.append(Notice("substituted", meeting.founder_address, meeting, about=substitute.id,
+                                          data={"declined": official.id}))
+                    for oid in remaining:
+                        other = snap.official(oid)
+                        if other:
+                            notices.append(self._official_notice("changed", meeting, other, about=substitute.id))
+                    outcome = "substituted"
+                else:
+                    meeting = replace(meeting, official_ids=remaining, state=MeetingState.CANCELLED,
+                                      sequence=meeting.sequence + 1)
+                    await repo.update_meeting(conn, meeting.id, now, sequence=meeting.sequence, state=str(meeting.state))
+                    notices.append(Notice("no_substitute", meeting.founder_address, meeting, about=official.id))
+                    for oid in remaining:
+                        other = snap.official(oid)
+                        if other:
+                            notices.append(self._official_notice("cancelled", meeting, other))
+                    outcome = "no_substitute"
+        await self._tell(notices)
+        return meeting, outcome
+
+    async def cancel(self, ref: str, founder_address: str) -> Meeting:
+        """The founder cancels their meeting; the officials are told."""
+        async with self.db.transaction() as conn:
+            now = self.clock.now()
+            meeting = await self._founders_meeting(conn, ref, founder_address, now)
+            meeting, notices = await self._cancel_in(conn, meeting, now)
+        await self._tell(notices)
+        return meeting
+
+    async def _cancel_in(self, conn: Any, meeting: Meeting, now: datetime) -> tuple[Meeting, list[Notice]]:
+        meeting = replace(meeting, state=MeetingState.CANCELLED, sequence=meeting.sequence + 1)
+        await repo.update_meeting(conn, meeting.id, now, state=str(meeting.state), sequence=meeting.sequence)
+        officials = {o.id: o for o in await repo.officials(conn)}
+        notices = [self._official_notice("cancelled", meeting, officials[i]) for i in meeting.official_ids if i in officials]
+        return meeting, notices
+
+    async def move(self, ref: str, founder_address: str, slot: Slot) -> Meeting:
+        """Move the founder's meeting to `slot`; officials who stay are asked again, new ones invited,
+        those no longer needed get a cancellation."""
+        async with self.db.transaction() as conn:
+            now = self.clock.now()
+            meeting = await self._founders_meeting(conn, ref, founder_address, now)
+            snap = await repo.snapshot(conn, now)
+            check_slot(
+                slot, officials=snap.officials, windows=snap.windows, exceptions=snap.exceptions,
+                meetings=snap.meetings, rules=self.rules, now=now, topics=meeting.topics,
+                municipality=meeting.municipality, founder_address=founder_address, ignore_meeting_id=meeting.id,
+            )
+            dropped = [i for i in meeting.official_ids if i not in slot.official_ids]
+            moved = replace(
+                meeting, start=slot.start, end=slot.end, official_ids=slot.official_ids,
+                state=MeetingState.PENDING, sequence=meeting.sequence + 1,
+            )
+            await repo.update_meeting(
+                conn, meeting.id, now, start=moved.start, end=moved.end, state=str(moved.state),
+                sequence=moved.sequence, scheduled_at=utc(now).isoformat(),
+            )
+            await conn.execute(
+                "DELETE FROM participants WHERE meeting_id = ? AND state != 'declined'", (meeting.id,)
+            )
+            for official_id in slot.official_ids:
+                await repo.set_participant(conn, meeting.id, official_id, ParticipantState.INVITED, now)
+        notices = [self._official_notice("invited", moved, o) for o in self._attending(snap, moved)]
+        notices += [self._official_notice("removed", moved, o) for o in snap.officials if o.id in dropped]
+        await self._tell(notices)
+        return moved
+
+    async def _founders_meeting(self, conn: Any, ref: str, founder_address: str, now: datetime) -> Meeting:
+        meeting = await repo.meeting_by_ref(conn, ref)
+        if meeting is None or meeting.founder_address != founder_address:
+            raise MeetingNotFound(ref=ref)  # someone else's meeting looks exactly like an unknown one
+        if not meeting.active or meeting.start <= now:
+            raise NotAllowed("meeting is over or cancelled", ref=ref)
+        return meeting
+
+    async def add_absence(self, official_id: str, start: datetime, end: datetime) -> list[tuple[Meeting, str]]:
+        """Record an absence; each of the official's meetings in it is handled as a decline."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO availability_exceptions(official_id, start_utc, end_utc, kind) VALUES (?, ?, ?, 'absence')",
+                (official_id, utc(start).isoformat(), utc(end).isoformat()),
+            )
+            official = next((o for o in await repo.officials(conn) if o.id == official_id), None)
+        if official is None:
+            raise InvalidRequest("unknown official", official_id=official_id)
+        results = []
+        for meeting in await self.agenda(official_id, start - self.rules.duration, end):
+            if meeting.start < utc(end) and meeting.end > utc(start) and meeting.start > self.clock.now() and official.address:
+                results.append(await self.respond(official.address, meeting.ref, accept=False))
+        self._changed()
+        return results
+
+    # --- invites ----------------------------------------------------------------------------
+
+    async def create_invite(self, official_id: str, ttl: timedelta = INVITE_TTL) -> str:
+        """A one-time code that links the chat account redeeming it to the official."""
+        code = "".join(secrets.choice(INVITE_ALPHABET) for _ in range(10))
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            async with conn.execute("SELECT 1 FROM officials WHERE id = ?", (official_id,)) as cur:
+                if await cur.fetchone() is None:
+                    raise InvalidRequest("unknown official", official_id=official_id)
+            await conn.execute(
+                "INSERT INTO invites(code_hash, official_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+                (_hash(code), official_id, utc(now).isoformat(), utc(now + ttl).isoformat()),
+            )
+        return code
+
+    async def redeem_invite(self, code: str, address: str) -> Official:
+        """Link `address` to the invite's official (unlinking whoever had it). Raises InviteInvalid."""
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            async with conn.execute(
+                "SELECT official_id, expires_at, used_at FROM invites WHERE code_hash = ?", (_hash(code),)
+            ) as cur:
+                row = await cur.fetchone()
+            if row is None or row["used_at"] is not None or datetime.fromisoformat(row["expires_at"]) <= now:
+                raise InviteInvalid()
+            await conn.execute("UPDATE invites SET used_at = ? WHERE code_hash = ?", (utc(now).isoformat(), _hash(code)))
+            await conn.execute("UPDATE officials SET address = NULL WHERE address = ?", (address,))
+            await conn.execute("UPDATE officials SET address = ? WHERE id = ?", (address, row["official_id"]))
+            official = next(o for o in await repo.officials(conn) if o.id == row["official_id"])
+        return official
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _attending(snap: repo.Snapshot, meeting: Meeting) -> list[Official]:
+        return [o for o in snap.officials if o.id in meeting.official_ids]
+
+    @staticmethod
+    def _official_notice(event: str, meeting: Meeting, official: Official, about: str | None = None) -> Notice:
+        return Notice(event, official.address or "", meeting, official_id=official.id, about=about)
+
+    async def _new_ref(self, conn: Any) -> str:
+        for _ in range(100):
+            ref = "".join(secrets.choice(REF_ALPHABET) for _ in range(5))
+            async with conn.execute("SELECT 1 FROM meetings WHERE ref = ?", (ref,)) as cur:
+                if await cur.fetchone() is None:
+                    return ref
+        raise RuntimeError("no free meeting reference")
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change()
+
+    async def _tell(self, notices: list[Notice]) -> None:
+        self._changed()
+        notices = [n for n in notices if n.recipient]
+        if notices and self.on_notices is not None:
+            try:
+                await self.on_notices(notices)
+            except Exception:  # the change is committed; a failed message must not undo it for the caller
+                log.exception("sending %d booking notices failed", len(notices))

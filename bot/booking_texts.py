@@ -1,0 +1,168 @@
+"""Turns booking events into messages: notices to founders and officials, reminders, digests, .ics files.
+
+The booking service says what happened (`booking.service.Notice`); this module words it in the
+recipient's language and sends it through the notifier, so every channel gets the same messages.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import TYPE_CHECKING, Sequence
+
+from booking.calendar import ics_filename, meeting_ics
+from booking.model import Meeting, Slot
+from booking.reminders import Digest, Due
+from booking.service import MeetingDetails, Notice
+
+from .formatting import format_clock, format_short, format_time_range
+from .messages import Attachment, Button, Reply
+
+if TYPE_CHECKING:
+    from .app import App
+
+log = logging.getLogger(__name__)
+
+ORGANIZER = ("console:dukat-bord", "Dukat bord")
+
+
+def minutes(when: datetime) -> int:
+    """A time as whole minutes since the epoch: compact enough for a button payload."""
+    return int(when.timestamp()) // 60
+
+
+class BookingTexts:
+    def __init__(self, app: "App") -> None:
+        self.app = app
+
+    def t(self, lang: str, key: str, **params: object) -> str:
+        return self.app.catalogue.text(lang, key, **params)
+
+    @property
+    def service(self):
+        return self.app.services["booking"]
+
+    def topics(self, topics: Sequence[str], lang: str) -> str:
+        known = self.app.knowledge.current.topics
+        return ", ".join(known[t].label.get(lang) if t in known else t for t in topics)
+
+    def people(self, details: MeetingDetails | None, lang: str, officials=None, organisations=None) -> str:
+        officials = officials if officials is not None else details.officials  # type: ignore[union-attr]
+        organisations = organisations if organisations is not None else details.organisations  # type: ignore[union-attr]
+        return ", ".join(
+            self.t(lang, "booking.person", name=o.name,
+                   organisation=organisations[o.organisation_id].name if o.organisation_id in organisations else "")
+            for o in officials
+        )
+
+    def slot_people(self, slot: Slot, organisations: dict, lang: str) -> str:
+        return self.people(None, lang, list(slot.officials), organisations)
+
+    def when(self, meeting: Meeting, lang: str) -> str:
+        return format_time_range(meeting.start, meeting.end, lang)
+
+    def place(self, meeting: Meeting, lang: str) -> str:
+        return meeting.place or self.t(lang, "booking.place_later")
+
+    def ics(self, details: MeetingDetails, lang: str, cancel: bool = False) -> Attachment:
+        m = details.meeting
+        content = meeting_ics(
+            m, details.officials, details.organisations.values(), "CANCEL" if cancel else "REQUEST", lang=lang,
+            summary=self.t(lang, "booking.ics_summary", ref=m.ref),
+            description=self.t(lang, "booking.ics_description", topics=self.topics(m.topics, lang), place=self.place(m, lang)),
+            now=self.app.clock.now(), participants=details.participants, organizer=ORGANIZER,
+        )
+        return Attachment(ics_filename(m), content, "text/calendar")
+
+    def official_buttons(self, ref: str, lang: str) -> list[list[Button]]:
+        return [[Button(self.t(lang, "booking.accept"), f"mt:acc:{ref}"), Button(self.t(lang, "booking.decline"), f"mt:dec:{ref}")]]
+
+    async def invitation(self, details: MeetingDetails, lang: str) -> Reply:
+        m = details.meeting
+        text = self.t(
+            lang, "booking.official_invited", ref=m.ref, time=self.when(m, lang), topics=self.topics(m.topics, lang),
+            municipality=m.municipality or self.t(lang, "booking.no_municipality"),
+            idea=m.idea or self.t(lang, "booking.no_idea"), people=self.people(details, lang), place=self.place(m, lang),
+        )
+        if details.share_guide and "guide" in self.app.services:
+            summary = await self.app.services["guide"].summary(m.founder_address, lang)
+            if summary:
+                text += "\n\n" + self.t(lang, "booking.official_guide", summary=summary)
+        return Reply(text, buttons=self.official_buttons(m.ref, lang), attachments=[self.ics(details, lang)])
+
+    async def render(self, notice: Notice) -> list[Reply]:
+        details = await self.service.details(notice.meeting)
+        m = notice.meeting
+        if notice.official_id is not None:
+            official = next((o for o in await self._officials() if o.id == notice.official_id), None)
+            lang = official.lang if official else "sv"
+        else:
+            lang = details.lang
+        names = {o.id: o for o in await self._officials()}
+
+        def name(official_id: str | None) -> str:
+            o = names.get(official_id or "")
+            if o is None:
+                return "?"
+            org = details.organisations.get(o.organisation_id)
+            return self.t(lang, "booking.person", name=o.name, organisation=org.name if org else "")
+
+        when = self.when(m, lang)
+        if notice.event == "invited":
+            return [await self.invitation(details, lang)]
+        if notice.event == "changed":
+            declined = next((p.official_id for p in details.participants if p.state == "declined"), None)
+            return [Reply(self.t(lang, "booking.official_changed", ref=m.ref, time=when, declined=name(declined),
+                                 substitute=name(notice.about)), attachments=[self.ics(details, lang)])]
+        if notice.event in ("cancelled", "removed"):
+            key = "booking.official_cancelled" if notice.event == "cancelled" else "booking.official_removed"
+            return [Reply(self.t(lang, key, ref=m.ref, time=when), attachments=[self.ics(details, lang, cancel=True)])]
+        if notice.event == "confirmed":
+            return [Reply(self.t(lang, "booking.founder_confirmed", ref=m.ref, time=when))]
+        if notice.event == "substituted":
+            return [Reply(self.t(lang, "booking.founder_substituted", ref=m.ref, time=when,
+                                 declined=name(notice.data.get("declined")), substitute=name(notice.about)),
+                          attachments=[self.ics(details, lang)])]
+        if notice.event == "no_substitute":
+            slots = await self.service.offer(m.topics, m.municipality, limit=3, exclude_officials=[notice.about or ""])
+            cancel_file = [self.ics(details, lang, cancel=True)]
+            if not slots:
+                return [Reply(self.t(lang, "booking.founder_no_substitute_none", ref=m.ref, time=when,
+                                     declined=name(notice.about)), attachments=cancel_file)]
+            buttons = [[Button(format_short(s.start, lang), f"bk:re:{m.ref}:{minutes(s.start)}")] for s in slots]
+            return [Reply(self.t(lang, "booking.founder_no_substitute", ref=m.ref, time=when, declined=name(notice.about)),
+                          buttons=buttons, attachments=cancel_file)]
+        log.warning("no wording for booking event %r", notice.event)
+        return []
+
+    async def _officials(self):
+        snap = await self.service.snapshot()
+        return snap.officials
+
+    async def send_notices(self, notices: list[Notice]) -> None:
+        for notice in notices:
+            try:
+                replies = await self.render(notice)
+            except Exception:
+                log.exception("could not word a %s notice", notice.event)
+                continue
+            if replies:
+                await self.app.notifier.send(notice.recipient, replies)
+
+    async def send_reminder(self, due: Due) -> bool:
+        details = await self.service.details(due.meeting)
+        lang = due.recipient.lang
+        m = due.meeting
+        text = self.t(lang, f"booking.reminder_{due.kind}", ref=m.ref, time=self.when(m, lang),
+                      people=self.people(details, lang), place=self.place(m, lang))
+        return await self.app.notifier.send(due.recipient.address, [Reply(text)])
+
+    async def send_digest(self, digest: Digest) -> bool:
+        lang = digest.recipient.lang
+        lines = [self.t(lang, "booking.digest_header")]
+        for m in digest.meetings:
+            details = await self.service.details(m)
+            lines.append(self.t(lang, "booking.digest_line", start=format_clock(m.start), end=format_clock(m.end), ref=m.ref,
+                                topics=self.topics(m.topics, lang), people=self.people(details, lang),
+                                place=self.place(m, lang)))
+        return await self.app.notifier.send(digest.recipient.address, [Reply("\n".join(lines))])

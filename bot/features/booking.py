@@ -1,0 +1,417 @@
+"""Booking a Dukat bord meeting in chat, "mina möten", and the officials' answers.
+
+Founder's flow (session flow "booking"): consent → topics → idea (optional) → municipality → times
+("fler tider") → confirm → booked with an .ics file. Time buttons carry the start in epoch minutes
+and the officials are chosen again when pressed, so stale buttons never book a taken time.
+Payloads: `bk:` for founders, `mt:acc:<ref>` / `mt:dec:<ref>` for officials.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+from rapidfuzz import fuzz, process
+
+from booking.model import BookingError, InvalidRequest, MeetingNotFound, NotAllowed, SlotTaken, TooManyMeetings
+from booking.service import IDEA_MAX_CHARS, InviteInvalid
+
+from ..booking_texts import BookingTexts, minutes
+from ..engine import Feature, Turn, clean_text
+from ..formatting import format_short
+from ..messages import Button, Reply
+
+_MUNICIPALITY = re.compile(r"^[^\W\d_][^\W\d_ .'-]*(?:[ .'-][^\W\d_]+)*$")
+_REF = re.compile(r"^[A-Z2-9]{5}$")
+
+
+def _from_minutes(value: str) -> datetime | None:
+    try:
+        number = int(value)
+    except ValueError:
+        return None
+    if not 0 < number < 10**8:  # absurd values (before 1970 or after year 2160) are refused
+        return None
+    return datetime.fromtimestamp(number * 60, tz=timezone.utc)
+
+
+class BookingFeature(Feature):
+    name = "booking"
+
+    def __init__(self, app) -> None:
+        super().__init__(app)
+        self.texts = BookingTexts(app)
+        self.commands = {
+            "/boka": self.start, "/book": self.start,
+            "/mina": self.my_meetings, "/my": self.my_meetings, "/mina_moten": self.my_meetings,
+            "/avboka": self.cancel_command, "/cancel": self.cancel_command,
+            "/agenda": self.agenda,
+        }
+        self.intents = {"booking": self.start, "my_meetings": self.my_meetings, "cancel": self.cancel_command}
+        self.payloads = {"bk": self.founder_button, "mt": self.official_button}
+        self.steps = {"booking.idea": self.idea_text, "booking.municipality": self.municipality_text}
+        self.deep_links = {"boka": self.start, "book": self.start, "inv_": self.redeem}
+
+    @property
+    def service(self):
+        return self.app.services["booking"]
+
+    # --- founder: the flow --------------------------------------------------------------------
+
+    async def start(self, turn: Turn, _: str = "") -> list[Reply]:
+        if not await self.service.can_book_more(turn.address):
+            return [Reply(turn.t("booking.too_many", limit=self.service.rules.max_upcoming_per_founder))]
+        turn.session.start("booking", "consent")
+        buttons = [[Button(turn.t("booking.consent_yes"), "bk:ok"), Button(turn.t("booking.cancel_flow"), "bk:no")]]
+        return [Reply(turn.t("booking.privacy"), buttons=buttons)]
+
+    async def founder_button(self, turn: Turn, rest: str) -> list[Reply] | None:
+        action, _, arg = rest.partition(":")
+        if action == "start":
+            return await self.start(turn)
+        if action == "cx":
+            return await self.ask_cancel(turn, arg)
+        if action == "cxy":
+            return await self.do_cancel(turn, arg)
+        if action == "keep":
+            return [Reply(turn.t("booking.kept"), replaces_pressed=True)]
+        if action == "mv":
+            return await self.start_move(turn, arg)
+        if action == "re":
+            return await self.rebook(turn, arg)
+        session = turn.session
+        if session.flow != "booking":
+            return self.stale(turn)
+        handler = {
+            "ok": self.consented, "no": self.abandon, "tp": self.toggle_topic, "tpd": self.topics_done,
+            "idea-": self.skip_idea, "mun": self.municipality_button, "t": self.pick_time, "more": self.more_times,
+            "back": self.back_to_times, "yes": self.confirm, "gs": self.guide_share,
+        }.get(action)
+        if handler is None:
+            return None
+        return await handler(turn, arg)
+
+    def stale(self, turn: Turn) -> list[Reply]:
+        return [Reply(turn.t("booking.stale_button"), buttons=[[Button(turn.t("booking.start_again"), "bk:start")]])]
+
+    async def abandon(self, turn: Turn, _: str) -> list[Reply]:
+        turn.session.clear()
+        return [Reply(turn.t("booking.flow_cancelled"), replaces_pressed=True)]
+
+    def _bookable(self) -> list[str]:
+        return [t.id for t in self.app.knowledge.current.topics.values() if t.bookable]
+
+    async def consented(self, turn: Turn, _: str) -> list[Reply]:
+        bookable = self._bookable()
+        turn.session.step = "topics"
+        turn.session.data["topics"] = [t for t in dict.fromkeys(reversed(turn.user.recent_topics)) if t in bookable][:3]
+        return [self._topics_reply(turn, replaces=True)]
+
+    def _topics_reply(self, turn: Turn, replaces: bool = False) -> Reply:
+        chosen = set(turn.session.data.get("topics", []))
+        topics = self.app.knowledge.current.topics
+        buttons = [
+            [Button(turn.t("booking.topic_on" if tid in chosen else "booking.topic_off", label=topics[tid].label.get(turn.lang)),
+                    f"bk:tp:{tid}")]
+            for tid in self._bookable()
+        ]
+        buttons.append([Button(turn.t("booking.topics_done"), "bk:tpd"), Button(turn.t("booking.cancel_flow"), "bk:no")])
+        return Reply(turn.t("booking.topics_prompt"), buttons=buttons, replaces_pressed=replaces)
+
+    async def toggle_topic(self, turn: Turn, topic: str) -> list[Reply] | None:
+        if topic not in self._bookable() or turn.session.step != "topics":
+            return self.stale(turn) if topic in self._bookable() else None
+        chosen = turn.session.data.setdefault("topics", [])
+        if topic in chosen:
+            chosen.remove(topic)
+        else:
+            chosen.append(topic)
+        return [self._topics_reply(turn, replaces=True)]
+
+    async def topics_done(self, turn: Turn, _: str) -> list[Reply]:
+        if not turn.session.data.get("topics"):
+            return [Reply(turn.t("booking.topics_needed")), self._topics_reply(turn)]
+        turn.session.step = "idea"
+        return [Reply(turn.t("booking.idea_prompt"), buttons=[[Button(turn.t("booking.skip"), "bk:idea-")]], replaces_pressed=True)]
+
+    async def idea_text(self, turn: Turn, text: str) -> list[Reply]:
+        if len(text) > IDEA_MAX_CHARS:
+            return [Reply(turn.t("booking.idea_too_long", max=IDEA_MAX_CHARS), buttons=[[Button(turn.t("booking.skip"), "bk:idea-")]])]
+        turn.session.data["idea"] = text
+        return self._ask_municipality(turn)
+
+    async def skip_idea(self, turn: Turn, _: str) -> list[Reply]:
+        turn.session.data.pop("idea", None)
+        return self._ask_municipality(turn, replaces=True)
+
+    def _municipality_choices(self) -> list[str]:
+        return [a.municipality for a in self.app.knowledge.current.municipalities() if a.municipality]
+
+    def _ask_municipality(self, turn: Turn, replaces: bool = False) -> list[Reply]:
+        turn.session.step = "municipality"
+        return [Reply(turn.t("booking.municipality_prompt"), buttons=[[Button(turn.t("booking.municipality_any"), "bk:mun:-")]],
+                      replaces_pressed=replaces)]
+
+    async def municipality_text(self, turn: Turn, text: str) -> list[Reply]:
+        name = clean_text(text).strip(" .!")
+        if len(name) > 40 or not _MUNICIPALITY.match(name):
+            return [Reply(turn.t("booking.municipality_bad"), buttons=[[Button(turn.t("booking.municipality_any"), "bk:mun:-")]])]
+        best = process.extractOne(name, self._municipality_choices(), scorer=fuzz.ratio, processor=str.casefold)
+        if best and best[1] >= 85:
+            name = best[0]
+        elif name.lower().endswith(" kommun"):
+            name = name[: -len(" kommun")]
+        turn.session.data["municipality"] = name[:1].upper() + name[1:]
+        return await self._offer_times(turn)
+
+    async def municipality_button(self, turn: Turn, arg: str) -> list[Reply] | None:
+        if arg != "-" or turn.session.step != "municipality":
+            return None
+        turn.session.data["municipality"] = None
+        return await self._offer_times(turn, replaces=True)
+
+    async def _offer_times(self, turn: Turn, after: datetime | None = None, replaces: bool = False,
+                           intro: str = "booking.times_prompt") -> list[Reply]:
+        data = turn.session.data
+        turn.session.step = "times"
+        slots = await self.service.offer(data.get("topics", []), data.get("municipality"), after=after,
+                                         ignore_meeting_id=data.get("move_id"))
+        days = self.service.rules.horizon_days
+        if not slots:
+            key = "booking.no_more_times" if after else "booking.no_times"
+            if not after:
+                turn.session.clear()
+            return [Reply(turn.t(key, days=days))]
+        buttons = [[Button(format_short(s.start, turn.lang), f"bk:t:{minutes(s.start)}")] for s in slots]
+        buttons.append([Button(turn.t("booking.more_times"), f"bk:more:{minutes(slots[-1].start)}"),
+                        Button(turn.t("booking.cancel_flow"), "bk:no")])
+        return [Reply(turn.t(intro), buttons=buttons, replaces_pressed=replaces)]
+
+    async def more_times(self, turn: Turn, arg: str) -> list[Reply] | None:
+        after = _from_minutes(arg)
+        if after is None or turn.session.step not in ("times", "confirm"):
+            return None
+        return await self._offer_times(turn, after=after, intro="booking.times_more_prompt")
+
+    async def back_to_times(self, turn: Turn, _: str) -> list[Reply]:
+        return await self._offer_times(turn, replaces=True)
+
+    async def pick_time(self, turn: Turn, arg: str) -> list[Reply] | None:
+        start = _from_minutes(arg)
+        if start is None or turn.session.step not in ("times", "confirm"):
+            return None
+        data = turn.session.data
+        slot = await self.service.slot_at(start, data.get("topics", []), data.get("municipality"), data.get("move_id"))
+        if slot is None:
+            return await self._offer_times(turn, intro="booking.time_gone")
+        data["start"] = minutes(slot.start)
+        data["officials"] = list(slot.official_ids)
+        turn.session.step = "confirm"
+        snap = await self.service.snapshot()
+        people = self.texts.slot_people(slot, snap.organisations, turn.lang)
+        time = self.texts.when(slot, turn.lang)  # type: ignore[arg-type]
+        if data.get("move_ref"):
+            text = turn.t("booking.confirm_move_prompt", ref=data["move_ref"], time=time, people=people)
+            yes = turn.t("booking.confirm_move_yes")
+        else:
+            text = turn.t("booking.confirm_prompt", time=time, people=people,
+                          topics=self.texts.topics(data.get("topics", []), turn.lang),
+                          municipality=data.get("municipality") or turn.t("booking.no_municipality"))
+            yes = turn.t("booking.confirm_yes")
+        buttons = [[Button(yes, "bk:yes")], [Button(turn.t("booking.other_time"), "bk:back")]]
+        return [Reply(text, buttons=buttons, replaces_pressed=True)]
+
+    async def confirm(self, turn: Turn, _: str) -> list[Reply] | None:
+        data = turn.session.data
+        if turn.session.step != "confirm" or "start" not in data:
+            return self.stale(turn)
+        if not data.get("move_ref") and "share_guide" not in data and await self._has_guide(turn):
+            turn.session.step = "confirm"
+            buttons = [[Button(turn.t("booking.guide_share_yes"), "bk:gs:y"), Button(turn.t("booking.guide_share_no"), "bk:gs:n")]]
+            return [Reply(turn.t("booking.guide_share_prompt"), buttons=buttons, replaces_pressed=True)]
+        return await self._book(turn)
+
+    async def _has_guide(self, turn: Turn) -> bool:
+        guide = self.app.services.get("guide")
+        return bool(guide and await guide.summary(turn.address, turn.lang))
+
+    async def guide_share(self, turn: Turn, arg: str) -> list[Reply] | None:
+        if arg not in ("y", "n") or turn.session.step != "confirm":
+            return None
+        turn.session.data["share_guide"] = arg == "y"
+        return await self._book(turn)
+
+    async def _book(self, turn: Turn) -> list[Reply]:
+        data = turn.session.data
+        start = _from_minutes(str(data["start"]))
+        snap = await self.service.snapshot()
+        by_id = {o.id: o for o in snap.officials}
+        from booking.model import Slot
+
+        try:
+            slot = Slot(start, start + self.service.rules.duration, tuple(by_id[i] for i in data["officials"] if i in by_id))
+            if data.get("move_ref"):
+                meeting = await self.service.move(data["move_ref"], turn.address, slot)
+            else:
+                meeting = await self.service.book(
+                    turn.address, slot, data.get("topics", []), data.get("municipality"), data.get("idea"),
+                    lang=turn.lang, share_guide=bool(data.get("share_guide")),
+                )
+        except SlotTaken:
+            return await self._offer_times(turn, intro="booking.time_gone")
+        except TooManyMeetings as exc:
+            turn.session.clear()
+            return [Reply(turn.t("booking.too_many", limit=exc.details.get("limit", self.service.rules.max_upcoming_per_founder)))]
+        except (MeetingNotFound, NotAllowed):
+            turn.session.clear()
+            return [Reply(turn.t("booking.not_allowed"))]
+        except InvalidRequest:
+            return await self._offer_times(turn, intro="booking.time_gone")
+        moved = bool(data.get("move_ref"))
+        turn.session.clear()
+        details = await self.service.details(meeting)
+        people = self.texts.people(details, turn.lang)
+        when = self.texts.when(meeting, turn.lang)
+        if moved:
+            text = turn.t("booking.moved", ref=meeting.ref, time=when, people=people)
+        else:
+            text = turn.t("booking.confirmed", ref=meeting.ref, time=when, people=people, place=self.texts.place(meeting, turn.lang))
+        return [Reply(text, attachments=[self.texts.ics(details, turn.lang)], replaces_pressed=True)]
+
+    # --- founder: my meetings, cancel, move ---------------------------------------------------
+
+    async def my_meetings(self, turn: Turn, _: str = "") -> list[Reply]:
+        meetings = await self.service.upcoming_for(turn.address)
+        if not meetings and await self.service.is_official(turn.address):
+            return await self.agenda(turn, "")
+        if not meetings:
+            return [Reply(turn.t("booking.my_none"))]
+        lines, buttons = [turn.t("booking.my_header")], []
+        for m in meetings:
+            details = await self.service.details(m)
+            lines.append(turn.t("booking.my_line", ref=m.ref, time=self.texts.when(m, turn.lang),
+                                state=turn.t(f"booking.state_{m.state}"), people=self.texts.people(details, turn.lang)))
+            buttons.append([Button(turn.t("booking.move_button", ref=m.ref), f"bk:mv:{m.ref}"),
+                            Button(turn.t("booking.cancel_button", ref=m.ref), f"bk:cx:{m.ref}")])
+        return [Reply("\n".join(lines), buttons=buttons)]
+
+    async def cancel_command(self, turn: Turn, args: str = "") -> list[Reply]:
+        ref = args.strip().upper()
+        if _REF.match(ref):
+            return await self.ask_cancel(turn, ref)
+        meetings = await self.service.upcoming_for(turn.address)
+        if len(meetings) == 1:
+            return await self.ask_cancel(turn, meetings[0].ref)
+        return await self.my_meetings(turn)
+
+    async def _own(self, turn: Turn, ref: str):
+        if not _REF.match(ref):
+            return None
+        try:
+            meeting = await self.service.meeting(ref)
+        except MeetingNotFound:
+            return None
+        return meeting if meeting.founder_address == turn.address else None
+
+    async def ask_cancel(self, turn: Turn, ref: str) -> list[Reply]:
+        meeting = await self._own(turn, ref)
+        if meeting is None:
+            return [Reply(turn.t("booking.not_found"))]
+        buttons = [[Button(turn.t("booking.cancel_yes"), f"bk:cxy:{ref}"), Button(turn.t("booking.cancel_no"), "bk:keep")]]
+        return [Reply(turn.t("booking.cancel_confirm", ref=ref, time=self.texts.when(meeting, turn.lang)), buttons=buttons)]
+
+    async def do_cancel(self, turn: Turn, ref: str) -> list[Reply]:
+        if not _REF.match(ref):
+            return [Reply(turn.t("booking.not_found"))]
+        try:
+            meeting = await self.service.cancel(ref, turn.address)
+        except MeetingNotFound:
+            return [Reply(turn.t("booking.not_found"))]
+        except NotAllowed:
+            return [Reply(turn.t("booking.not_allowed"))]
+        details = await self.service.details(meeting)
+        return [Reply(turn.t("booking.cancelled", ref=ref), attachments=[self.texts.ics(details, turn.lang, cancel=True)],
+                      replaces_pressed=True)]
+
+    async def start_move(self, turn: Turn, ref: str) -> list[Reply]:
+        meeting = await self._own(turn, ref)
+        if meeting is None:
+            return [Reply(turn.t("booking.not_found"))]
+        if not meeting.active or meeting.start <= turn.now:
+            return [Reply(turn.t("booking.not_allowed"))]
+        turn.session.start("booking", "times", topics=list(meeting.topics), municipality=meeting.municipality,
+                           move_ref=meeting.ref, move_id=meeting.id)
+        replies = await self._offer_times(turn)
+        intro = Reply(turn.t("booking.move_prompt", ref=ref, time=self.texts.when(meeting, turn.lang)))
+        return [intro, *replies]
+
+    async def rebook(self, turn: Turn, arg: str) -> list[Reply] | None:
+        """A time offered after a decline with no substitute: book anew with the old meeting's details."""
+        ref, _, when = arg.partition(":")
+        meeting = await self._own(turn, ref)
+        if meeting is None:
+            return [Reply(turn.t("booking.not_found"))]
+        turn.session.start("booking", "times", topics=list(meeting.topics), municipality=meeting.municipality,
+                           idea=meeting.idea)
+        return await self.pick_time(turn, when)
+
+    # --- officials ----------------------------------------------------------------------------
+
+    async def redeem(self, turn: Turn, arg: str) -> list[Reply]:
+        code = arg[len("inv_"):]
+        try:
+            official = await self.service.redeem_invite(code, turn.address)
+        except InviteInvalid:
+            return [Reply(turn.t("booking.invite_invalid"))]
+        snap = await self.service.snapshot()
+        org = snap.organisations.get(official.organisation_id)
+        turn.user.lang = official.lang
+        roles = getattr(self.app, "roles", None)
+        if roles is not None and hasattr(roles, "grant"):
+            await roles.grant(turn.address, "official")
+        return [Reply(turn.t("booking.linked", name=official.name, organisation=org.name if org else ""))]
+
+    async def official_button(self, turn: Turn, rest: str) -> list[Reply] | None:
+        action, _, ref = rest.partition(":")
+        if action not in ("acc", "dec") or not _REF.match(ref):
+            return None
+        try:
+            meeting, outcome = await self.service.respond(turn.address, ref, accept=action == "acc")
+        except MeetingNotFound:
+            return [Reply(turn.t("booking.not_your_meeting"))]
+        except NotAllowed:
+            return [Reply(turn.t("booking.answer_not_allowed"))]
+        when = self.texts.when(meeting, turn.lang)
+        if outcome == "already":
+            return [Reply(turn.t("booking.already_accepted", ref=ref))]
+        if outcome in ("accepted", "confirmed"):
+            key = "booking.accepted_all" if outcome == "confirmed" else "booking.accepted"
+            return [Reply(turn.t(key, ref=ref, time=when), replaces_pressed=True)]
+        if outcome == "substituted":
+            details = await self.service.details(meeting)
+            substitute = details.officials[-1]
+            org = details.organisations.get(substitute.organisation_id)
+            name = turn.t("booking.person", name=substitute.name, organisation=org.name if org else "")
+            return [Reply(turn.t("booking.declined_substituted", ref=ref, substitute=name), replaces_pressed=True)]
+        return [Reply(turn.t("booking.declined_no_substitute", ref=ref), replaces_pressed=True)]
+
+    async def agenda(self, turn: Turn, _: str = "") -> list[Reply]:
+        official = await self.service.official_by_address(turn.address)
+        if official is None or not official.active:
+            return [Reply(turn.t("booking.officials_only"))]
+        now = turn.now
+        meetings = await self.service.agenda(official.id, now - timedelta(hours=1), now + timedelta(days=60))
+        if not meetings:
+            return [Reply(turn.t("booking.agenda_none"))]
+        lines, buttons = [turn.t("booking.agenda_header")], []
+        for m in meetings:
+            details = await self.service.details(m)
+            state = next((p.state for p in details.participants if p.official_id == official.id), "invited")
+            lines.append(turn.t("booking.agenda_line", ref=m.ref, time=self.texts.when(m, turn.lang),
+                                topics=self.texts.topics(m.topics, turn.lang), answer=turn.t(f"booking.answer_{state}")))
+            if state == "invited":
+                buttons += self.texts.official_buttons(m.ref, turn.lang)
+        return [Reply("\n".join(lines), buttons=buttons)]
+
+
+__all__ = ["BookingFeature", "BookingError"]
