@@ -321,7 +321,7 @@ def export_yaml(organisations: list[tuple[Organisation, str | None]], officials:
     }
     out = io.StringIO()
     yaml = YAML()
-    yaml.default_flow_style = None
+    yaml.default_flow_style = False
     yaml.dump(doc, out)
     return out.getvalue()
 

@@ -244,5 +244,10 @@ from .cli_run import run_command  # noqa: E402  (the command lives in its own mo
 
 main.add_command(run_command)
 
+from .cli_booking import meetings, officials  # noqa: E402
+
+main.add_command(officials)
+main.add_command(meetings)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -28,6 +28,7 @@ class Settings:
     # Telegram (issue: Telegram channel)
     telegram_token: str | None = field(default=None, repr=False)
     telegram_base_url: str | None = None
+    telegram_bot_username: str | None = None  # for t.me deep links printed by `officials invite`
     telegram_webhook_url: str | None = None
     telegram_webhook_listen: str = "127.0.0.1"
     telegram_webhook_port: int = 8443
@@ -55,6 +56,7 @@ class Settings:
             demo_officials=env.get("DUKAT_DEMO_OFFICIALS", "1").strip().lower() not in ("0", "false", "no", "nej"),
             telegram_token=env.get("TELEGRAM_BOT_TOKEN") or None,
             telegram_base_url=env.get("TELEGRAM_BASE_URL") or None,
+            telegram_bot_username=(env.get("TELEGRAM_BOT_USERNAME") or "").lstrip("@") or None,
             telegram_webhook_url=env.get("TELEGRAM_WEBHOOK_URL") or None,
             telegram_webhook_listen=env.get("TELEGRAM_WEBHOOK_LISTEN", "127.0.0.1"),
             telegram_webhook_port=int(env.get("TELEGRAM_WEBHOOK_PORT", "8443")),
