@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -52,13 +52,19 @@ def knowledge_copy(tmp_path: Path) -> Path:
 class Chat:
     """Drives the engine as one user: say() text, press() a button by label or payload."""
 
-    def __init__(self, app, address: str = "console:test", lang_hint: str | None = None) -> None:
+    def __init__(self, app, address: str = "console:test", lang_hint: str | None = None, pace: float = 0) -> None:
         self.app = app
         self.address = address
         self.lang_hint = lang_hint
+        self.pace = pace  # seconds the (fake) clock moves before each message: people take time to type
         self.last: list[Reply] = []
 
+    def _wait(self) -> None:
+        if self.pace and hasattr(self.app.clock, "advance"):
+            self.app.clock.advance(timedelta(seconds=self.pace))
+
     async def say(self, text: str) -> list[Reply]:
+        self._wait()
         self.last = await self.app.engine.handle(Incoming(self.address, text=text, lang_hint=self.lang_hint))
         return self.last
 
@@ -66,6 +72,7 @@ class Chat:
         for reply in reversed(self.last):
             for button in reply.all_buttons():
                 if label_or_payload in (button.label, button.payload):
+                    self._wait()
                     self.last = await self.app.engine.handle(Incoming(self.address, payload=button.payload))
                     return self.last
         raise AssertionError(f"no button {label_or_payload!r} in {[b.label for r in self.last for b in r.all_buttons()]}")
