@@ -90,6 +90,7 @@ class _Parser:
         self.existing_orgs = existing_orgs
         self.problems: list[ImportProblem] = []
         self.data = OfficialsData()
+        self.seen_ids: set[str] = set()  # officials' ids met so far, valid rows or not
 
     def problem(self, line: int, code: str, **params: Any) -> None:
         self.problems.append(ImportProblem(line, code, params))
@@ -202,8 +203,9 @@ class _Parser:
         before = len(self.problems)
         if not _ID.match(oid):
             self.problem(line, "bad_id", value=oid)
-        elif any(o.id == oid for o in self.data.officials):
+        elif oid in self.seen_ids:
             self.problem(line, "duplicate_id", value=oid)
+        self.seen_ids.add(oid)
         if not name:
             self.problem(line, "missing", field="name")
         if org not in self.existing_orgs and not any(o.id == org for o, _ in self.data.organisations):
