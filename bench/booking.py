@@ -197,7 +197,120 @@ def slot_search_section(data: BenchData, queries: int = 500) -> list[str]:
     return lines
 
 
-SECTIONS: list[Callable[[BenchData], list[str]]] = [slot_search_section]
+async def _load_database(data: BenchData, path: str) -> None:
+    """Write the generated organisations, officials, windows, absences and meetings to a database file."""
+    from booking import repository as repo
+    from booking.officials_file import OfficialsData, apply
+    from bot.app import all_migrations
+    from bot.db import Database
+
+    db = await Database.open(path, all_migrations())
+    async with db.transaction() as conn:
+        await apply(conn, OfficialsData([(o, None) for o in data.organisations], data.officials, data.windows))
+        for e in data.exceptions:
+            await conn.execute(
+                "INSERT INTO availability_exceptions(official_id, start_utc, end_utc, kind) VALUES (?, ?, ?, ?)",
+                (e.official_id, e.start.isoformat(), e.end.isoformat(), str(e.kind)),
+            )
+        for m in data.meetings:
+            await repo.insert_meeting(conn, m, "sv", False, data.start)
+    await db.close()
+
+
+def _booker_process(path: str, worker: int, bookers: int, concurrency: int, start_iso: str) -> tuple[int, int, int, int]:
+    """One process with its own connection: `bookers` founders, `concurrency` at a time, each taking one
+    of the three earliest times offered and retrying with fresh times when someone was faster."""
+    import asyncio
+
+    from booking.model import SlotTaken, TooManyMeetings
+    from booking.rules import BookingRules
+    from booking.service import BookingService
+    from bot.clock import FakeClock
+    from bot.db import Database
+
+    async def run() -> tuple[int, int, int, int]:
+        db = await Database.open(path)
+        service = BookingService(db, FakeClock(datetime.fromisoformat(start_iso)), BookingRules())
+        rng = random.Random(SEED + worker)
+        booked = taken = gave_up = 0
+        gate = asyncio.Semaphore(concurrency)
+
+        async def founder(n: int) -> None:
+            nonlocal booked, taken, gave_up
+            topics = rng.sample(TOPICS[:4], rng.randint(1, 2))
+            async with gate:
+                for _ in range(5):
+                    slots = await service.offer(topics, None, limit=3)
+                    if not slots:
+                        break
+                    try:
+                        await service.book(f"console:bench-{worker}-{n}", rng.choice(slots), topics, None, None)
+                        booked += 1
+                        return
+                    except SlotTaken:
+                        taken += 1
+                    except TooManyMeetings:
+                        break
+                gave_up += 1
+
+        await asyncio.gather(*(founder(n) for n in range(bookers)))
+        await db.close()
+        return booked, taken, gave_up, bookers
+
+    return asyncio.run(run())
+
+
+def contention_section(data: BenchData, processes: int = 4, bookers: int = 100, concurrency: int = 10) -> list[str]:
+    """Many founders booking at once through BookingService, from several processes on one SQLite file."""
+    import asyncio
+    import itertools
+    import tempfile
+    from concurrent.futures import ProcessPoolExecutor
+
+    from booking import repository as repo
+    from bot.db import Database
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = f"{tmp}/contention.db"
+        asyncio.run(_load_database(data, path))
+        began = time.perf_counter()
+        with ProcessPoolExecutor(processes) as pool:
+            results = list(pool.map(_booker_process, [path] * processes, range(processes), [bookers] * processes,
+                                    [concurrency] * processes, [data.start.isoformat()] * processes))
+        elapsed = time.perf_counter() - began
+
+        async def double_bookings() -> int:
+            db = await Database.open(path)
+            async with db.read() as conn:
+                meetings = await repo.active_meetings(conn, data.start - timedelta(days=1))
+            await db.close()
+            buffer = data.rules.buffer
+            by_official: dict[str, list[Meeting]] = {}
+            for m in meetings:
+                for oid in m.official_ids:
+                    by_official.setdefault(oid, []).append(m)
+            clashes = 0
+            for ms in by_official.values():
+                for a, b in itertools.combinations(ms, 2):
+                    generated = a.id in pre_existing and b.id in pre_existing  # the generator packs tighter
+                    if not generated and a.start < b.end + buffer and b.start < a.end + buffer:
+                        clashes += 1
+            return clashes
+
+        pre_existing = {m.id for m in data.meetings}
+        clashes = asyncio.run(double_bookings())
+    booked = sum(r[0] for r in results)
+    taken = sum(r[1] for r in results)
+    gave_up = sum(r[2] for r in results)
+    return [
+        f"contention: {processes} processes x {bookers} founders ({concurrency} at a time each) on one SQLite file, "
+        f"{len(data.meetings)} meetings already booked",
+        f"  {booked} booked in {elapsed:.1f} s = {booked / elapsed:.0f} bookings/s; {taken} lost a race and were offered "
+        f"fresh times; {gave_up} found nothing free; double bookings: {clashes} (must be 0)",
+    ]
+
+
+SECTIONS: list[Callable[[BenchData], list[str]]] = [slot_search_section, contention_section]
 
 
 def main() -> None:
