@@ -356,6 +356,28 @@ class BookingService:
         self._changed()
         return results
 
+    async def windows_of(self, official_id: str) -> list[Any]:
+        async with self.db.read() as conn:
+            return [w for w in await repo.windows(conn) if w.official_id == official_id]
+
+    async def set_day_windows(self, official_id: str, weekday: int, spans: Sequence[tuple[Any, Any]]) -> None:
+        """Replace an official's weekly windows on one weekday (local times); booked meetings stay."""
+        from .model import WeeklyWindow
+
+        windows = [WeeklyWindow(official_id, weekday, start, end) for start, end in spans]  # validates
+        ordered = sorted(windows, key=lambda w: w.start)
+        for a, b in zip(ordered, ordered[1:]):
+            if b.start < a.end:
+                raise InvalidRequest("windows overlap", weekday=weekday)
+        async with self.db.transaction() as conn:
+            await conn.execute("DELETE FROM weekly_windows WHERE official_id = ? AND weekday = ?", (official_id, weekday))
+            for w in ordered:
+                await conn.execute(
+                    "INSERT INTO weekly_windows(official_id, weekday, start_local, end_local) VALUES (?, ?, ?, ?)",
+                    (official_id, weekday, w.start.strftime("%H:%M"), w.end.strftime("%H:%M")),
+                )
+        self._changed()
+
     # --- invites ----------------------------------------------------------------------------
 
     async def create_invite(self, official_id: str, ttl: timedelta = INVITE_TTL) -> str:

@@ -25,6 +25,7 @@ from .engine import Engine, UserStore
 from .features.booking import BookingFeature
 from .features.core import CoreFeature
 from .features.faq import FaqFeature, UnansweredLog
+from .features.official import OfficialFeature
 from .features.privacy import PrivacyFeature
 from .notify import Notifier
 from .personal_data import BotPersonalData, PersonalData
@@ -34,7 +35,7 @@ log = logging.getLogger(__name__)
 
 # package name -> its migrations module; each package owns its tables.
 MIGRATION_MODULES: dict[str, Any] = {"bot": bot_migrations, "telegram": telegram_store, "booking": booking_migrations}
-FEATURES: list[type] = [CoreFeature, FaqFeature, PrivacyFeature, BookingFeature]
+FEATURES: list[type] = [CoreFeature, FaqFeature, PrivacyFeature, BookingFeature, OfficialFeature]
 
 
 def all_migrations() -> list[Migration]:
