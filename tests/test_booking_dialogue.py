@@ -157,6 +157,12 @@ async def test_bad_input_in_the_flow(app, clock):
     await chat.press("Hoppa över")
     await chat.say("1234; DROP TABLE")
     assert "kommunnamn" in chat.text()
+    await chat.say("Vad är ett ASF")  # a question in the middle is answered, and the flow waits
+    assert "arbetsintegrerande" in chat.text()
+    await chat.say("Vad kostar det")
+    assert "Ansvarig:" in chat.text()
+    await chat.say("Stockholm")  # one word is always a place, even one the FAQ mentions
+    assert "lediga tiderna" in chat.text()
     for payload in ("bk:t:abc", "bk:t:-5", "bk:t:999999999999", "bk:more:zz", "bk:zz", "bk:tp:nonexistent"):
         replies = await app.engine.handle(Incoming("console:odd", payload=payload))
         assert replies and replies[0].text

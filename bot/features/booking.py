@@ -13,6 +13,8 @@ from datetime import datetime, timedelta, timezone
 
 from rapidfuzz import fuzz, process
 
+from knowledge.understanding import understand
+
 from booking.model import BookingError, InvalidRequest, MeetingNotFound, NotAllowed, SlotTaken, TooManyMeetings
 from booking.service import IDEA_MAX_CHARS, InviteInvalid
 
@@ -159,10 +161,17 @@ class BookingFeature(Feature):
         best = process.extractOne(name, self._municipality_choices(), scorer=fuzz.ratio, processor=str.casefold)
         if best and best[1] >= 85:
             name = best[0]
+        elif len(name.split()) > 3 or (len(name.split()) > 1 and self._is_question(turn, text)):
+            return None  # a question, not a place: the engine answers it and the flow waits here
         elif name.lower().endswith(" kommun"):
             name = name[: -len(" kommun")]
         turn.session.data["municipality"] = name[:1].upper() + name[1:]
         return await self._offer_times(turn)
+
+    def _is_question(self, turn: Turn, text: str) -> bool:
+        knowledge = self.app.knowledge
+        u = understand(text, knowledge.current, knowledge.matcher, lang_hint=turn.lang)
+        return u.intent != "fallback"
 
     async def municipality_button(self, turn: Turn, arg: str) -> list[Reply] | None:
         if arg != "-" or turn.session.step != "municipality":
