@@ -14,6 +14,7 @@ from booking.service import BookingService
 from knowledge.store import KnowledgeStore
 
 from . import migrations as bot_migrations
+from . import roles as roles_module
 from .booking_texts import BookingTexts
 from .catalogue import Catalogue
 from .channels import telegram_store
@@ -22,7 +23,9 @@ from .clock import Clock, SystemClock
 from .config import Settings
 from .db import Database, Migration
 from .engine import Engine, UserStore
+from .features import coordinator as coordinator_module
 from .features.booking import BookingFeature
+from .features.coordinator import CoordinatorFeature
 from .features.core import CoreFeature
 from .features.faq import FaqFeature, UnansweredLog
 from .features.official import OfficialFeature
@@ -30,12 +33,15 @@ from .features.privacy import PrivacyFeature
 from .notify import Notifier
 from .personal_data import BotPersonalData, PersonalData
 from .retention import RetentionService
+from .roles import Roles, RolesPersonalData
 
 log = logging.getLogger(__name__)
 
 # package name -> its migrations module; each package owns its tables.
-MIGRATION_MODULES: dict[str, Any] = {"bot": bot_migrations, "telegram": telegram_store, "booking": booking_migrations}
-FEATURES: list[type] = [CoreFeature, FaqFeature, PrivacyFeature, BookingFeature, OfficialFeature]
+MIGRATION_MODULES: dict[str, Any] = {"bot": bot_migrations, "telegram": telegram_store, "booking": booking_migrations,
+                                     "roles": roles_module, "coordinator": coordinator_module}
+FEATURES: list[type] = [CoreFeature, FaqFeature, PrivacyFeature, BookingFeature, OfficialFeature,
+                       CoordinatorFeature]
 
 
 def all_migrations() -> list[Migration]:
@@ -57,6 +63,7 @@ class App:
     engine: Engine = field(init=False)
     services: dict[str, Any] = field(default_factory=dict)
     background: list[Any] = field(default_factory=list)
+    roles: Roles | None = None
 
     async def close(self) -> None:
         await self.db.close()
@@ -79,8 +86,10 @@ async def build_app(settings: Settings, clock: Clock | None = None, knowledge: K
         unanswered=UnansweredLog(db),
         outbox=ConsoleOutbox(db, clock),
         personal_data=PersonalData(db),
+        roles=Roles(db, clock),
     )
     app.personal_data.register(BotPersonalData())
+    app.personal_data.register(RolesPersonalData())
     app.background.append(RetentionService(app.personal_data, clock, settings.retention_days))
     app.notifier.register("console", app.outbox.deliver)
     await _wire_booking(app)

@@ -249,5 +249,9 @@ from .cli_booking import meetings, officials  # noqa: E402
 main.add_command(officials)
 main.add_command(meetings)
 
+from .cli_coordinator import coordinators  # noqa: E402
+
+main.add_command(coordinators)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -95,6 +95,8 @@ class Feature:
         self.intents: dict[str, Handler] = {}
         self.steps: dict[str, Handler] = {}
         self.deep_links: dict[str, Handler] = {}
+        # "/command" or payload prefix -> the role needed to use it (checked by the engine before dispatch)
+        self.required_roles: dict[str, str] = {}
 
 
 class Engine:
@@ -106,6 +108,7 @@ class Engine:
         self._intents: dict[str, Handler] = {}
         self._steps: dict[str, Handler] = {}
         self._deep_links: dict[str, Handler] = {}
+        self._required_roles: dict[str, str] = {}
         self._user_locks: dict[str, asyncio.Lock] = {}
         self.rate_limiter = RateLimiter()
 
@@ -121,6 +124,7 @@ class Engine:
             if clash:
                 raise ValueError(f"{feature.name} redefines {sorted(clash)}")
             table.update(own)
+        self._required_roles.update(getattr(feature, "required_roles", {}))
         self.features.append(feature)
 
     def commands(self) -> list[str]:
@@ -170,6 +174,9 @@ class Engine:
             handler = self._payloads.get(prefix)
             if handler is None:
                 return [Reply(turn.t("core.unknown_button"))]
+            refusal = await self._refusal(turn, prefix)
+            if refusal:
+                return refusal
             return await handler(turn, rest) or [Reply(turn.t("core.unknown_button"))]
 
         raw = incoming.text or ""
@@ -209,7 +216,19 @@ class Engine:
         handler = self._commands.get("/" + name)
         if handler is None:
             return [Reply(turn.t("core.unknown_command", command="/" + name))]
+        refusal = await self._refusal(turn, "/" + name)
+        if refusal:
+            return refusal
         return await handler(turn, args) or []
+
+    async def _refusal(self, turn: Turn, key: str) -> list[Reply] | None:
+        """A polite refusal when `key` (command or payload prefix) needs a role the user does not have."""
+        role = self._required_roles.get(key)
+        roles = getattr(self.app, "roles", None)
+        if role is None or (roles is not None and role in await roles.roles_of(turn.address)):
+            return None
+        specific = f"roles.refused_{role}"
+        return [Reply(turn.t(specific if self.app.catalogue.has(specific) else "roles.refused"))]
 
     async def _lang_of(self, address: str) -> str:
         try:
