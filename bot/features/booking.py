@@ -53,6 +53,7 @@ class BookingFeature(Feature):
         self.payloads = {"bk": self.founder_button, "mt": self.official_button}
         self.steps = {"booking.idea": self.idea_text, "booking.municipality": self.municipality_text}
         self.deep_links = {"boka": self.start, "book": self.start, "inv_": self.redeem}
+        self.required_roles = {"/agenda": "official"}  # "official": linked to an active official (booking's provider)
 
     @property
     def service(self):
@@ -375,9 +376,6 @@ class BookingFeature(Feature):
         snap = await self.service.snapshot()
         org = snap.organisations.get(official.organisation_id)
         turn.user.lang = official.lang
-        roles = getattr(self.app, "roles", None)
-        if roles is not None and hasattr(roles, "grant"):
-            await roles.grant(turn.address, "official")
         return [Reply(turn.t("booking.linked", name=official.name, organisation=org.name if org else ""))]
 
     async def official_button(self, turn: Turn, rest: str) -> list[Reply] | None:

@@ -42,6 +42,7 @@ class OfficialFeature(Feature):
         super().__init__(app)
         self.commands = {"/tider": self.times, "/times": self.times, "/franvaro": self.absence, "/absence": self.absence}
         self.payloads = {"of": self.button}
+        self.required_roles = {name: "official" for name in (*self.commands, "of")}
 
     @property
     def service(self):
