@@ -1,13 +1,54 @@
 """Coordinators' tools in chat: roles by invite, FAQ editing with history, unanswered questions,
 stale entries and reports. Every command and button here needs the coordinator role (checked by the
 engine through `required_roles`); flow steps check it again, so a role taken away mid-flow ends it.
+
+Editing: entry -> field and language -> new text -> preview -> confirm. The session keeps the version of
+the entry seen when the edit started; if someone else changed the entry meanwhile, the confirm is refused.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
+import os
+import re
+import signal
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from knowledge.editing import (
+    Change,
+    EditRefused,
+    KnowledgeEditor,
+    add_alternate,
+    set_reviewed,
+    set_text,
+)
+from knowledge.loader import iter_problems_sorted
+from knowledge.model import ID_PATTERN, fold_phrase
+from knowledge.text import fold
+
+from ..clock import STOCKHOLM
 from ..engine import Feature, Turn
-from ..messages import Reply
+from ..messages import Button, Reply
+from ..reports import (
+    QuestionLog,
+    build_report,
+    find_cluster,
+    mark_handled,
+    report_text,
+    stale_entries,
+    stale_months,
+    unanswered_clusters,
+)
 from ..roles import COORDINATOR
+
+log = logging.getLogger(__name__)
 
 # Tables owned by the coordinator tools (registered in bot/app.py MIGRATION_MODULES).
 MIGRATIONS: list[tuple[int, str]] = [
@@ -44,15 +85,136 @@ MIGRATIONS: list[tuple[int, str]] = [
     ),
 ]
 
+TEXT_FIELDS = {"question": True, "answer": True, "source": False}  # field -> per language?
+LIST_SEPARATOR = re.compile(r"\s*[;|]\s*")
+SEARCH_LIMIT = 8
+CLUSTER_LIST_LIMIT = 8
+# The creation form: (field, language) asked in this order.
+NEW_ENTRY_FORM = [
+    ("question", "sv"), ("question", "en"), ("answer", "sv"), ("answer", "en"),
+    ("alternates", "sv"), ("alternates", "en"), ("authorities", None), ("topics", None), ("source", None),
+]
+MIN_ALTERNATES = {"sv": 3, "en": 1}
+
+
+class FaqEditing:
+    """Changes to the FAQ: written through KnowledgeEditor, recorded in faq_history, reloaded at once."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    @property
+    def editor(self) -> KnowledgeEditor:
+        return KnowledgeEditor(self.app.knowledge.directory)
+
+    def version(self, entry_id: str) -> str:
+        return self.editor.version(entry_id)
+
+    async def _record(self, who: str | None, change: Change, field: str) -> int:
+        stamp = self.app.clock.now().isoformat()
+        async with self.app.db.transaction() as conn:
+            cur = await conn.execute(
+                "INSERT INTO faq_history(entry_id, field, editor, before, after, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (change.entry_id, field, who, json.dumps(change.before, ensure_ascii=False) if change.before else None,
+                 json.dumps(change.after, ensure_ascii=False), stamp),
+            )
+            return int(cur.lastrowid or 0)
+
+    async def _after_write(self, who: str | None, change: Change, field: str) -> Change:
+        await self._record(who, change, field)
+        problems = self.app.knowledge.reload()
+        if problems:  # cannot happen after validation, unless someone edits the files at the same moment
+            log.warning("knowledge reload after an edit found %d problem(s)", len(problems))
+        return change
+
+    async def update(self, who: str | None, entry_id: str, version: str, field: str, mutate) -> Change:
+        change = await asyncio.to_thread(self.editor.update, entry_id, version, mutate)
+        return await self._after_write(who, change, field)
+
+    async def create(self, who: str | None, entry: dict[str, Any]) -> Change:
+        change = await asyncio.to_thread(self.editor.create, entry)
+        return await self._after_write(who, change, "create")
+
+    async def revert(self, who: str | None, history_id: int, version: str) -> Change:
+        row = await self.app.db.fetchone("SELECT entry_id, before FROM faq_history WHERE id = ?", (history_id,))
+        if row is None:
+            raise EditRefused("unknown_version", id=str(history_id))
+        target = json.loads(row["before"]) if row["before"] else None
+        change = await asyncio.to_thread(self.editor.restore, row["entry_id"], version, target)
+        return await self._after_write(who, change, f"revert:{history_id}")
+
+    async def history(self, entry_id: str, limit: int = 10) -> list[Any]:
+        return await self.app.db.fetchall(
+            "SELECT id, field, editor, before, after, created_at FROM faq_history WHERE entry_id = ? ORDER BY id DESC LIMIT ?",
+            (entry_id, limit),
+        )
+
+    async def history_row(self, history_id: int) -> Any:
+        return await self.app.db.fetchone(
+            "SELECT id, entry_id, field, before, after, created_at FROM faq_history WHERE id = ?", (history_id,)
+        )
+
 
 class CoordinatorFeature(Feature):
     name = "coordinator"
 
     def __init__(self, app) -> None:
         super().__init__(app)
-        self.commands = {"/koordinator": self.help, "/coordinator": self.help}
+        self.editing = FaqEditing(app)
+        self.jobs = CoordinatorJobs(app)
+        app.services["faq_editing"] = self.editing
+        app.services["coordinator_jobs"] = self.jobs
+        app.services["question_log"] = QuestionLog(app.db)
+        app.background.append(self.jobs)
+        self.commands = {
+            "/koordinator": self.help, "/coordinator": self.help,
+            "/faq_sok": self.search, "/faq_search": self.search,
+            "/faq_visa": self.show_command, "/faq_show": self.show_command,
+            "/faq_andra": self.edit_command, "/faq_edit": self.edit_command,
+            "/faq_ny": self.new_command, "/faq_new": self.new_command,
+            "/faq_historik": self.history_command, "/faq_history": self.history_command,
+            "/faq_ladda": self.reload_command, "/faq_reload": self.reload_command,
+            "/faq_avbryt": self.cancel_command, "/faq_cancel": self.cancel_command,
+            "/obesvarade": self.clusters_command, "/unanswered": self.clusters_command,
+            "/inaktuella": self.stale_command, "/stale": self.stale_command,
+            "/rapport": self.report_command, "/report": self.report_command,
+        }
+        self.payloads = {"co": self.button}
+        self.steps = {"co.text": self.text_step, "co.form": self.form_step, "co.target": self.target_step}
         self.deep_links = {"co_": self.redeem}
-        self.required_roles = {name: COORDINATOR for name in self.commands}
+        self.required_roles = {name: COORDINATOR for name in self.commands} | {"co": COORDINATOR}
+
+    # --- helpers ---------------------------------------------------------------------------------
+
+    @property
+    def knowledge(self):
+        return self.app.knowledge.current
+
+    def _entry(self, entry_id: str):
+        k = self.knowledge
+        return k.entries.get(entry_id) or k.retired.get(entry_id)
+
+    async def _allowed(self, turn: Turn) -> bool:
+        return COORDINATOR in await self.app.roles.roles_of(turn.address)
+
+    def _refused(self, turn: Turn, exc: EditRefused) -> list[Reply]:
+        if exc.code == "invalid":
+            lines = [turn.t("coordinator.invalid")]
+            for p in iter_problems_sorted(exc.problems)[:8]:
+                message = turn.t(f"problems.{p.code}", **p.params)
+                lines.append(turn.t("coordinator.problem_line", entry=p.entry or "-", field=p.field or "-", message=message))
+            return [Reply("\n".join(lines))]
+        if exc.code == "not_writable":
+            return [Reply(turn.t("coordinator.not_writable", dir=exc.params.get("dir", "")))]
+        if exc.code == "conflict":
+            return [Reply(turn.t("coordinator.conflict", id=exc.params.get("id", "")),
+                          buttons=[[Button(turn.t("coordinator.show_button"), f"co:s:{exc.params.get('id', '')}")]])]
+        return [Reply(turn.t(f"coordinator.refused_{exc.code}", id=exc.params.get("id", "")))]
+
+    def _short(self, text: str, limit: int = 300) -> str:
+        return text if len(text) <= limit else text[: limit - 1] + "…"
+
+    # --- invites and help ------------------------------------------------------------------------
 
     async def help(self, turn: Turn, args: str) -> list[Reply]:
         return [Reply(turn.t("coordinator.help"))]
@@ -62,3 +224,661 @@ class CoordinatorFeature(Feature):
         if role is None:
             return [Reply(turn.t("coordinator.invite_invalid"))]
         return [Reply(turn.t("coordinator.invite_welcome") + "\n\n" + turn.t("coordinator.help"))]
+
+    async def cancel_command(self, turn: Turn, args: str) -> list[Reply]:
+        had = turn.session.flow == "co"
+        if had:
+            turn.session.clear()
+        return [Reply(turn.t("coordinator.cancelled" if had else "coordinator.nothing_to_cancel"))]
+
+    # --- search and show -------------------------------------------------------------------------
+
+    async def search(self, turn: Turn, args: str) -> list[Reply]:
+        words = fold(args).split()
+        if not words:
+            return [Reply(turn.t("coordinator.search_usage"))]
+        hits = []
+        for entry in self.knowledge.entries.values():
+            hay = fold(" ".join([entry.id, *entry.phrasings("sv"), *entry.phrasings("en"), entry.answer.sv, entry.answer.en]))
+            score = sum(hay.count(w) for w in words)
+            if all(w in hay for w in words):
+                hits.append((-score, entry.id))
+        hits.sort()
+        if not hits:
+            return [Reply(turn.t("coordinator.search_none", words=args.strip()))]
+        buttons = [[Button(self._short(self.knowledge.entries[i].question.get(turn.lang), 60), f"co:s:{i}")]
+                   for _, i in hits[:SEARCH_LIMIT]]
+        return [Reply(turn.t("coordinator.search_hits", count=len(hits), words=args.strip()), buttons=buttons)]
+
+    async def show_command(self, turn: Turn, args: str) -> list[Reply]:
+        return self._show(turn, args.strip()) or [Reply(turn.t("coordinator.unknown_entry", id=args.strip()))]
+
+    def _show(self, turn: Turn, entry_id: str) -> list[Reply] | None:
+        entry = self._entry(entry_id)
+        if entry is None:
+            return None
+        lines = [turn.t("coordinator.entry_heading", id=entry.id, reviewed=entry.reviewed.isoformat())]
+        if entry.retired:
+            lines.append(turn.t("coordinator.entry_retired"))
+        for lang in ("sv", "en"):
+            lines.append(turn.t("coordinator.entry_lang", language=lang, question=entry.question.get(lang),
+                                answer=self._short(entry.answer.get(lang)),
+                                alternates="; ".join(entry.alternates.get(lang))))
+        lines.append(turn.t("coordinator.entry_meta", authorities=", ".join(entry.authorities),
+                            topics=", ".join(entry.topics), source=self._short(entry.source, 120)))
+        buttons = [
+            [Button(turn.t("coordinator.edit_button"), f"co:e:{entry.id}"),
+             Button(turn.t("coordinator.history_button"), f"co:h:{entry.id}")],
+            [Button(turn.t("coordinator.alt_button", language="sv"), f"co:a:{entry.id}:sv"),
+             Button(turn.t("coordinator.alt_button", language="en"), f"co:a:{entry.id}:en")],
+            [Button(turn.t("coordinator.reviewed_button"), f"co:d:{entry.id}")],
+        ]
+        if not entry.retired:
+            buttons[-1].append(Button(turn.t("coordinator.retire_button"), f"co:r:{entry.id}"))
+        return [Reply("\n\n".join(lines), buttons=buttons)]
+
+    # --- editing a field -------------------------------------------------------------------------
+
+    async def edit_command(self, turn: Turn, args: str) -> list[Reply]:
+        entry_id = args.strip()
+        if not entry_id:
+            return [Reply(turn.t("coordinator.edit_usage"))]
+        return self._choose_field(turn, entry_id) or [Reply(turn.t("coordinator.unknown_entry", id=entry_id))]
+
+    def _choose_field(self, turn: Turn, entry_id: str) -> list[Reply] | None:
+        if self._entry(entry_id) is None:
+            return None
+        try:
+            version = self.editing.version(entry_id)
+        except EditRefused as exc:
+            return self._refused(turn, exc)
+        turn.session.start("co", "field", id=entry_id, version=version)
+        names = {f: turn.t(f"coordinator.field_{f}") for f in TEXT_FIELDS}
+        buttons = [
+            [Button(f"{names['question']} (sv)", "co:f:question:sv"), Button(f"{names['question']} (en)", "co:f:question:en")],
+            [Button(f"{names['answer']} (sv)", "co:f:answer:sv"), Button(f"{names['answer']} (en)", "co:f:answer:en")],
+            [Button(names["source"], "co:f:source:-")],
+        ]
+        return [Reply(turn.t("coordinator.choose_field", id=entry_id), buttons=buttons)]
+
+    async def _pick_field(self, turn: Turn, rest: str) -> list[Reply] | None:
+        field, _, lang = rest.partition(":")
+        if turn.session.flow != "co" or "id" not in turn.session.data or field not in TEXT_FIELDS:
+            return [Reply(turn.t("coordinator.stale_button"))]
+        if TEXT_FIELDS[field] and lang not in ("sv", "en"):
+            return None
+        entry = self._entry(turn.session.data["id"])
+        if entry is None:
+            return [Reply(turn.t("coordinator.unknown_entry", id=turn.session.data["id"]))]
+        current = getattr(entry, field).get(lang) if TEXT_FIELDS[field] else entry.source
+        turn.session.step = "text"
+        turn.session.data.update(kind="set", field=field, lang=lang if TEXT_FIELDS[field] else None)
+        return [Reply(turn.t("coordinator.ask_text", field=turn.t(f"coordinator.field_{field}"),
+                             language=lang if TEXT_FIELDS[field] else "-", current=current))]
+
+    async def _start_alternate(self, turn: Turn, rest: str) -> list[Reply] | None:
+        entry_id, _, lang = rest.rpartition(":")
+        if lang not in ("sv", "en") or self._entry(entry_id) is None:
+            return None
+        try:
+            version = self.editing.version(entry_id)
+        except EditRefused as exc:
+            return self._refused(turn, exc)
+        turn.session.start("co", "text", id=entry_id, version=version, kind="alt", lang=lang)
+        return [Reply(turn.t("coordinator.ask_alternate", id=entry_id, language=lang))]
+
+    async def text_step(self, turn: Turn, text: str) -> list[Reply]:
+        if not await self._allowed(turn):
+            turn.session.clear()
+            return [Reply(turn.t("roles.refused_coordinator"))]
+        data = turn.session.data
+        entry = self._entry(data.get("id", ""))
+        if entry is None:
+            turn.session.clear()
+            return [Reply(turn.t("coordinator.unknown_entry", id=data.get("id", "")))]
+        data["text"] = text
+        turn.session.step = "preview"
+        if data.get("kind") == "alt":
+            preview = turn.t("coordinator.preview_alternate", id=entry.id, language=data["lang"], text=text)
+        else:
+            field, lang = data["field"], data.get("lang")
+            before = getattr(entry, field).get(lang) if lang else entry.source
+            preview = turn.t("coordinator.preview_change", id=entry.id, field=turn.t(f"coordinator.field_{field}"),
+                             language=lang or "-", before=before, after=text)
+        return [Reply(preview, buttons=self._confirm_buttons(turn))]
+
+    def _confirm_buttons(self, turn: Turn) -> list[list[Button]]:
+        return [[Button(turn.t("coordinator.confirm_button"), "co:ok"), Button(turn.t("coordinator.cancel_button"), "co:no")]]
+
+    # --- confirming --------------------------------------------------------------------------------
+
+    async def _confirm(self, turn: Turn) -> list[Reply]:
+        data = dict(turn.session.data) if turn.session.flow == "co" and turn.session.step == "preview" else None
+        if not data:
+            return [Reply(turn.t("coordinator.stale_button"), replaces_pressed=True)]
+        turn.session.clear()
+        kind, who = data.get("kind"), turn.address
+        try:
+            if kind == "set":
+                field, lang, text = data["field"], data.get("lang"), data["text"]
+                change = await self.editing.update(who, data["id"], data["version"], f"{field}.{lang}" if lang else field,
+                                                   lambda node: set_text(node, field, lang, text))
+            elif kind == "alt":
+                lang, text = data["lang"], data["text"]
+                change = await self.editing.update(who, data["id"], data["version"], f"alternates.{lang}",
+                                                   lambda node: add_alternate(node, lang, text))
+            elif kind == "retire":
+                change = await self.editing.update(who, data["id"], data["version"], "retired",
+                                                   lambda node: node.__setitem__("retired", True))
+            elif kind == "revert":
+                change = await self.editing.revert(who, int(data["hid"]), data["version"])
+            elif kind == "create":
+                change = await self.editing.create(who, data["entry"])
+                await mark_handled(self.app.db, data.get("rows", []))
+            elif kind == "cluster_alts":
+                texts, lang = data["texts"], data["lang"]
+
+                def add_all(node) -> None:
+                    for text in texts:
+                        add_alternate(node, lang, text)
+
+                change = await self.editing.update(who, data["id"], data["version"], f"alternates.{lang}", add_all)
+                await mark_handled(self.app.db, data.get("rows", []))
+            else:
+                return [Reply(turn.t("coordinator.stale_button"), replaces_pressed=True)]
+        except EditRefused as exc:
+            return self._refused(turn, exc)
+        log.info("faq entry changed by a coordinator (%s)", kind)
+        return [Reply(turn.t("coordinator.saved", id=change.entry_id), replaces_pressed=True,
+                      buttons=[[Button(turn.t("coordinator.show_button"), f"co:s:{change.entry_id}"),
+                                Button(turn.t("coordinator.history_button"), f"co:h:{change.entry_id}")]])]
+
+    # --- retire, reviewed ------------------------------------------------------------------------
+
+    async def _retire(self, turn: Turn, entry_id: str) -> list[Reply] | None:
+        entry = self.knowledge.entries.get(entry_id)
+        if entry is None:
+            return None
+        try:
+            version = self.editing.version(entry_id)
+        except EditRefused as exc:
+            return self._refused(turn, exc)
+        turn.session.start("co", "preview", id=entry_id, version=version, kind="retire")
+        return [Reply(turn.t("coordinator.preview_retire", id=entry_id, question=entry.question.get(turn.lang)),
+                      buttons=self._confirm_buttons(turn))]
+
+    async def _mark_reviewed(self, turn: Turn, entry_id: str) -> list[Reply] | None:
+        if self._entry(entry_id) is None:
+            return None
+        today = turn.now.astimezone(STOCKHOLM).date()
+        try:
+            version = self.editing.version(entry_id)
+            await self.editing.update(turn.address, entry_id, version, "reviewed", lambda node: set_reviewed(node, today))
+        except EditRefused as exc:
+            return self._refused(turn, exc)
+        return [Reply(turn.t("coordinator.reviewed_done", id=entry_id, date=today.isoformat()))]
+
+    # --- history and revert ----------------------------------------------------------------------
+
+    async def history_command(self, turn: Turn, args: str) -> list[Reply]:
+        entry_id = args.strip()
+        if not entry_id:
+            return [Reply(turn.t("coordinator.history_usage"))]
+        return await self._history(turn, entry_id)
+
+    async def _history(self, turn: Turn, entry_id: str) -> list[Reply]:
+        rows = await self.editing.history(entry_id)
+        if not rows:
+            return [Reply(turn.t("coordinator.history_none", id=entry_id))]
+        lines = [turn.t("coordinator.history_heading", id=entry_id)]
+        buttons = []
+        for row in rows:
+            when = datetime.fromisoformat(row["created_at"]).astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
+            lines.append(turn.t("coordinator.history_line", number=row["id"], when=when, field=row["field"],
+                                who=row["editor"] or turn.t("coordinator.erased_editor"),
+                                change=self._short(_describe(row["before"], row["after"], row["field"]), 300)))
+            buttons.append([Button(turn.t("coordinator.revert_button", number=row["id"]), f"co:v:{row['id']}")])
+        return [Reply("\n".join(lines), buttons=buttons)]
+
+    async def _revert(self, turn: Turn, hid: str) -> list[Reply] | None:
+        if not hid.isdigit():
+            return None
+        row = await self.editing.history_row(int(hid))
+        if row is None:
+            return None
+        try:
+            version = self.editing.version(row["entry_id"])
+        except EditRefused as exc:
+            return self._refused(turn, exc)
+        turn.session.start("co", "preview", id=row["entry_id"], version=version, kind="revert", hid=int(hid))
+        key = "coordinator.preview_revert" if row["before"] else "coordinator.preview_revert_created"
+        return [Reply(turn.t(key, id=row["entry_id"], number=hid,
+                             change=self._short(_describe(row["before"], row["after"], row["field"]), 400)),
+                      buttons=self._confirm_buttons(turn))]
+
+    # --- creating an entry -----------------------------------------------------------------------
+
+    async def new_command(self, turn: Turn, args: str) -> list[Reply]:
+        turn.session.start("co", "form", index=0, values={}, rows=[], suggested={})
+        return [Reply(turn.t("coordinator.new_intro")), self._ask_form(turn)]
+
+    def _ask_form(self, turn: Turn) -> Reply:
+        field, lang = NEW_ENTRY_FORM[turn.session.data["index"]]
+        key = f"{field}.{lang}" if lang else field
+        params: dict[str, Any] = {"language": lang or "-"}
+        if field == "authorities":
+            params["known"] = ", ".join(sorted(a for a, x in self.knowledge.authorities.items() if not x.municipality))
+        elif field == "topics":
+            params["known"] = ", ".join(sorted(self.knowledge.topics))
+        elif field == "alternates":
+            params["min"] = MIN_ALTERNATES[lang]
+        text = turn.t(f"coordinator.form_{field}", **params)
+        suggested = turn.session.data.get("suggested", {}).get(key)
+        if suggested:
+            text += "\n" + turn.t("coordinator.form_suggested", suggestion="; ".join(suggested) if isinstance(suggested, list) else suggested)
+        return Reply(text)
+
+    async def form_step(self, turn: Turn, text: str) -> list[Reply]:
+        if not await self._allowed(turn):
+            turn.session.clear()
+            return [Reply(turn.t("roles.refused_coordinator"))]
+        data = turn.session.data
+        field, lang = NEW_ENTRY_FORM[data["index"]]
+        key = f"{field}.{lang}" if lang else field
+        suggested = data.get("suggested", {}).get(key)
+        if suggested and text.strip().lower() in ("ok", "ja", "yes"):
+            value: Any = suggested
+        elif field in ("alternates", "authorities", "topics"):
+            value = [v for v in LIST_SEPARATOR.split(text) if v] if field == "alternates" else \
+                [v.strip().lower() for v in re.split(r"[,;\s]+", text) if v.strip()]
+        else:
+            value = text
+        problem = self._form_problem(turn, field, lang, value)
+        if problem:
+            return [Reply(problem)]
+        data["values"][key] = value
+        data["index"] += 1
+        if data["index"] < len(NEW_ENTRY_FORM):
+            return [self._ask_form(turn)]
+        entry = self._entry_from_form(turn, data["values"])
+        turn.session.start("co", "preview", kind="create", entry=entry, rows=data.get("rows", []))
+        return [Reply(turn.t("coordinator.preview_new", id=entry["id"], question=entry["question"]["sv"],
+                             answer=self._short(entry["answer"]["sv"]), alternates="; ".join(entry["alternates"]["sv"]),
+                             authorities=", ".join(entry["authorities"]), topics=", ".join(entry["topics"])),
+                      buttons=self._confirm_buttons(turn))]
+
+    def _form_problem(self, turn: Turn, field: str, lang: str | None, value: Any) -> str | None:
+        if field == "alternates":
+            if len(value) < MIN_ALTERNATES[lang or "sv"]:
+                return turn.t("coordinator.form_too_few", min=MIN_ALTERNATES[lang or "sv"])
+        elif field == "authorities":
+            unknown = [v for v in value if v not in self.knowledge.authorities]
+            if unknown or not value:
+                return turn.t("coordinator.form_unknown", values=", ".join(unknown) or "-")
+        elif field == "topics":
+            unknown = [v for v in value if v not in self.knowledge.topics]
+            if unknown or not value:
+                return turn.t("coordinator.form_unknown", values=", ".join(unknown) or "-")
+        elif not str(value).strip():
+            return turn.t("coordinator.form_empty")
+        return None
+
+    def _entry_from_form(self, turn: Turn, values: dict[str, Any]) -> dict[str, Any]:
+        entry = {
+            "id": self._new_id(values["question.sv"]),
+            "question": {"sv": values["question.sv"], "en": values["question.en"]},
+            "alternates": {"sv": values["alternates.sv"], "en": values["alternates.en"]},
+            "answer": {"sv": values["answer.sv"], "en": values["answer.en"]},
+            "authorities": values["authorities"],
+            "topics": values["topics"],
+            "source": values["source"],
+            "reviewed": turn.now.astimezone(STOCKHOLM).date().isoformat(),
+        }
+        return entry
+
+    def _new_id(self, question: str) -> str:
+        words = [w for w in fold(question).split() if w.isalnum()]
+        base = "-".join(words)[:34].strip("-") or "post"
+        if not re.match(ID_PATTERN, base):
+            base = "post-" + base
+        taken = set(self.knowledge.entries) | set(self.knowledge.retired)
+        candidate, n = base, 2
+        while candidate in taken:
+            candidate, n = f"{base}-{n}", n + 1
+        return candidate[:40]
+
+    # --- unanswered clusters ---------------------------------------------------------------------
+
+    async def clusters_command(self, turn: Turn, args: str) -> list[Reply]:
+        clusters = await unanswered_clusters(self.app.db)
+        if not clusters:
+            return [Reply(turn.t("coordinator.clusters_none"))]
+        lines = [turn.t("coordinator.clusters_heading", count=len(clusters))]
+        buttons = []
+        for n, c in enumerate(clusters[:CLUSTER_LIST_LIMIT], 1):
+            lines.append(turn.t("coordinator.cluster_line", number=n, count=c.count, language=c.lang,
+                                example=self._short(c.examples[0], 80)))
+            buttons.append([Button(f"{n}. {self._short(c.examples[0], 40)} ({c.count})", f"co:c:{c.key}")])
+        return [Reply("\n".join(lines), buttons=buttons)]
+
+    async def _cluster(self, turn: Turn, key: str) -> list[Reply] | None:
+        cluster = await find_cluster(self.app.db, int(key)) if key.isdigit() else None
+        if cluster is None:
+            return [Reply(turn.t("coordinator.cluster_gone"))]
+        lines = [turn.t("coordinator.cluster_heading", count=cluster.count, language=cluster.lang)]
+        lines += [f"– {self._short(t, 150)}" for t in cluster.examples]
+        buttons = [[Button(turn.t("coordinator.cluster_new_button"), f"co:cn:{cluster.key}")]]
+        for faq_id in cluster.best_faq_ids[:3]:
+            entry = self.knowledge.entries.get(faq_id)
+            if entry is not None:
+                buttons.append([Button(turn.t("coordinator.cluster_add_to", question=self._short(entry.question.get(turn.lang), 40)),
+                                       f"co:ct:{cluster.key}:{faq_id}")])
+        buttons.append([Button(turn.t("coordinator.cluster_other_button"), f"co:ca:{cluster.key}"),
+                        Button(turn.t("coordinator.cluster_dismiss_button"), f"co:cx:{cluster.key}")])
+        return [Reply("\n".join(lines), buttons=buttons)]
+
+    def _fresh_texts(self, texts: list[str], lang: str) -> list[str]:
+        """Questions that are not yet a phrasing of any entry (those would fail validation)."""
+        known = {fold_phrase(p) for e in [*self.knowledge.entries.values(), *self.knowledge.retired.values()]
+                 for p in e.phrasings(lang)}
+        fresh, seen = [], set()
+        for text in texts:
+            key = fold_phrase(text)
+            if key and key not in known and key not in seen:
+                fresh.append(text.strip())
+                seen.add(key)
+        return fresh
+
+    async def _cluster_new(self, turn: Turn, key: str) -> list[Reply] | None:
+        cluster = await find_cluster(self.app.db, int(key)) if key.isdigit() else None
+        if cluster is None:
+            return [Reply(turn.t("coordinator.cluster_gone"))]
+        texts = self._fresh_texts(cluster.texts, cluster.lang)
+        suggested = {f"alternates.{cluster.lang}": texts[:8]} if len(texts) >= MIN_ALTERNATES[cluster.lang] else {}
+        suggested[f"question.{cluster.lang}"] = texts[0] if texts else cluster.examples[0]
+        turn.session.start("co", "form", index=0, values={}, rows=cluster.row_ids, suggested=suggested)
+        return [Reply(turn.t("coordinator.new_intro")), self._ask_form(turn)]
+
+    async def _cluster_ask_target(self, turn: Turn, key: str) -> list[Reply] | None:
+        if not key.isdigit():
+            return None
+        turn.session.start("co", "target", cluster=int(key))
+        return [Reply(turn.t("coordinator.ask_target"))]
+
+    async def target_step(self, turn: Turn, text: str) -> list[Reply]:
+        if not await self._allowed(turn):
+            turn.session.clear()
+            return [Reply(turn.t("roles.refused_coordinator"))]
+        entry_id = text.strip().lower()
+        if entry_id not in self.knowledge.entries:
+            return [Reply(turn.t("coordinator.unknown_entry", id=entry_id))]
+        return await self._cluster_to(turn, f"{turn.session.data.get('cluster')}:{entry_id}")
+
+    async def _cluster_to(self, turn: Turn, rest: str) -> list[Reply] | None:
+        key, _, entry_id = rest.partition(":")
+        cluster = await find_cluster(self.app.db, int(key)) if key.isdigit() else None
+        if cluster is None:
+            turn.session.clear()
+            return [Reply(turn.t("coordinator.cluster_gone"))]
+        if entry_id not in self.knowledge.entries:
+            return None
+        texts = self._fresh_texts(cluster.texts, cluster.lang)
+        try:
+            version = self.editing.version(entry_id)
+        except EditRefused as exc:
+            return self._refused(turn, exc)
+        turn.session.start("co", "preview", kind="cluster_alts", id=entry_id, version=version, lang=cluster.lang,
+                           texts=texts, rows=cluster.row_ids)
+        return [Reply(turn.t("coordinator.preview_cluster_alts", id=entry_id, language=cluster.lang,
+                             texts="\n".join(f"– {t}" for t in texts) or "-"),
+                      buttons=self._confirm_buttons(turn))]
+
+    async def _cluster_dismiss(self, turn: Turn, key: str) -> list[Reply] | None:
+        cluster = await find_cluster(self.app.db, int(key)) if key.isdigit() else None
+        if cluster is None:
+            return [Reply(turn.t("coordinator.cluster_gone"))]
+        await mark_handled(self.app.db, cluster.row_ids)
+        return [Reply(turn.t("coordinator.cluster_dismissed", count=cluster.count), replaces_pressed=True)]
+
+    # --- stale entries, reports, reload ----------------------------------------------------------
+
+    async def stale_command(self, turn: Turn, args: str) -> list[Reply]:
+        return [stale_reply(self.app, turn.t, turn.lang, turn.now)]
+
+    async def report_command(self, turn: Turn, args: str) -> list[Reply]:
+        end = turn.now.astimezone(STOCKHOLM).date()
+        report = await build_report(self.app.db, end - timedelta(days=6), end)
+        return [Reply(report_text(report, turn.t))]
+
+    async def reload_command(self, turn: Turn, args: str) -> list[Reply]:
+        problems = self.app.knowledge.reload()
+        if problems:
+            return [Reply(problems_text(turn.t, problems))]
+        k = self.knowledge
+        return [Reply(turn.t("coordinator.reloaded", entries=len(k.entries)))]
+
+    # --- buttons ---------------------------------------------------------------------------------
+
+    async def button(self, turn: Turn, rest: str) -> list[Reply] | None:
+        action, _, arg = rest.partition(":")
+        if action == "ok":
+            return await self._confirm(turn)
+        if action == "no":
+            turn.session.clear()
+            return [Reply(turn.t("coordinator.cancelled"), replaces_pressed=True)]
+        handlers = {
+            "s": lambda: self._show_async(turn, arg),
+            "e": lambda: self._choose_field_async(turn, arg),
+            "f": lambda: self._pick_field(turn, arg),
+            "a": lambda: self._start_alternate(turn, arg),
+            "r": lambda: self._retire(turn, arg),
+            "d": lambda: self._mark_reviewed(turn, arg),
+            "h": lambda: self._history(turn, arg),
+            "v": lambda: self._revert(turn, arg),
+            "c": lambda: self._cluster(turn, arg),
+            "cn": lambda: self._cluster_new(turn, arg),
+            "ca": lambda: self._cluster_ask_target(turn, arg),
+            "ct": lambda: self._cluster_to(turn, arg),
+            "cx": lambda: self._cluster_dismiss(turn, arg),
+        }
+        handler = handlers.get(action)
+        return await handler() if handler else None
+
+    async def _show_async(self, turn: Turn, entry_id: str) -> list[Reply] | None:
+        return self._show(turn, entry_id)
+
+    async def _choose_field_async(self, turn: Turn, entry_id: str) -> list[Reply] | None:
+        return self._choose_field(turn, entry_id)
+
+
+def _describe(before: str | None, after: str, field: str) -> str:
+    """What a history row changed, in one line: the differing values of the entry before and after."""
+    if before is None:
+        return json.loads(after).get("question", {}).get("sv", "")
+    b, a = json.loads(before), json.loads(after)
+    parts = []
+    for key in sorted(set(a) | set(b)):
+        if a.get(key) != b.get(key):
+            parts.append(f"{key}: {_value(b.get(key), a.get(key))}")
+    return "; ".join(parts) or "-"
+
+
+def _value(before: Any, after: Any) -> str:
+    if isinstance(before, dict) and isinstance(after, dict):
+        return ", ".join(f"{lang} {_value(before.get(lang), after.get(lang))}" for lang in sorted(after)
+                         if before.get(lang) != after.get(lang))
+    if isinstance(before, list) and isinstance(after, list):
+        added = [v for v in after if v not in before]
+        removed = [v for v in before if v not in after]
+        return " ".join([*(f"+«{v}»" for v in added), *(f"-«{v}»" for v in removed)])
+    return f"«{_clip(before, 50)}» → «{_clip(after, 120)}»"
+
+
+def _clip(value: Any, limit: int) -> str:
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def problems_text(t, problems) -> str:
+    lines = [t("coordinator.reload_failed", count=len(problems))]
+    for p in iter_problems_sorted(problems)[:10]:
+        message = t(f"problems.{p.code}", **p.params)
+        lines.append(t("problems.line", file=Path(p.file).name, entry=p.entry or "-", field=p.field or "-", message=message))
+    return "\n".join(lines)
+
+
+def stale_reply(app, t, lang: str, now: datetime) -> Reply:
+    months = stale_months()
+    today = now.astimezone(STOCKHOLM).date()
+    entries = stale_entries(app.knowledge.current, today, months)
+    if not entries:
+        return Reply(t("coordinator.stale_none", months=months))
+    lines = [t("coordinator.stale_heading", count=len(entries), months=months)]
+    lines += [t("coordinator.stale_line", id=e.id, reviewed=e.reviewed.isoformat(), question=e.question.get(lang))
+              for e in entries[:15]]
+    buttons = [[Button(t("coordinator.stale_confirm_button", id=e.id), f"co:d:{e.id}")] for e in entries[:8]]
+    return Reply("\n".join(lines), buttons=buttons)
+
+
+# --- background: weekly reminders and digest, file watching, SIGHUP --------------------------------
+
+
+class CoordinatorJobs:
+    """Weekly stale reminder and digest to coordinators (Mondays from 08:00 Stockholm, once a week even
+    across restarts), and file watching: knowledge files changed on disk are reloaded; a broken change
+    keeps the previous knowledge and the coordinators are told what is wrong."""
+
+    WEEKDAY, HOUR = 0, 8
+    WATCH_SECONDS = 5
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self._scheduler: AsyncIOScheduler | None = None
+        self._mtimes = self._snapshot()
+        self._reported: tuple | None = None
+
+    def _snapshot(self) -> dict[str, float]:
+        directory = self.app.knowledge.directory
+        if directory is None:
+            return {}
+        result = {}
+        for path in Path(directory).rglob("*.yaml"):
+            try:
+                result[str(path)] = path.stat().st_mtime_ns
+            except OSError:
+                continue
+        return result
+
+    @staticmethod
+    def period(now: datetime) -> str | None:
+        """The ISO week whose reminder is due at `now`, or None before Monday 08:00 of that week."""
+        local = now.astimezone(STOCKHOLM)
+        if (local.weekday(), local.hour) < (CoordinatorJobs.WEEKDAY, CoordinatorJobs.HOUR):
+            return None
+        year, week, _ = local.isocalendar()
+        return f"{year}-W{week:02d}"
+
+    async def run_due(self, now: datetime | None = None) -> list[str]:
+        """Send what is due this week and not yet sent; returns the names of the jobs that ran."""
+        now = now or self.app.clock.now()
+        period = self.period(now)
+        if period is None:
+            return []
+        ran = []
+        for name, job in (("stale", self._send_stale), ("digest", self._send_digest)):
+            async with self.app.db.transaction() as conn:
+                async with conn.execute("SELECT last_period FROM coordinator_jobs WHERE name = ?", (name,)) as cur:
+                    row = await cur.fetchone()
+                if row is not None and row[0] >= period:
+                    continue
+                await conn.execute(
+                    "INSERT INTO coordinator_jobs(name, last_period, ran_at) VALUES (?, ?, ?) ON CONFLICT(name)"
+                    " DO UPDATE SET last_period = excluded.last_period, ran_at = excluded.ran_at",
+                    (name, period, now.isoformat()),
+                )
+            await job(now)
+            ran.append(name)
+        return ran
+
+    async def _each_coordinator(self):
+        for address in await self.app.roles.holders(COORDINATOR):
+            lang = await self.app.users.lang_of(address) or self.app.settings.default_lang
+            yield address, lang, (lambda key, _lang=lang, **p: self.app.catalogue.text(_lang, key, **p))
+
+    async def _send_stale(self, now: datetime) -> None:
+        async for address, lang, t in self._each_coordinator():
+            reply = stale_reply(self.app, t, lang, now)
+            if reply.buttons:  # only when something is stale
+                await self.app.notifier.send(address, [Reply(t("coordinator.stale_reminder") + "\n\n" + reply.text,
+                                                             buttons=reply.buttons)])
+
+    async def _send_digest(self, now: datetime) -> None:
+        end = now.astimezone(STOCKHOLM).date() - timedelta(days=1)
+        report = await build_report(self.app.db, end - timedelta(days=6), end)
+        async for address, lang, t in self._each_coordinator():
+            await self.app.notifier.send(address, [Reply(t("coordinator.digest_intro") + "\n\n" + report_text(report, t))])
+
+    async def reload(self, reason: str = "signal") -> list:
+        """Reload the knowledge; on problems keep the old one and tell the coordinators (once per problem set)."""
+        problems = self.app.knowledge.reload()
+        self._mtimes = self._snapshot()
+        if not problems:
+            self._reported = None
+            log.info("knowledge reloaded (%s)", reason)
+            return []
+        log.warning("knowledge reload (%s) found %d problem(s); previous knowledge kept", reason, len(problems))
+        fingerprint = tuple(sorted((p.file, p.entry or "", p.field or "", p.code) for p in problems))
+        if fingerprint != self._reported:
+            self._reported = fingerprint
+            async for address, lang, t in self._each_coordinator():
+                await self.app.notifier.send(address, [Reply(problems_text(t, problems))])
+        return problems
+
+    async def check_files(self) -> list | None:
+        """Reload when a knowledge file changed since the last look (mtime polling)."""
+        snapshot = self._snapshot()
+        if snapshot == self._mtimes:
+            return None
+        return await self.reload("files changed")
+
+    async def start(self) -> None:
+        self._scheduler = AsyncIOScheduler(timezone=STOCKHOLM)
+        self._scheduler.add_job(self.run_due, IntervalTrigger(minutes=30), id="coordinator-weekly", coalesce=True)
+        if self.app.knowledge.directory is not None:
+            self._scheduler.add_job(self.check_files, IntervalTrigger(seconds=self.WATCH_SECONDS), id="knowledge-watch",
+                                    coalesce=True, max_instances=1)
+        self._scheduler.start()
+
+    async def stop(self) -> None:
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+            self._scheduler = None
+
+
+def pid_file(settings) -> Path:
+    return Path(settings.data_dir) / "dukat-bord.pid"
+
+
+def install_reload_signal(app, loop) -> Any:
+    """In `dukat-bord run`: SIGHUP reloads the knowledge; the pid file lets `dukat-bord faq reload` find us.
+    Returns a function that undoes both."""
+    jobs = app.services.get("coordinator_jobs")
+    path = pid_file(app.settings)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(str(os.getpid()))
+    except OSError:
+        log.warning("could not write the pid file")
+    if jobs is not None and hasattr(signal, "SIGHUP"):
+        loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(jobs.reload("SIGHUP")))
+
+    def undo() -> None:
+        if hasattr(signal, "SIGHUP"):
+            loop.remove_signal_handler(signal.SIGHUP)
+        try:
+            if path.read_text().strip() == str(os.getpid()):
+                path.unlink()
+        except OSError:
+            pass
+
+    return undo

@@ -7,6 +7,7 @@ from knowledge.understanding import Understanding, understand_question
 from ..answers import compose, faq_reply
 from ..engine import Feature, Turn
 from ..messages import Reply
+from ..reports import outcome_of
 
 FAQ_INTENTS = ("faq", "routing", "did_you_mean", "fallback")
 # Meeting requests while no booking feature is installed get compose()'s honest "not here yet".
@@ -38,6 +39,9 @@ class FaqFeature(Feature):
             turn.session.start("faq", "suggested", question=text)
         else:
             await self.app.unanswered.record(text, u, turn.now)
+        question_log = self.app.services.get("question_log")
+        if question_log is not None:  # day, language, outcome, entry: no identity (bot/reports.py)
+            await question_log.record(turn.now, u.lang, outcome_of(u.intent, u.faq_id), u.faq_id)
         return compose(u, knowledge, turn.t, can_book=self.app.engine.can_book())
 
     async def show_entry(self, turn: Turn, entry_id: str) -> list[Reply] | None:

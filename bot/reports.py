@@ -1,0 +1,390 @@
+"""What coordinators learn from: the question log, clusters of unanswered questions, stale entries and
+the period report (numbers, CSV and a PNG chart with Swedish labels).
+
+Nothing here knows who asked: the question log holds day, language, outcome and entry; the unanswered
+table holds the text and language only.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any, Iterable, Mapping
+
+from rapidfuzz import fuzz
+
+from knowledge.text import lower_words, stem, stopwords
+
+from .clock import STOCKHOLM
+
+OUTCOMES = ("answered", "did_you_mean", "fallback")
+DEFAULT_STALE_MONTHS = 12
+CLUSTER_THRESHOLD = 72  # rapidfuzz token_set_ratio over normalised stems
+MAX_EXAMPLES = 5
+
+
+def stale_months(env: Mapping[str, str] | None = None) -> int:
+    """DUKAT_STALE_MONTHS (default 12): entries reviewed longer ago than this are stale."""
+    env = os.environ if env is None else env
+    try:
+        months = int(env.get("DUKAT_STALE_MONTHS", DEFAULT_STALE_MONTHS))
+    except ValueError:
+        return DEFAULT_STALE_MONTHS
+    return months if months > 0 else DEFAULT_STALE_MONTHS
+
+
+def outcome_of(intent: str, faq_id: str | None) -> str:
+    if intent in ("faq", "routing") and faq_id:
+        return "answered"
+    if intent == "did_you_mean":
+        return "did_you_mean"
+    return "fallback"
+
+
+class QuestionLog:
+    """One row per question the FAQ handled: Stockholm day, language, outcome, entry. No identity."""
+
+    def __init__(self, db: Any) -> None:
+        self.db = db
+
+    async def record(self, now: datetime, lang: str, outcome: str, faq_id: str | None) -> None:
+        day = now.astimezone(STOCKHOLM).date().isoformat()
+        await self.db.execute(
+            "INSERT INTO question_log(day, lang, outcome, faq_id) VALUES (?, ?, ?, ?)",
+            (day, lang, outcome, faq_id if outcome == "answered" else None),
+        )
+
+
+# --- clusters of unanswered questions -------------------------------------------------------------
+
+
+@dataclass
+class Cluster:
+    key: int  # the smallest unanswered row id in it: stable while its rows are unhandled
+    lang: str
+    row_ids: list[int]
+    texts: list[str]  # newest first, distinct
+    newest: str
+    best_faq_ids: list[str] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.row_ids)
+
+    @property
+    def examples(self) -> list[str]:
+        return self.texts[:MAX_EXAMPLES]
+
+
+def normalised(text: str, lang: str) -> str:
+    """Stems of the words that carry meaning, sorted: 'Hur får man lönebidrag?' -> 'lonebidrag'."""
+    lang = "en" if lang == "en" else "sv"
+    stop = stopwords()[lang]
+    words = [w for w in lower_words(text) if w]
+    stems = {stem(w, lang) for w in words if stem(w, lang) not in stop and w not in stop}
+    if not stems:  # only stop words: keep them, so "vad då?" still groups with itself
+        stems = {stem(w, lang) for w in words}
+    return " ".join(sorted(stems))
+
+
+def cluster_questions(rows: Iterable[Mapping[str, Any]], threshold: int = CLUSTER_THRESHOLD) -> list[Cluster]:
+    """Group rows (id, text, lang, created_at, best_faq_id) by similar normalised text, per language.
+
+    Each question joins the first cluster holding a similar one (single link), else starts its own.
+    Largest first, then newest.
+    """
+    clusters: list[tuple[list[str], Cluster]] = []
+    for row in sorted(rows, key=lambda r: (str(r["created_at"]), int(r["id"])), reverse=True):
+        lang = str(row["lang"])
+        norm = normalised(str(row["text"]), lang)
+        home = None
+        for keys, cluster in clusters:
+            if cluster.lang == lang and any(_similar(norm, k, threshold) for k in keys):
+                home = (keys, cluster)
+                break
+        if home is None:
+            cluster = Cluster(int(row["id"]), lang, [], [], str(row["created_at"]))
+            home = ([], cluster)
+            clusters.append(home)
+        keys, cluster = home
+        keys.append(norm)
+        cluster.row_ids.append(int(row["id"]))
+        cluster.key = min(cluster.key, int(row["id"]))
+        text = str(row["text"]).strip()
+        if all(text.casefold() != t.casefold() for t in cluster.texts):
+            cluster.texts.append(text)
+        best = row.get("best_faq_id") if hasattr(row, "get") else row["best_faq_id"]
+        if best and best not in cluster.best_faq_ids:
+            cluster.best_faq_ids.append(str(best))
+    result = [cluster for _, cluster in clusters]
+    result.sort(key=lambda c: (-c.count, _neg(c.newest)))
+    return result
+
+
+def _neg(stamp: str) -> tuple[int, ...]:
+    return tuple(-ord(ch) for ch in stamp)
+
+
+def _similar(a: str, b: str, threshold: int) -> bool:
+    if a == b:
+        return True
+    if not a or not b:
+        return False
+    return fuzz.token_set_ratio(a, b) >= threshold
+
+
+async def unanswered_clusters(db: Any, since: datetime | None = None, until: datetime | None = None) -> list[Cluster]:
+    sql = "SELECT id, text, lang, created_at, best_faq_id FROM unanswered WHERE handled = 0"
+    params: list[Any] = []
+    if since is not None:
+        sql += " AND created_at >= ?"
+        params.append(since.isoformat())
+    if until is not None:
+        sql += " AND created_at < ?"
+        params.append(until.isoformat())
+    rows = await db.fetchall(sql, params)
+    return cluster_questions([dict(r) for r in rows])
+
+
+async def find_cluster(db: Any, key: int) -> Cluster | None:
+    return next((c for c in await unanswered_clusters(db) if key in c.row_ids), None)
+
+
+async def mark_handled(db: Any, row_ids: list[int]) -> None:
+    if row_ids:
+        marks = ",".join("?" * len(row_ids))
+        await db.execute(f"UPDATE unanswered SET handled = 1 WHERE id IN ({marks})", row_ids)
+
+
+# --- stale entries --------------------------------------------------------------------------------
+
+
+def months_before(day: date, months: int) -> date:
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    month += 1
+    for d in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, d)
+        except ValueError:
+            continue
+    return date(year, month, 28)
+
+
+def stale_entries(knowledge: Any, today: date, months: int) -> list[Any]:
+    """Active entries reviewed before `months` months ago, oldest first."""
+    cutoff = months_before(today, months)
+    return sorted((e for e in knowledge.entries.values() if e.reviewed < cutoff), key=lambda e: (e.reviewed, e.id))
+
+
+# --- the period report ----------------------------------------------------------------------------
+
+
+@dataclass
+class Report:
+    start: date
+    end: date  # inclusive
+    per_day: list[tuple[date, int, int, int]]  # day, answered, did_you_mean, fallback
+    top_entries: list[tuple[str, int]]
+    top_clusters: list[tuple[str, int]]  # example text, count
+    meetings: list[tuple[str, int, int, int]]  # organisation, booked, cancelled, declined
+    load: list[tuple[str, str, int]]  # official, organisation, meetings
+    has_booking: bool
+
+    @property
+    def totals(self) -> dict[str, int]:
+        return {
+            "answered": sum(d[1] for d in self.per_day),
+            "did_you_mean": sum(d[2] for d in self.per_day),
+            "fallback": sum(d[3] for d in self.per_day),
+        }
+
+    @property
+    def questions(self) -> int:
+        return sum(self.totals.values())
+
+    def share(self, outcome: str) -> float:
+        return self.totals[outcome] / self.questions if self.questions else 0.0
+
+
+async def _has_table(db: Any, name: str) -> bool:
+    return await db.fetchone("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)) is not None
+
+
+def _utc_bounds(start: date, end: date) -> tuple[str, str]:
+    first = datetime.combine(start, time(0), STOCKHOLM)
+    after = datetime.combine(end + timedelta(days=1), time(0), STOCKHOLM)
+    from datetime import timezone
+
+    return first.astimezone(timezone.utc).isoformat(), after.astimezone(timezone.utc).isoformat()
+
+
+async def build_report(db: Any, start: date, end: date, top: int = 10) -> Report:
+    """Figures for the days start..end (inclusive, Stockholm dates)."""
+    rows = await db.fetchall(
+        "SELECT day, outcome, COUNT(*) AS n FROM question_log WHERE day BETWEEN ? AND ? GROUP BY day, outcome",
+        (start.isoformat(), end.isoformat()),
+    )
+    counts: dict[str, Counter] = {}
+    for row in rows:
+        counts.setdefault(row["day"], Counter())[row["outcome"]] = row["n"]
+    per_day = []
+    day = start
+    while day <= end:
+        c = counts.get(day.isoformat(), Counter())
+        per_day.append((day, c["answered"], c["did_you_mean"], c["fallback"]))
+        day += timedelta(days=1)
+    entries = await db.fetchall(
+        "SELECT faq_id, COUNT(*) AS n FROM question_log WHERE day BETWEEN ? AND ? AND outcome = 'answered'"
+        " AND faq_id IS NOT NULL GROUP BY faq_id ORDER BY n DESC, faq_id LIMIT ?",
+        (start.isoformat(), end.isoformat(), top),
+    )
+    lo, hi = _utc_bounds(start, end)
+    unanswered = await db.fetchall(
+        "SELECT id, text, lang, created_at, best_faq_id FROM unanswered WHERE created_at >= ? AND created_at < ?", (lo, hi)
+    )
+    clusters = cluster_questions([dict(r) for r in unanswered])[:top]
+    has_booking = await _has_table(db, "meetings") and await _has_table(db, "participants")
+    meetings: list[tuple[str, int, int, int]] = []
+    load: list[tuple[str, str, int]] = []
+    if has_booking:
+        org_rows = await db.fetchall(
+            """
+            SELECT o.name AS org,
+                   COUNT(DISTINCT CASE WHEN m.created_at >= :lo AND m.created_at < :hi THEN m.id END) AS booked,
+                   COUNT(DISTINCT CASE WHEN m.state = 'cancelled' AND m.updated_at >= :lo AND m.updated_at < :hi
+                                       THEN m.id END) AS cancelled,
+                   SUM(CASE WHEN p.state = 'declined' AND p.updated_at >= :lo AND p.updated_at < :hi THEN 1 ELSE 0 END)
+                       AS declined
+            FROM participants p
+            JOIN meetings m ON m.id = p.meeting_id
+            JOIN officials f ON f.id = p.official_id
+            JOIN organisations o ON o.id = f.organisation_id
+            GROUP BY o.id ORDER BY booked DESC, o.name
+            """,
+            {"lo": lo, "hi": hi},
+        )
+        meetings = [(r["org"], r["booked"], r["cancelled"], r["declined"] or 0) for r in org_rows
+                    if r["booked"] or r["cancelled"] or r["declined"]]
+        load_rows = await db.fetchall(
+            """
+            SELECT f.name AS official, o.name AS org, COUNT(DISTINCT m.id) AS n
+            FROM participants p
+            JOIN meetings m ON m.id = p.meeting_id
+            JOIN officials f ON f.id = p.official_id
+            JOIN organisations o ON o.id = f.organisation_id
+            WHERE p.state != 'declined' AND m.state != 'cancelled' AND m.start_utc >= ? AND m.start_utc < ?
+            GROUP BY f.id ORDER BY n DESC, f.name
+            """,
+            (lo, hi),
+        )
+        load = [(r["official"], r["org"], r["n"]) for r in load_rows]
+    return Report(
+        start=start,
+        end=end,
+        per_day=per_day,
+        top_entries=[(r["faq_id"], r["n"]) for r in entries],
+        top_clusters=[(c.examples[0], c.count) for c in clusters],
+        meetings=meetings,
+        load=load,
+        has_booking=has_booking,
+    )
+
+
+def report_csv(report: Report, t) -> str:
+    """Sections separated by an empty line; headers from the catalogue (`t(key)`)."""
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow([t("report.col_day"), t("report.answered"), t("report.did_you_mean"), t("report.fallback")])
+    for day, a, d, f in report.per_day:
+        w.writerow([day.isoformat(), a, d, f])
+    w.writerow([t("report.total"), *report.totals.values()])
+    w.writerow([])
+    w.writerow([t("report.col_entry"), t("report.col_count")])
+    w.writerows(report.top_entries)
+    w.writerow([])
+    w.writerow([t("report.col_cluster"), t("report.col_count")])
+    w.writerows(report.top_clusters)
+    if report.has_booking:
+        w.writerow([])
+        w.writerow([t("report.col_org"), t("report.col_booked"), t("report.col_cancelled"), t("report.col_declined")])
+        w.writerows(report.meetings)
+        w.writerow([])
+        w.writerow([t("report.col_official"), t("report.col_org"), t("report.col_meetings")])
+        w.writerows(report.load)
+    return out.getvalue()
+
+
+def report_png(report: Report, t) -> bytes:
+    """A chart: questions per day by outcome, top entries, meetings per organisation (Agg backend)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    panels = 3 if report.has_booking else 2
+    fig = Figure(figsize=(10, 3.6 * panels), dpi=100)
+    ax = fig.add_subplot(panels, 1, 1)
+    days = [d.strftime("%d/%m") for d, *_ in report.per_day]
+    answered = [a for _, a, _, _ in report.per_day]
+    dym = [d for _, _, d, _ in report.per_day]
+    fallback = [f for _, _, _, f in report.per_day]
+    ax.bar(days, answered, label=t("report.answered"), color="#2e7d32")
+    ax.bar(days, dym, bottom=answered, label=t("report.did_you_mean"), color="#f9a825")
+    ax.bar(days, fallback, bottom=[a + d for a, d in zip(answered, dym)], label=t("report.fallback"), color="#c62828")
+    ax.set_title(t("report.chart_per_day", start=report.start.isoformat(), end=report.end.isoformat()))
+    ax.set_ylabel(t("report.col_questions"))
+    ax.legend(loc="upper left")
+    if len(days) > 14:
+        for i, label in enumerate(ax.get_xticklabels()):
+            label.set_visible(i % max(1, len(days) // 14) == 0)
+    ax2 = fig.add_subplot(panels, 1, 2)
+    names = [name for name, _ in report.top_entries][::-1] or [t("report.none")]
+    values = [n for _, n in report.top_entries][::-1] or [0]
+    ax2.barh(names, values, color="#1565c0")
+    ax2.set_title(t("report.chart_top_entries"))
+    ax2.set_xlabel(t("report.col_count"))
+    if report.has_booking:
+        ax3 = fig.add_subplot(panels, 1, 3)
+        orgs = [m[0] for m in report.meetings] or [t("report.none")]
+        x = list(range(len(orgs)))
+        width = 0.27
+        for offset, index, key, color in ((-width, 1, "report.col_booked", "#2e7d32"),
+                                          (0, 2, "report.col_cancelled", "#757575"),
+                                          (width, 3, "report.col_declined", "#c62828")):
+            vals = [m[index] for m in report.meetings] or [0]
+            ax3.bar([i + offset for i in x], vals, width, label=t(key), color=color)
+        ax3.set_xticks(x)
+        ax3.set_xticklabels(orgs, rotation=15, ha="right")
+        ax3.set_title(t("report.chart_meetings"))
+        ax3.legend(loc="upper right")
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def report_text(report: Report, t) -> str:
+    """The digest in chat: totals, shares, top entries and clusters, meetings."""
+    totals = report.totals
+    lines = [
+        t("report.heading", start=report.start.isoformat(), end=report.end.isoformat()),
+        t("report.summary", questions=report.questions, answered=totals["answered"],
+          answered_pct=round(100 * report.share("answered")), did_you_mean=totals["did_you_mean"],
+          did_you_mean_pct=round(100 * report.share("did_you_mean")), fallback=totals["fallback"],
+          fallback_pct=round(100 * report.share("fallback"))),
+    ]
+    if report.top_entries:
+        lines.append(t("report.top_entries_heading"))
+        lines += [t("report.item", name=name, count=n) for name, n in report.top_entries[:5]]
+    if report.top_clusters:
+        lines.append(t("report.top_clusters_heading"))
+        lines += [t("report.item", name=text, count=n) for text, n in report.top_clusters[:5]]
+    if report.has_booking and (report.meetings or report.load):
+        lines.append(t("report.meetings_heading"))
+        lines += [t("report.meeting_line", org=o, booked=b, cancelled=c, declined=d) for o, b, c, d in report.meetings]
+        lines += [t("report.load_line", official=name, org=org, count=n) for name, org, n in report.load[:10]]
+    return "\n".join(lines)
