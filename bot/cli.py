@@ -249,9 +249,12 @@ from .cli_booking import meetings, officials  # noqa: E402
 main.add_command(officials)
 main.add_command(meetings)
 
-from .cli_coordinator import coordinators  # noqa: E402
+from .cli_coordinator import coordinators, faq_copy, faq_reload, report_command  # noqa: E402
 
 main.add_command(coordinators)
+main.add_command(report_command)
+faq.add_command(faq_reload)
+faq.add_command(faq_copy)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

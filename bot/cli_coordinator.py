@@ -99,3 +99,84 @@ def coordinators_invite() -> None:
     click.echo(_t("coordinator.cli_invite", code=code))
     if settings.telegram_bot_username:
         click.echo(f"https://t.me/{settings.telegram_bot_username}?start=co_{code}")
+
+
+def _date(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(_t("coordinator.cli_bad_date", value=value)) from None
+
+
+@click.command("report")
+@click.option("--from", "start", required=True, callback=_date, help="First day, YYYY-MM-DD (Stockholm date).")
+@click.option("--to", "end", required=True, callback=_date, help="Last day, YYYY-MM-DD (inclusive).")
+@click.option("--csv", "csv_file", type=click.Path(dir_okay=False, path_type=Path), help="Also write the figures as CSV.")
+@click.option("--png", "png_file", type=click.Path(dir_okay=False, path_type=Path), help="Also draw a chart (PNG).")
+def report_command(start: date, end: date, csv_file: Path | None, png_file: Path | None) -> None:
+    """Questions per day, shares answered / "menade du" / fallback, top entries, top unanswered
+    clusters, meetings by organisation and officials' load, for the days FROM..TO."""
+    from .reports import build_report, report_csv, report_png, report_text
+
+    if end < start:
+        raise click.UsageError(_t("coordinator.cli_backwards", start=start.isoformat(), end=end.isoformat()))
+    if (end - start).days > 366:
+        raise click.UsageError(_t("coordinator.cli_too_long"))
+    catalogue = Catalogue.load()
+    lang = Settings.from_env().default_lang
+
+    def t(key: str, **params: object) -> str:
+        return catalogue.text(lang, key, **params)
+
+    async def work(app):
+        return await build_report(app.db, start, end)
+
+    report = _run(work)
+    click.echo(report_text(report, t))
+    if csv_file is not None:
+        csv_file.write_text(report_csv(report, t), encoding="utf-8")
+        click.echo(_t("coordinator.cli_wrote", path=csv_file))
+    if png_file is not None:
+        png_file.write_bytes(report_png(report, t))
+        click.echo(_t("coordinator.cli_wrote", path=png_file))
+
+
+@click.command("reload")
+def faq_reload() -> None:
+    """Make a running `dukat-bord run` read the knowledge files again (SIGHUP via its pid file).
+
+    The files are checked first; with problems nothing is signalled and every problem is listed.
+    """
+    from knowledge.loader import check_knowledge
+
+    from .features.coordinator import pid_file
+
+    settings = Settings.from_env()
+    _, problems = check_knowledge(settings.knowledge_dir)
+    if problems:
+        from .cli import format_problems
+
+        click.echo(format_problems(problems), err=True)
+        sys.exit(1)
+    path = pid_file(settings)
+    try:
+        pid = int(path.read_text().strip())
+        os.kill(pid, signal.SIGHUP)
+    except (OSError, ValueError):
+        click.echo(_t("coordinator.cli_not_running", path=path), err=True)
+        sys.exit(1)
+    click.echo(_t("coordinator.cli_reload_sent", pid=pid))
+
+
+@click.command("copy")
+@click.argument("target", type=click.Path(file_okay=False, path_type=Path))
+def faq_copy(target: Path) -> None:
+    """Copy the bundled knowledge files to TARGET, so coordinators can edit them (set DUKAT_KNOWLEDGE_DIR=TARGET)."""
+    from knowledge.loader import bundled_dir
+
+    if target.exists() and any(target.iterdir()):
+        raise click.UsageError(_t("coordinator.cli_copy_exists", path=target))
+    shutil.copytree(bundled_dir(), target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+    click.echo(_t("coordinator.cli_copied", path=target.resolve()))

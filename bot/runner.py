@@ -111,6 +111,9 @@ async def run(settings: Settings, stop: asyncio.Event | None = None) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     app = await build_app(settings)
+    from .features.coordinator import install_reload_signal
+
+    undo_reload_signal = install_reload_signal(app, loop)  # SIGHUP reloads the knowledge files
     started: list[Any] = []
     code = EXIT_OK
     try:
@@ -141,6 +144,7 @@ async def run(settings: Settings, stop: asyncio.Event | None = None) -> int:
         pass
     finally:
         await _stop_all(started)
+        undo_reload_signal()
         await app.close()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)

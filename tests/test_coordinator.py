@@ -359,3 +359,62 @@ def test_editor_refuses_a_stale_version(knowledge_copy):
     assert info.value.code == "conflict"
     assert editor.entry("asf-vad-ar")["source"] == "ny källa"
     shutil.rmtree(knowledge_copy)
+
+
+# --- the whole story on the console, as real processes ---------------------------------------------
+
+
+def test_console_coordinator_fixes_reverts_and_teaches_the_faq(tmp_path):
+    import subprocess
+    import sys
+    from datetime import date
+
+    root = Path(__file__).resolve().parents[1]
+    knowledge = tmp_path / "k"
+    env = {**os.environ, "DUKAT_DB": str(tmp_path / "c.db"), "DUKAT_DATA_DIR": str(tmp_path / "data"),
+           "DUKAT_KNOWLEDGE_DIR": str(knowledge)}
+
+    def run(*args: str, stdin: str = "") -> str:
+        result = subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
+                                env=env, cwd=root, timeout=60)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    run("faq", "copy", str(knowledge))
+    run("coordinators", "add", "console:anna")
+    original = "Ett arbetsintegrerande socialt företag (ASF) är"
+    glass = ["hur startar jag en glassbar", "vill starta en glassbar", "starta glassbar hur gör man", "glassbaren starta"]
+    out = run("chat", "--as", "console:founder", stdin="Vad är ett ASF?\n" + "\n".join(glass) + "\n")
+    assert original in out and "livsmedelstillstånd" not in out
+
+    # fix an answer and see it served at once
+    new = "Ett ASF är ett företag som anställer människor som står långt från arbetsmarknaden (rättat svar)."
+    out = run("chat", "--as", "console:anna", stdin=f"/faq_andra asf-vad-ar\n3\n{new}\n1\nVad är ett ASF?\n")
+    assert "Sparat" in out and out.count("(rättat svar)") == 2  # the preview, and the answer after saving
+    assert "(rättat svar)" in run("chat", "--as", "console:founder", stdin="Vad är ett ASF?\n")
+
+    # revert it
+    out = run("chat", "--as", "console:anna", stdin="/faq_historik asf-vad-ar\n1\n1\n")
+    assert "Sparat" in out
+    out = run("chat", "--as", "console:founder", stdin="Vad är ett ASF?\n")
+    assert original in out and "(rättat svar)" not in out
+
+    # turn the cluster of unanswered questions into a new entry
+    form = ["Hur startar jag en glassbar som ASF?", "How do I start an ice cream bar as an ASF?",
+            "Som andra företag: affärsplan, registrering och livsmedelstillstånd från kommunen.",
+            "Like any business: business plan, registration and a food permit from the municipality.",
+            "ok", "open an ice cream parlour", "kommun, coompanion", "starta", "Kommunens livsmedelsenhet"]
+    out = run("chat", "--as", "console:anna", stdin="/obesvarade\n1\n1\n" + "\n".join(form) + "\n1\n")
+    assert "1. 3 st (sv): ”glassbaren starta”" in out and "Sparat" in out, out  # one of the four got "menade du"
+    out = run("chat", "--as", "console:someone-else", stdin="\n".join(glass[:3]) + "\n")
+    assert out.count("livsmedelstillstånd") == 3
+
+    # and the report
+    today = date.today()
+    out = run("report", "--from", (today - timedelta(days=2)).isoformat(), "--to", (today + timedelta(days=1)).isoformat(),
+              "--csv", str(tmp_path / "r.csv"), "--png", str(tmp_path / "r.png"))
+    assert "frågor" in out
+    assert (tmp_path / "r.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    rows = (tmp_path / "r.csv").read_text(encoding="utf-8").splitlines()
+    total = next(r for r in rows if r.startswith("Totalt")).split(",")
+    assert int(total[1]) >= 6 and int(total[3]) >= 3  # answered questions, and the glassbar ones unanswered at first
