@@ -125,6 +125,9 @@ class FaqEditing:
         problems = self.app.knowledge.reload()
         if problems:  # cannot happen after validation, unless someone edits the files at the same moment
             log.warning("knowledge reload after an edit found %d problem(s)", len(problems))
+        jobs = self.app.services.get("coordinator_jobs")
+        if jobs is not None:
+            jobs.mark_seen()  # the file watcher need not load our own write again
         return change
 
     async def update(self, who: str | None, entry_id: str, version: str, field: str, mutate) -> Change:
@@ -834,6 +837,9 @@ class CoordinatorJobs:
                 await self.app.notifier.send(address, [Reply(problems_text(t, problems))])
         return problems
 
+    def mark_seen(self) -> None:
+        self._mtimes = self._snapshot()
+
     async def check_files(self) -> list | None:
         """Reload when a knowledge file changed since the last look (mtime polling)."""
         snapshot = self._snapshot()
@@ -848,6 +854,10 @@ class CoordinatorJobs:
             self._scheduler.add_job(self.check_files, IntervalTrigger(seconds=self.WATCH_SECONDS), id="knowledge-watch",
                                     coalesce=True, max_instances=1)
         self._scheduler.start()
+        try:
+            await self.run_due()  # catch up on a Monday message missed while the process was down
+        except Exception:
+            log.exception("weekly coordinator messages failed")
 
     async def stop(self) -> None:
         if self._scheduler is not None:
