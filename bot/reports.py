@@ -324,6 +324,7 @@ def report_png(report: Report, t) -> bytes:
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     panels = 3 if report.has_booking else 2
     fig = Figure(figsize=(10, 3.6 * panels), dpi=100)
@@ -337,7 +338,10 @@ def report_png(report: Report, t) -> bytes:
     ax.bar(days, fallback, bottom=[a + d for a, d in zip(answered, dym)], label=t("report.fallback"), color="#c62828")
     ax.set_title(t("report.chart_per_day", start=report.start.isoformat(), end=report.end.isoformat()))
     ax.set_ylabel(t("report.col_questions"))
-    ax.legend(loc="upper left")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    highest = max((a + d + f for _, a, d, f in report.per_day), default=0)
+    ax.set_ylim(0, max(1, highest) * 1.35)  # room for the legend above the bars
+    ax.legend(loc="upper left", ncols=3)
     if len(days) > 14:
         for i, label in enumerate(ax.get_xticklabels()):
             label.set_visible(i % max(1, len(days) // 14) == 0)
@@ -347,6 +351,7 @@ def report_png(report: Report, t) -> bytes:
     ax2.barh(names, values, color="#1565c0")
     ax2.set_title(t("report.chart_top_entries"))
     ax2.set_xlabel(t("report.col_count"))
+    ax2.xaxis.set_major_locator(MaxNLocator(integer=True))
     if report.has_booking:
         ax3 = fig.add_subplot(panels, 1, 3)
         orgs = [m[0] for m in report.meetings] or [t("report.none")]
@@ -360,7 +365,10 @@ def report_png(report: Report, t) -> bytes:
         ax3.set_xticks(x)
         ax3.set_xticklabels(orgs, rotation=15, ha="right")
         ax3.set_title(t("report.chart_meetings"))
-        ax3.legend(loc="upper right")
+        ax3.yaxis.set_major_locator(MaxNLocator(integer=True))
+        tallest = max((max(m[1:]) for m in report.meetings), default=0)
+        ax3.set_ylim(0, max(1, tallest) * 1.35)
+        ax3.legend(loc="upper right", ncols=3)
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
