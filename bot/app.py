@@ -17,7 +17,7 @@ from . import migrations as bot_migrations
 from . import roles as roles_module
 from .booking_texts import BookingTexts
 from .catalogue import Catalogue
-from .channels import telegram_store
+from .channels import matrix_store, telegram_store
 from .channels.console import ConsoleOutbox
 from .clock import Clock, SystemClock
 from .config import Settings
@@ -39,7 +39,8 @@ log = logging.getLogger(__name__)
 
 # package name -> its migrations module; each package owns its tables.
 MIGRATION_MODULES: dict[str, Any] = {"bot": bot_migrations, "telegram": telegram_store, "booking": booking_migrations,
-                                     "roles": roles_module, "coordinator": coordinator_module}
+                                     "roles": roles_module, "coordinator": coordinator_module,
+                                     "matrix": matrix_store}
 FEATURES: list[type] = [CoreFeature, FaqFeature, PrivacyFeature, BookingFeature, OfficialFeature,
                        CoordinatorFeature]
 

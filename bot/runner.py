@@ -57,6 +57,7 @@ class ChannelSpec:
 
 CHANNELS: list[ChannelSpec] = [
     ChannelSpec("telegram", lambda s: s.telegram_enabled, "bot.channels.telegram:TelegramChannel"),
+    ChannelSpec("matrix", lambda s: s.matrix_enabled, "bot.channels.matrix:MatrixChannel"),
 ]
 
 
