@@ -8,6 +8,7 @@ transactions start with BEGIN IMMEDIATE and wait on SQLite's busy timeout.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -17,6 +18,13 @@ from typing import Any, AsyncIterator, Iterable, Sequence
 import aiosqlite
 
 BUSY_TIMEOUT_MS = 10_000
+
+
+def quiet_library_logs() -> None:
+    """aiosqlite logs every statement with its parameters (addresses, message texts) at DEBUG: never ours."""
+    logger = logging.getLogger("aiosqlite")
+    if logger.level == logging.NOTSET or logger.level < logging.INFO:
+        logger.setLevel(logging.INFO)
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,7 @@ class Database:
     @classmethod
     async def open(cls, path: str | os.PathLike[str], migrations: Iterable[Migration] = ()) -> "Database":
         path = str(path)
+        quiet_library_logs()
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             _create_private(path)

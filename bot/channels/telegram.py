@@ -252,6 +252,7 @@ class TelegramChannel:
         settings = app.settings
         if not settings.telegram_token:
             raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+        quiet_library_logs()  # before the builder: PTB logs the Bot API URL, token included, at DEBUG
         self.app = app
         self.settings = settings
         self.poll_timeout = poll_timeout
