@@ -497,7 +497,27 @@ class MatrixChannel:
             raise Undeliverable(f"{PREFIX}: could not open a direct chat ({getattr(response, 'status_code', '?')})")
         log.info("matrix: opened a direct chat with %s", pseudonym(user_id))
         await self._wait_for_room(response.room_id)
+        await self._know_devices(response.room_id, user_id)
         return response.room_id
+
+    async def _know_devices(self, room_id: str, user_id: str) -> None:
+        """Before the first encrypted message to someone only invited, learn their devices so they get the
+        room key too (nio otherwise shares it only with devices it already knows)."""
+        client = self.client
+        assert client is not None and client.olm is not None
+        deadline = asyncio.get_running_loop().time() + ROOM_WAIT
+        client.olm.update_tracked_users(client.rooms[room_id])
+        while not list(client.device_store.active_user_devices(user_id)):
+            if client.should_query_keys:
+                with suppress(LocalProtocolError):
+                    await client.keys_query()
+                continue
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                log.warning("matrix: no devices known for %s; sending anyway", pseudonym(user_id))
+                return
+            with suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._synced.wait(), remaining)
 
     async def _wait_for_room(self, room_id: str) -> None:
         assert self.client is not None
@@ -556,7 +576,8 @@ class MatrixChannel:
 
 def quiet_library_logs() -> None:
     """nio logs event contents and request paths at DEBUG/INFO; none of that belongs in our logs."""
-    for name in ("nio", "nio.client", "nio.crypto", "nio.responses", "nio.rooms", "nio.events", "aiohttp"):
+    for name in ("nio", "nio.client", "nio.crypto", "nio.crypto.log", "nio.responses", "nio.rooms", "nio.events",
+                 "peewee", "aiohttp", "aiohttp.access", "aiohttp.client"):
         logger = logging.getLogger(name)
         if logger.getEffectiveLevel() < logging.WARNING:
             logger.setLevel(logging.WARNING)

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
+import json
+import os
+import re
+import signal
+import sys
+import uuid
+from pathlib import Path
+
+from icalendar import Calendar
 
 from bot.channels.matrix import choose, render
 from bot.messages import Button, Incoming, Reply
@@ -60,3 +70,155 @@ async def test_did_you_mean_options_are_answered_by_number_or_by_their_text(bot,
     by_text = await bot.ask(founder, room, label.upper())
     expected = await bot.app.engine.handle(Incoming("console:compare", payload=payload))
     assert by_text[0].body.split("\n")[0] == expected[-1].text.split("\n")[0]
+
+
+async def test_encrypted_direct_chat_is_decrypted_and_answered_encrypted(bot, founder):
+    room = await founder.open_dm(bot.user_id, encrypted=True)
+    answer = await bot.ask(founder, room, "Vad är ett ASF?")
+    assert "arbetsintegrerande" in "\n".join(m.body for m in answer).lower()
+    # Each answer reached the founder as ciphertext that its own keys decrypted.
+    assert founder.client.rooms[room].encrypted
+    assert all(m.event.decrypted and m.event.verified is not None for m in answer)
+
+
+async def test_in_a_group_room_only_messages_addressed_to_the_bot_are_answered(bot, founder, people):
+    friend = await people()
+    room = await founder.open_group([bot.user_id, friend.user_id])
+    before = bot.channel.answered
+    quiet = await founder.send(room, "Vad är ett ASF?")  # talking to the friend, not the bot
+    answer = await bot.ask(founder, room, "Vad är ett ASF?", mention=(bot.user_id, "Dukat bord"))
+    assert "arbetsintegrerande" in "\n".join(m.body for m in answer).lower()
+    assert bot.channel.answered == before + 1 and quiet not in bot.channel._replies
+    named = await bot.ask(founder, room, "dukat bord, vad är ett ASF?")
+    assert "arbetsintegrerande" in "\n".join(m.body for m in named).lower()
+    assert await bot.channel.store.room_of(f"mx:{founder.user_id}") is None  # a group is no direct chat
+
+
+async def test_a_restart_neither_replays_nor_misses_messages(bot, founder):
+    room = await founder.open_dm(bot.user_id, encrypted=True)
+    first = await founder.send(room, "Vad är ett ASF?")
+    await bot.channel.wait_answered(first)
+    await bot.stop()
+    seen = len(founder.order)
+    while_down = await founder.send(room, "Vad är Coompanion?")
+    await bot.start()
+    sent = await bot.channel.wait_answered(while_down)
+    answer = await founder.wait_events(sent)
+    assert "coompanion" in "\n".join(m.body for m in answer).lower()
+    assert first not in bot.channel._replies  # the old message was not handled again by the new process
+    again = await bot.ask(founder, room, "Vad är ett ASF?")  # keys survived: still talking encrypted
+    assert all(m.event.decrypted for m in again)
+    answered_after_restart = [e for e in founder.order[seen:] if e not in {m.event_id for m in answer + again}]
+    assert answered_after_restart == []
+
+
+async def test_a_notification_opens_an_encrypted_direct_chat_when_there_is_none(bot, people):
+    official = await people()
+    address = f"mx:{official.user_id}"
+    ok = await bot.app.notifier.send(address, [Reply("Ny bokning", buttons=[[Button("Ja, jag kommer", "mt:acc:ABCDE")]])])
+    assert ok
+    message = await official.wait_for(lambda m: m.body.startswith("Ny bokning"))
+    assert message.body == "Ny bokning\n\n1. Ja, jag kommer" and message.event.decrypted
+    assert await bot.channel.store.room_of(address) == message.room_id
+    assert await bot.channel.store.options(address) == [("Ja, jag kommer", "mt:acc:ABCDE")]
+
+
+def _options(messages) -> list[str]:
+    return [line.split(". ", 1)[1] for m in messages for line in m.body.split("\n") if re.match(r"^\d+\. ", line)]
+
+
+async def test_booking_by_numbered_options_ends_with_the_ics_file_and_a_linked_official_accepts(bot, people):
+    service = bot.app.services["booking"]
+    founder, official = await people(), await people()
+    # The official that the founder's first time will go to links their Matrix account with an invite code.
+    slot = (await service.offer(["foretagsform"], "Botkyrka"))[0]
+    chosen = slot.officials[0]
+    code = await service.create_invite(chosen.id)
+    official_room = await official.open_dm(bot.user_id, encrypted=True)
+    linked = await bot.ask(official, official_room, f"/start inv_{code}")
+    assert chosen.name in linked[-1].body
+    assert (await service.snapshot()).official(chosen.id).address == f"mx:{official.user_id}"
+
+    room = await founder.open_dm(bot.user_id, encrypted=True)
+    consent = await bot.ask(founder, room, "/boka")
+    assert "Ja, det är okej" in _options(consent)
+    topics = await bot.ask(founder, room, str(_options(consent).index("Ja, det är okej") + 1))
+    topics = await bot.ask(founder, room, "Företagsform")  # an option chosen by its text
+    assert "✓ Företagsform" in _options(topics)
+    idea = await bot.ask(founder, room, "Klar")
+    assert "Hoppa över" in _options(idea)
+    municipality = await bot.ask(founder, room, "Hoppa över")
+    assert "kommun" in "\n".join(m.body for m in municipality)
+    times = await bot.ask(founder, room, "botkyrka")
+    assert "Fler tider" in _options(times)
+    confirm = await bot.ask(founder, room, "1")
+    assert "Stämmer det här?" in "\n".join(m.body for m in confirm)
+    booked = await bot.ask(founder, room, "Boka")
+    text = "\n".join(m.body for m in booked)
+    ref = re.search(r"Referens: (\w+)", text)[1]
+    ics = [m for m in booked if m.msgtype == "m.file"]
+    assert len(ics) == 1 and ics[0].body.endswith(".ics") and "file" in ics[0].content  # encrypted attachment
+    calendar = Calendar.from_ical(await founder.download(ics[0]))
+    assert calendar["METHOD"] == "REQUEST"
+
+    meeting = await service.meeting(ref)
+    assert chosen.id in meeting.official_ids
+    invitation = await official.wait_for(lambda m: ref in m.body and "Ja, jag kommer" in m.body)
+    assert invitation.room_id == official_room
+    number = _options([invitation]).index("Ja, jag kommer") + 1
+    thanks = await bot.ask(official, official_room, str(number))
+    assert "Tack!" in thanks[0].body and ref in thanks[0].body
+    participants = await bot.app.db.fetchall(
+        "SELECT official_id, state FROM participants WHERE meeting_id = ?", (meeting.id,))
+    assert {r["official_id"]: r["state"] for r in participants}[chosen.id] == "accepted"
+
+
+# ---------------------------------------------------------------------- the process
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "MATRIX_", "DUKAT_"))}
+    env.update(DUKAT_DB=str(tmp_path / "run.db"), DUKAT_DATA_DIR=str(tmp_path / "data"), PYTHONPATH=str(REPO), **extra)
+    return env
+
+
+async def test_run_answers_on_matrix_and_exits_0_on_sigterm(synapse, founder, tmp_path):
+    account = synapse.register(f"runbot{uuid.uuid4().hex[:6]}", displayname="Dukat bord")
+    env = _env(tmp_path, MATRIX_HOMESERVER=synapse.url, MATRIX_USER_ID=account.user_id,
+               MATRIX_PASSWORD=account.password, MATRIX_STORE_DIR=str(tmp_path / "mxstore"))
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", "--log-level", "DEBUG", cwd=REPO, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        room = await founder.open_dm(account.user_id, encrypted=True)  # joined once the process has synced
+        seen = len(founder.order)
+        await founder.send(room, "Vad är ett ASF?")
+        answer = await founder.wait_for(lambda m: "arbetsintegrerande" in m.body.lower(), after=seen, timeout=30)
+        assert answer.msgtype == "m.notice" and answer.event.decrypted
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = await asyncio.wait_for(process.communicate(), 10)
+        assert process.returncode == 0, stderr.decode()[-2000:]
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    log = stderr.decode() + stdout.decode()
+    credentials = (tmp_path / "mxstore" / "credentials.json")
+    token = json.loads(credentials.read_text())["access_token"]
+    assert oct(credentials.stat().st_mode & 0o777) == "0o600"
+    assert account.password not in log and token not in log
+    assert "Vad är ett ASF" not in log and founder.user_id not in log and account.user_id not in log
+
+
+async def test_run_with_a_wrong_password_exits_1_and_says_so_without_the_password(synapse, tmp_path):
+    account = synapse.register(f"runbot{uuid.uuid4().hex[:6]}")
+    wrong = "WrongPasswordThatMustNotBeShown"
+    env = _env(tmp_path, MATRIX_HOMESERVER=synapse.url, MATRIX_USER_ID=account.user_id, MATRIX_PASSWORD=wrong)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", cwd=REPO, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    stdout, stderr = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 1
+    assert "MATRIX_PASSWORD" in stderr.decode()
+    assert wrong not in stderr.decode() + stdout.decode()
