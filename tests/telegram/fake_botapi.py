@@ -287,12 +287,14 @@ class FakeBotApi:
 
     async def _handle(self, request: web.Request) -> web.Response:
         call = Call(request.match_info["method"], {}, {}, time.perf_counter(), status=0)
+        recorded = False
         try:
             if request.match_info["token"] != self.token:
                 raise ApiError(401, "Unauthorized")
             call.params, call.files = await _read_params(request)
             # Recorded on arrival (a long poll is visible while it waits); status 0 until answered.
             self.calls.append(call)
+            recorded = True
             self._changed.set()
             call.result = await self._dispatch(call)
             call.status = 200
@@ -302,7 +304,7 @@ class FakeBotApi:
             body = {"ok": False, "error_code": exc.code, "description": exc.description}
             if exc.parameters:
                 body["parameters"] = exc.parameters
-        if call not in self.calls:
+        if not recorded:
             self.calls.append(call)
         for observer in self.on_call:
             observer(call)
