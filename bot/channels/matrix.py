@@ -174,6 +174,7 @@ class MatrixChannel:
         self._synced = asyncio.Event()
         self._stopping = False
         self.answered = 0  # messages answered (for tests and the bench)
+        self.replayed = 0  # events delivered again and skipped
         self._replies: dict[str, list[str]] = {}
         self._waiters: dict[str, asyncio.Event] = {}
 
@@ -385,6 +386,7 @@ class MatrixChannel:
     # ------------------------------------------------------------------ incoming
     async def _on_event(self, room: MatrixRoom, event: Any) -> None:
         if not await self.store.claim(event.event_id):
+            self.replayed += 1  # seen in an earlier run that stopped before saving its sync token
             return
         sender = event.sender
         address = address_of(sender)
