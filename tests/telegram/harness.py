@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 from telegram import Update
@@ -57,20 +58,25 @@ class BotUnderTest:
         event = self.handled.setdefault(update_id, asyncio.Event())
         await asyncio.wait_for(event.wait(), timeout)
 
-    def user(self, user_id: int, language_code: str | None = "sv") -> "TgUser":
-        return TgUser(self, user_id, language_code)
+    def user(self, user_id: int, language_code: str | None = "sv", pace: float = 3) -> "TgUser":
+        return TgUser(self, user_id, language_code, pace)
 
 
 class TgUser:
     """One Telegram user in a private chat with the bot."""
 
-    def __init__(self, bot: BotUnderTest, user_id: int, language_code: str | None) -> None:
+    def __init__(self, bot: BotUnderTest, user_id: int, language_code: str | None, pace: float = 3) -> None:
         self.bot = bot
+        self.pace = pace  # seconds the fake clock moves before each message: people take time to type
         self.fake = bot.fake
         self.id = user_id
         self.address = f"tg:{user_id}"
         self.fake.user(user_id, language_code)
         self.last: list[Call] = []
+
+    def _wait(self) -> None:
+        if self.pace and hasattr(self.bot.clock, "advance"):
+            self.bot.clock.advance(timedelta(seconds=self.pace))
 
     async def _turn(self, update: dict[str, Any]) -> list[Call]:
         since = len(self.fake.calls)
@@ -79,6 +85,7 @@ class TgUser:
         return self.last
 
     async def say(self, text: str) -> list[Call]:
+        self._wait()
         return await self._turn(self.fake.send_text(self.id, text))
 
     async def press(self, label_or_data: str) -> list[Call]:
@@ -91,6 +98,7 @@ class TgUser:
             for row in message["reply_markup"]["inline_keyboard"]:
                 for button in row:
                     if label_or_data in (button["text"], button.get("callback_data")):
+                        self._wait()
                         return await self._turn(self.fake.press(self.id, message["message_id"], button["callback_data"]))
         raise AssertionError(f"no button {label_or_data!r}; buttons: {self.buttons()}")
 

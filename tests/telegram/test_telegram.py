@@ -249,8 +249,17 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-async def test_run_answers_on_telegram_and_exits_0_on_sigterm(fake, tmp_path):
-    env = _env(tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=fake.base_url)
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+async def test_run_answers_links_an_official_and_exits_0_on_a_signal(fake, tmp_path, stop_signal):
+    env = _env(tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=fake.base_url,
+               TELEGRAM_BOT_USERNAME="@dukat_bord_test_bot")
+    code = None
+    if stop_signal == signal.SIGTERM:  # `dukat-bord officials invite` prints a code and the deep link
+        invite = subprocess.run([sys.executable, "-m", "bot", "officials", "invite", "demo-cecilia"], cwd=REPO,
+                                env=env, capture_output=True, text=True, timeout=60)
+        assert invite.returncode == 0, invite.stderr
+        code = invite.stdout.split()[0]
+        assert f"https://t.me/dukat_bord_test_bot?start=inv_{code}" in invite.stdout
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", "--log-level", "DEBUG", cwd=REPO, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
@@ -260,8 +269,13 @@ async def test_run_answers_on_telegram_and_exits_0_on_sigterm(fake, tmp_path):
         fake.send_text(1200, "Vad är ett ASF?")
         await fake.wait_for(lambda: len(fake.sent(1200)) >= 2, timeout=30)
         assert "arbetsintegrerande" in fake.sent(1200)[-1].visible_text.lower()
+        if code is not None:
+            fake.user(1201)
+            fake.send_text(1201, f"/start inv_{code}")
+            await fake.wait_for(lambda: any("Cecilia Demorådgivare" in c.visible_text for c in fake.sent(1201)),
+                                timeout=30)
         started = time.monotonic()
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(stop_signal)
         stdout, stderr = await asyncio.wait_for(process.communicate(), 10)
         assert process.returncode == 0, stderr.decode()
         assert time.monotonic() - started < 10
