@@ -13,6 +13,7 @@ from booking.rules import load_rules
 from booking.service import BookingService
 from knowledge.store import KnowledgeStore
 
+from . import guide as guide_module
 from . import migrations as bot_migrations
 from . import roles as roles_module
 from .booking_texts import BookingTexts
@@ -28,6 +29,7 @@ from .features.booking import BookingFeature
 from .features.coordinator import CoordinatorFeature
 from .features.core import CoreFeature
 from .features.faq import FaqFeature, UnansweredLog
+from .features.guide import GuideFeature
 from .features.official import OfficialFeature
 from .features.privacy import PrivacyFeature
 from .notify import Notifier
@@ -40,9 +42,9 @@ log = logging.getLogger(__name__)
 # package name -> its migrations module; each package owns its tables.
 MIGRATION_MODULES: dict[str, Any] = {"bot": bot_migrations, "telegram": telegram_store, "booking": booking_migrations,
                                      "roles": roles_module, "coordinator": coordinator_module,
-                                     "matrix": matrix_store}
+                                     "matrix": matrix_store, "guide": guide_module}
 FEATURES: list[type] = [CoreFeature, FaqFeature, PrivacyFeature, BookingFeature, OfficialFeature,
-                       CoordinatorFeature]
+                       CoordinatorFeature, GuideFeature]
 
 
 def all_migrations() -> list[Migration]:
@@ -91,6 +93,8 @@ async def build_app(settings: Settings, clock: Clock | None = None, knowledge: K
     )
     app.personal_data.register(BotPersonalData())
     app.personal_data.register(RolesPersonalData())
+    app.personal_data.register(guide_module.GuidePersonalData())
+    app.services["guide"] = guide_module.GuideService(app, guide_module.GuideStore(db))
     app.background.append(RetentionService(app.personal_data, clock, settings.retention_days))
     app.notifier.register("console", app.outbox.deliver)
     await _wire_booking(app)

@@ -161,7 +161,7 @@ def faq_check(directory: Path | None) -> None:
     if problems or knowledge is None:
         _fail_on_knowledge(problems)
     click.echo(_catalogue_text("problems.ok", entries=len(knowledge.entries), authorities=len(knowledge.authorities),
-                               topics=len(knowledge.topics)))
+                               topics=len(knowledge.topics), steps=len(knowledge.guide)))
 
 
 @faq.command("list")

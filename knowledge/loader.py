@@ -16,6 +16,7 @@ from .model import (
     LANGS,
     Authority,
     FaqEntry,
+    GuideStep,
     IntentPatterns,
     Knowledge,
     Problem,
@@ -27,6 +28,7 @@ AUTHORITIES_FILE = "authorities.yaml"
 TOPICS_FILE = "topics.yaml"
 SYNONYMS_FILE = "synonyms.yaml"
 INTENTS_FILE = "intents.yaml"
+GUIDE_FILE = "guide.yaml"  # optional: a knowledge directory without it has no start guide
 FAQ_DIR = "faq"
 
 
@@ -77,6 +79,7 @@ def check_knowledge(directory: str | Path | None = None) -> tuple[Knowledge | No
     _check_duplicate_phrasings(entries, files, problems)
     synonyms = _load_synonyms(root / SYNONYMS_FILE, problems)
     intents = _load_intents(root / INTENTS_FILE, problems)
+    guide = _load_guide(root / GUIDE_FILE, authorities, topics, entries, problems)
 
     if problems:
         return None, problems
@@ -92,6 +95,7 @@ def check_knowledge(directory: str | Path | None = None) -> tuple[Knowledge | No
             intents=intents,
             source_dir=str(root),
             files=files,
+            guide=guide,
         ),
         [],
     )
@@ -217,6 +221,34 @@ def _check_duplicate_phrasings(entries: dict[str, FaqEntry], files: dict[str, st
                     )
                 else:
                     seen[(lang, key)] = e.id
+
+
+def _load_guide(
+    path: Path, authorities: dict[str, Authority], topics: dict[str, Topic], entries: dict[str, FaqEntry],
+    problems: list[Problem],
+) -> tuple[GuideStep, ...]:
+    """The start guide's steps in file order; every reference must name an existing authority, topic or entry."""
+    if not path.exists():
+        return ()
+    invalid: list[tuple[str, str, Any]] = []
+    steps = _load_models(path, "steps", GuideStep, problems, invalid)
+    checked = [(str(path), s.id, s.model_dump()) for s in steps.values()]
+    for where, step_id, raw in checked + invalid:
+        for field, known, code in (("authorities", authorities, "unknown_authority"), ("topics", topics, "unknown_topic"),
+                                   ("faq", entries, "unknown_faq")):
+            values = raw.get(field)
+            if not known or not isinstance(values, list):
+                continue
+            for value in values:
+                if not isinstance(value, str):
+                    continue
+                if value not in known:
+                    problems.append(Problem(where, step_id, field, code, {"id": value}))
+                elif field == "faq" and entries[value].retired:
+                    problems.append(Problem(where, step_id, field, "retired_faq", {"id": value}))
+    if not steps and not invalid and not any(p.file.startswith(str(path)) for p in problems):
+        problems.append(Problem(str(path), None, "steps", "too_few", {"min": "1"}))
+    return tuple(steps.values())
 
 
 def _load_synonyms(path: Path, problems: list[Problem]) -> dict[str, list[str]]:

@@ -5,15 +5,25 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 Lang = Literal["sv", "en"]
 LANGS: tuple[Lang, ...] = ("sv", "en")
 
 # Ids travel in button payloads (max 64 bytes) and Telegram deep links ([A-Za-z0-9_-], max 64).
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,39}$"
+
+
+def _date_from_text(value: object) -> object:
+    # The loader keeps dates as text so a bad one becomes a per-entry problem.
+    if isinstance(value, str):
+        return dt.date.fromisoformat(value)
+    return value
+
+
+ReviewedDate = Annotated[dt.date, BeforeValidator(_date_from_text)]
 
 
 class _Strict(BaseModel):
@@ -73,19 +83,42 @@ class FaqEntry(_Strict):
     authorities: list[str] = Field(min_length=1)
     topics: list[str] = Field(min_length=1)
     source: str = Field(min_length=1)
-    reviewed: dt.date
+    reviewed: ReviewedDate
     retired: bool = False
-
-    @field_validator("reviewed", mode="before")
-    @classmethod
-    def _strict_date(cls, value: object) -> object:
-        # YAML gives a date for 2026-11-25; a string means it did not parse as one.
-        if isinstance(value, str):
-            return dt.date.fromisoformat(value)
-        return value
 
     def phrasings(self, lang: str) -> list[str]:
         return [self.question.get(lang), *self.alternates.get(lang)]
+
+
+class GuideQuestions(_Strict):
+    """Questions a founder can bring to a meeting about one guide step, per language."""
+
+    sv: list[str] = Field(min_length=1)
+    en: list[str] = Field(min_length=1)
+
+    @field_validator("sv", "en")
+    @classmethod
+    def _no_empty(cls, value: list[str]) -> list[str]:
+        if any(not v.strip() for v in value):
+            raise ValueError("empty question")
+        return value
+
+    def get(self, lang: str) -> list[str]:
+        return self.en if lang == "en" else self.sv
+
+
+class GuideStep(_Strict):
+    """One step of the start guide: what to do, who helps, related FAQ entries, questions for the meeting."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    title: Bilingual
+    body: Bilingual
+    ask: GuideQuestions
+    authorities: list[str] = Field(min_length=1)
+    faq: list[str] = []
+    topics: list[str] = Field(min_length=1)
+    source: str = Field(min_length=1)
+    reviewed: ReviewedDate
 
 
 class IntentPatterns(_Strict):
@@ -118,6 +151,10 @@ class Knowledge:
     intents: dict[str, IntentPatterns]
     source_dir: str
     files: dict[str, str] = field(default_factory=dict)  # entry id -> file it lives in
+    guide: tuple[GuideStep, ...] = ()  # the start guide's steps, in order
+
+    def guide_step(self, step_id: str) -> GuideStep | None:
+        return next((s for s in self.guide if s.id == step_id), None)
 
     def authority(self, authority_id: str) -> Authority:
         return self.authorities[authority_id]
