@@ -5,6 +5,7 @@ Used by the tests and by bench/matrix_e2e.py."""
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from dataclasses import replace
 from pathlib import Path
@@ -42,6 +43,7 @@ class Received:
         self.body: str = content.get("body", "")
         self.formatted_body: str | None = content.get("formatted_body")
         self.content = content
+        self.at = time.perf_counter()
 
 
 class MxUser:
@@ -94,7 +96,8 @@ class MxUser:
             return
         self.received[event.event_id] = Received(room.room_id, event)
         self.order.append(event.event_id)
-        self._arrived.set()
+        arrived, self._arrived = self._arrived, asyncio.Event()
+        arrived.set()
 
     async def _on_invite(self, room: MatrixRoom, event: InviteMemberEvent) -> None:
         if event.state_key == self.user_id and event.membership == "invite":
@@ -150,7 +153,10 @@ class MxUser:
         while not await check():
             if asyncio.get_running_loop().time() > deadline:
                 raise AssertionError(what)
-            await asyncio.sleep(0.05)
+            try:  # woken by the next message at once; room state is looked at again every 50 ms
+                await asyncio.wait_for(self._arrived.wait(), 0.05)
+            except asyncio.TimeoutError:
+                pass
 
     # ------------------------------------------------------------------ messages
     async def send(self, room_id: str, text: str, mention: tuple[str, str] | None = None) -> str:
