@@ -131,7 +131,10 @@ class Engine:
         return sorted(self._commands)
 
     def can_book(self) -> bool:
-        return "bk" in self._payloads
+        return self.handles("bk")
+
+    def handles(self, payload_prefix: str) -> bool:
+        return payload_prefix in self._payloads
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         """Answer one message or button press. Never raises for anything a user can send."""

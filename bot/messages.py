@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 # Telegram limits callback data to 64 bytes; every payload must fit on every channel.
@@ -58,3 +59,22 @@ class Reply:
 
     def all_buttons(self) -> list[Button]:
         return [b for row in self.buttons for b in row]
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+def choose(text: str, options: list[tuple[str, str]]) -> str | None:
+    """The payload an answer picks from numbered options (label, payload): its number, or an option's exact text.
+
+    For channels without buttons (Matrix, the console)."""
+    answer = text.strip().rstrip(".")
+    if answer.isdigit():
+        number = int(answer)
+        return options[number - 1][1] if 1 <= number <= len(options) else None
+    wanted = _norm(text)
+    for label, payload in options:
+        if _norm(label) == wanted or _norm(label.lstrip("✓ ")) == wanted:
+            return payload
+    return None

@@ -125,3 +125,67 @@ def test_failed_reload_keeps_the_previous_knowledge(knowledge_copy):
     problems = store.reload()
     assert problems and store.current is before
     assert store.matcher.match("Vad är ett ASF?", "sv").candidates
+
+
+# --- the start guide (knowledge/data/guide.yaml) -------------------------------------------------
+
+
+def edit_guide(directory: Path, change) -> Path:
+    yaml = YAML()
+    path = directory / "guide.yaml"
+    data = yaml.load(path.read_text(encoding="utf-8"))
+    change(data["steps"])
+    with path.open("w", encoding="utf-8") as f:
+        yaml.dump(data, f)
+    return path
+
+
+@pytest.mark.parametrize(
+    "change, entry, field, message",
+    [
+        (lambda s: s[0]["faq"].append("finns-inte"), "ide", "faq", "unknown FAQ entry: finns-inte"),
+        (lambda s: s[1]["authorities"].__setitem__(0, "hittepa"), "ar-det-asf", "authorities", "unknown authority: hittepa"),
+        (lambda s: s[2]["topics"].append("okant"), "affarsplan", "topics", "unknown topic: okant"),
+        (lambda s: s[0]["title"].pop("en"), "ide", "title.en", "the language 'en' is missing"),
+        (lambda s: s[0]["ask"].__setitem__("sv", []), "ide", "ask.sv", "too few values"),
+        (lambda s: s[3].__setitem__("id", s[0]["id"]), "ide", "id", "already exists"),
+        (lambda s: s[0].__setitem__("reviewed", "igår"), "ide", "reviewed", "invalid date"),
+        (lambda s: s[0].__setitem__("colour", "blå"), "ide", "colour", "unknown field"),
+    ],
+)
+def test_a_broken_guide_step_is_reported(knowledge_copy, change, entry, field, message):
+    edit_guide(knowledge_copy, change)
+    result = run_check(knowledge_copy)
+    assert result.exit_code == 1
+    line = next((l for l in result.output.splitlines() if "guide.yaml" in l and f"| {field} |" in l), None)
+    assert line is not None, result.output
+    assert f"| {entry} |" in line and message in line
+
+
+def test_a_guide_step_naming_a_retired_entry_or_an_invalid_step_with_a_bad_reference(knowledge_copy):
+    path, entry_id = edit_first_entry(knowledge_copy, lambda e, d: e.__setitem__("retired", True))
+    edit_guide(knowledge_copy, lambda s: (s[0]["faq"].append(entry_id), s[1]["title"].pop("sv"),
+                                          s[1]["faq"].append("finns-inte")))
+    _, problems = check_knowledge(knowledge_copy)
+    found = {(p.entry, p.field, p.code) for p in problems}
+    assert ("ide", "faq", "retired_faq") in found
+    assert ("ar-det-asf", "title.sv", "missing_language") in found
+    assert ("ar-det-asf", "faq", "unknown_faq") in found  # every problem listed, even in a step that failed the schema
+
+
+def test_a_directory_without_a_guide_is_valid_and_has_no_guide(knowledge_copy):
+    (knowledge_copy / "guide.yaml").unlink()
+    result = run_check(knowledge_copy)
+    assert result.exit_code == 0 and "0 start guide steps" in result.output
+    assert load_knowledge(knowledge_copy).guide == ()
+    edit = knowledge_copy / "guide.yaml"
+    edit.write_text("steps: []\n", encoding="utf-8")
+    assert run_check(knowledge_copy).exit_code == 1
+
+
+def test_a_broken_guide_keeps_the_old_one_in_service(knowledge_copy):
+    store = KnowledgeStore(knowledge_copy)
+    steps = store.current.guide
+    edit_guide(knowledge_copy, lambda s: s[0]["faq"].append("finns-inte"))
+    assert [p.code for p in store.reload()] == ["unknown_faq"]
+    assert store.current.guide == steps

@@ -1,6 +1,6 @@
 """Console channel: a chat in the terminal, no account needed. Also scriptable through a pipe.
 
-Buttons are shown as numbered options; typing the number presses the button. Attachments are saved
+Buttons are shown as numbered options; typing the number or the option's text presses the button. Attachments are saved
 to a folder and their path printed. Messages for console addresses that are not at the keyboard
 (for example an official notified of a booking) wait in an outbox until `chat --as ADDRESS`.
 """
@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Callable, TextIO
 
-from ..messages import Attachment, Button, Incoming, Reply
+from ..messages import Attachment, Button, Incoming, Reply, choose
 
 PREFIX = "console"
 
@@ -114,8 +114,9 @@ class ConsoleChat:
 
     def to_incoming(self, line: str) -> Incoming:
         text = line.strip()
-        if text.isdigit() and 1 <= int(text) <= len(self.options):
-            return Incoming(self.address, payload=self.options[int(text) - 1].payload)
+        payload = choose(text, [(b.label, b.payload) for b in self.options])
+        if payload is not None:
+            return Incoming(self.address, payload=payload)
         return Incoming(self.address, text=text)
 
     async def send(self, line: str) -> None:

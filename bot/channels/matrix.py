@@ -74,7 +74,7 @@ from nio import (
     WhoamiResponse,
 )
 
-from ..messages import Incoming, Reply
+from ..messages import Incoming, Reply, choose
 from ..notify import Undeliverable
 from ..runner import StartFailed
 from .matrix_store import MatrixPersonalData, MatrixStore
@@ -128,23 +128,6 @@ def render(replies: list[Reply], first_number: int = 1) -> tuple[list[dict[str, 
         contents.append({"msgtype": "m.notice", "body": plain, "format": "org.matrix.custom.html",
                          "formatted_body": rich})
     return contents, options
-
-
-def _norm(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip().casefold()
-
-
-def choose(text: str, options: list[tuple[str, str]]) -> str | None:
-    """The payload an answer picks from numbered options: its number, or an option's exact text."""
-    answer = text.strip().rstrip(".")
-    if answer.isdigit():
-        number = int(answer)
-        return options[number - 1][1] if 1 <= number <= len(options) else None
-    wanted = _norm(text)
-    for label, payload in options:
-        if _norm(label) == wanted or _norm(label.lstrip("✓ ")) == wanted:
-            return payload
-    return None
 
 
 class MatrixChannel:

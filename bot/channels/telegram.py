@@ -60,7 +60,7 @@ log = logging.getLogger(__name__)
 
 PREFIX = "tg"
 # Registered with setMyCommands; the engine answers them (a command is forwarded as its text).
-COMMANDS = ("start", "help", "boka", "mina", "avboka", "sprak", "integritet")
+COMMANDS = ("start", "help", "guide", "boka", "mina", "avboka", "sprak", "integritet")
 COMMAND_LANGUAGES = ("sv", "en")  # the first is the default list, the others per language_code
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 MAX_TEXT = MessageLimit.MAX_TEXT_LENGTH

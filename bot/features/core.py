@@ -38,18 +38,23 @@ class CoreFeature(Feature):
     def _book_button(self, turn: Turn) -> list[list[Button]]:
         return [[Button(turn.t("faq.book_button"), BOOK_PAYLOAD)]] if self.app.engine.can_book() else []
 
+    def _guide_button(self, turn: Turn) -> list[list[Button]]:
+        return [[Button(turn.t("guide.start_button"), "gd:go")]] if self.app.engine.handles("gd") else []
+
     async def start(self, turn: Turn, args: str) -> list[Reply]:
         turn.session.clear()
-        return [Reply(turn.t("core.welcome"), buttons=self._book_button(turn))]
+        return [Reply(turn.t("core.welcome"), buttons=self._guide_button(turn) + self._book_button(turn))]
 
     async def greeting(self, turn: Turn, text: str) -> list[Reply]:
         return [Reply(turn.t("core.greeting"))]
 
     async def help(self, turn: Turn, args: str) -> list[Reply]:
         text = turn.t("core.help")
+        if self.app.engine.handles("gd"):
+            text += "\n" + turn.t("core.help_guide")
         if self.app.engine.can_book():
             text += "\n" + turn.t("core.help_booking")
-        return [Reply(text, buttons=self._book_button(turn))]
+        return [Reply(text, buttons=self._guide_button(turn) + self._book_button(turn))]
 
     async def thanks(self, turn: Turn, text: str) -> list[Reply]:
         return [Reply(turn.t("core.thanks"))]

@@ -42,6 +42,8 @@ class GuideFeature(Feature):
     # --- showing ------------------------------------------------------------------------------
 
     async def open(self, turn: Turn, _: str = "") -> list[Reply]:
+        if turn.session.flow == "guide":
+            turn.session.clear()
         if not self.guide:
             return [Reply(turn.t("guide.none"))]
         progress = await self.service.store.load(turn.address)
@@ -120,6 +122,8 @@ class GuideFeature(Feature):
 
     async def button(self, turn: Turn, rest: str) -> list[Reply] | None:
         action, _, arg = rest.partition(":")
+        if turn.session.flow == "guide" and action != "note":
+            turn.session.clear()  # any other guide button ends waiting for a question
         simple = {"go": self.open, "where": self.where, "list": self.checklist_command, "who": self.who,
                   "note": self.ask_note, "reset": self.ask_reset, "reset-y": self.reset}
         if action in simple and not arg:

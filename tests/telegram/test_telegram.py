@@ -58,7 +58,7 @@ def test_buttons_become_an_inline_keyboard_row_by_row():
 
 # ---------------------------------------------------------------- conversations
 async def test_start_registers_commands_in_swedish_and_english_and_greets(bot, fake):
-    assert [c["command"] for c in fake.commands[""]] == ["start", "help", "boka", "mina", "avboka", "sprak", "integritet"]
+    assert [c["command"] for c in fake.commands[""]] == ["start", "help", "guide", "boka", "mina", "avboka", "sprak", "integritet"]
     assert [c["command"] for c in fake.commands["en"]] == [c["command"] for c in fake.commands[""]]
     assert fake.commands[""][2]["description"] != fake.commands["en"][2]["description"]
     anna = bot.user(1001)
