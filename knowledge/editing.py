@@ -28,15 +28,19 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, FoldedScalarString, LiteralScalarString
 
-from .loader import FAQ_DIR, _plain, bundled_dir, check_knowledge
+from .loader import FAQ_DIR, GUIDE_FILE, _plain, bundled_dir, check_knowledge
 from .model import LANGS, Problem
 
 NEW_ENTRIES_FILE = "90_koordinatorer.yaml"
 NEW_FILE_HEADER = "# Poster skapade av samordnare i chatten (dukat-bord). Flytta gärna till rätt fil.\nentries:\n"
 FOLD_WIDTH = 105
-TEXT_FIELDS = ("question", "answer")  # bilingual texts
-LIST_FIELDS = ("authorities", "topics")
-FIELD_ORDER = ("id", "question", "alternates", "answer", "authorities", "topics", "source", "reviewed", "retired")
+# FAQ entries and start guide steps share one editor; a step is named `guide/<step id>`.
+GUIDE_PREFIX = "guide/"
+TEXT_FIELDS = ("question", "answer", "title", "body")  # bilingual texts
+PHRASE_LISTS = ("alternates", "ask")  # lists per language
+LIST_FIELDS = ("authorities", "faq", "topics")
+FIELD_ORDER = ("id", "question", "title", "alternates", "answer", "body", "ask", "authorities", "faq", "topics",
+               "source", "reviewed", "retired")
 
 
 class EditRefused(Exception):
@@ -137,13 +141,18 @@ class KnowledgeEditor:
 
     def _locate(self, entry_id: str) -> tuple[Path, Any, CommentedSeq, int]:
         yaml = _yaml()
-        for path in self._files():
+        if entry_id.startswith(GUIDE_PREFIX):
+            guide = self._require_writable() / GUIDE_FILE
+            places = [(guide, "steps", entry_id[len(GUIDE_PREFIX):])] if guide.is_file() else []
+        else:
+            places = [(path, "entries", entry_id) for path in self._files()]
+        for path, key, wanted in places:
             data = yaml.load(path.read_text(encoding="utf-8"))
-            entries = data.get("entries") if isinstance(data, dict) else None
+            entries = data.get(key) if isinstance(data, dict) else None
             if not isinstance(entries, list):
                 continue
             for index, node in enumerate(entries):
-                if isinstance(node, dict) and str(node.get("id")) == entry_id:
+                if isinstance(node, dict) and str(node.get("id")) == wanted:
                     return path, data, entries, index
         raise EditRefused("unknown_entry", id=entry_id)
 
@@ -283,7 +292,7 @@ def assign(node: CommentedMap, target: dict[str, Any]) -> None:
             for lang in LANGS:
                 if node[key].get(lang) != value[lang]:
                     node[key][lang] = styled(node[key].get(lang), value[lang])
-        elif key == "alternates":
+        elif key in PHRASE_LISTS:
             if not isinstance(node.get(key), dict):
                 node[key] = CommentedMap()
             for lang in LANGS:

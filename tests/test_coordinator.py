@@ -53,11 +53,12 @@ COMMANDS = sorted([
     "/koordinator", "/coordinator", "/faq_sok asf", "/faq_search asf", "/faq_visa asf-vad-ar", "/faq_show asf-vad-ar",
     "/faq_andra asf-vad-ar", "/faq_edit asf-vad-ar", "/faq_ny", "/faq_new", "/faq_historik asf-vad-ar",
     "/faq_history asf-vad-ar", "/faq_ladda", "/faq_reload", "/faq_avbryt", "/faq_cancel", "/obesvarade",
-    "/unanswered", "/inaktuella", "/stale", "/rapport", "/report",
+    "/unanswered", "/inaktuella", "/stale", "/rapport", "/report", "/guide_visa", "/guide_show", "/guide_andra ide",
+    "/guide_edit ide",
 ])
 PAYLOADS = ["co:s:asf-vad-ar", "co:e:asf-vad-ar", "co:f:answer:sv", "co:a:asf-vad-ar:sv", "co:r:asf-vad-ar",
             "co:d:asf-vad-ar", "co:h:asf-vad-ar", "co:v:1", "co:ok", "co:no", "co:c:1", "co:cn:1", "co:ca:1",
-            "co:ct:1:asf-vad-ar", "co:cx:1"]
+            "co:ct:1:asf-vad-ar", "co:cx:1", "co:s:guide/ide", "co:e:guide/ide", "co:d:guide/ide", "co:h:guide/ide"]
 
 
 def test_every_coordinator_command_is_guarded(capp):
@@ -155,6 +156,53 @@ async def test_revert_restores_the_earlier_version(capp, co, knowledge_copy):
     assert capp.knowledge.current.entries["asf-vad-ar"].answer.sv == original_answer
     assert "Tillfälligt svar." not in path.read_text(encoding="utf-8")
     assert await history_count(capp) == 2
+
+
+async def test_a_guide_step_is_edited_like_an_entry_shown_at_once_and_reverted(capp, co, knowledge_copy):
+    path = knowledge_copy / "guide.yaml"
+    original = path.read_text(encoding="utf-8")
+    founder = Chat(capp, "console:grundare", pace=20)
+    old_title = capp.knowledge.current.guide[0].title.sv
+    await co.say("/guide_visa")
+    assert f"1. {old_title} (ide, granskad" in co.text()
+    await co.press(f"1. {old_title}")
+    assert "Steg guide/ide i startguiden" in co.text() and "Frågor till mötet:" in co.text()
+    await co.press("Ändra")
+    assert "Alternativa formuleringar" not in co.text()
+    await co.press("co:f:title:sv")
+    await co.say("Idén, målgruppen och vilka ni vill anställa")
+    assert f"Före:\n{old_title}" in co.text()
+    await co.press("Spara")
+    assert "Sparat. Ändringen i guide/ide gäller nu för alla." in co.text()
+
+    await founder.say("/guide")
+    assert "Steg 1 av 10: Idén, målgruppen och vilka ni vill anställa" in founder.text()
+    edited = path.read_text(encoding="utf-8")
+    comments = [line for line in original.splitlines() if line.strip().startswith("#")]
+    assert comments == [line for line in edited.splitlines() if line.strip().startswith("#")]
+    assert len(edited.splitlines()) == len(original.splitlines())  # one line changed, nothing re-wrapped
+
+    await co.say("/guide_visa ide")
+    await co.press("Historik")
+    assert "title: sv" in co.text()
+    await co.press(co.buttons()[0])
+    await co.press("Spara")
+    assert path.read_text(encoding="utf-8") == original
+    await founder.say("/guide")
+    assert f"Steg 1 av 10: {old_title}" in founder.text()
+
+
+async def test_an_invalid_guide_edit_and_unknown_steps_change_nothing(capp, co, knowledge_copy):
+    before = snapshot(knowledge_copy)
+    await co.say("/guide_andra finns-inte")
+    assert "inget steg med id ”finns-inte”" in co.text()
+    await co.say("/guide_andra ide")
+    await co.press("co:f:body:en")
+    await co.say(" ")  # an empty message is not taken as the new text
+    await co.say("/guide_andra ide")
+    replies = await capp.engine.handle(Incoming(CO, payload="co:a:guide/ide:sv"))  # steps have no phrasings
+    assert "Den knappen gäller inte längre" in replies[0].text
+    assert snapshot(knowledge_copy) == before and await history_count(capp) == 0
 
 
 async def test_two_conflicting_edits_the_second_is_refused(capp, knowledge_copy):

@@ -22,6 +22,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from knowledge.editing import (
+    GUIDE_PREFIX,
     Change,
     EditRefused,
     KnowledgeEditor,
@@ -86,6 +87,7 @@ MIGRATIONS: list[tuple[int, str]] = [
 ]
 
 TEXT_FIELDS = {"question": True, "answer": True, "source": False}  # field -> per language?
+STEP_FIELDS = {"title": True, "body": True, "source": False}  # the same for a start guide step
 LIST_SEPARATOR = re.compile(r"\s*[;|]\s*")
 SEARCH_LIMIT = 8
 CLUSTER_LIST_LIMIT = 8
@@ -181,6 +183,8 @@ class CoordinatorFeature(Feature):
             "/obesvarade": self.clusters_command, "/unanswered": self.clusters_command,
             "/inaktuella": self.stale_command, "/stale": self.stale_command,
             "/rapport": self.report_command, "/report": self.report_command,
+            "/guide_visa": self.guide_command, "/guide_show": self.guide_command,
+            "/guide_andra": self.guide_edit_command, "/guide_edit": self.guide_edit_command,
         }
         self.payloads = {"co": self.button}
         self.steps = {"co.text": self.text_step, "co.form": self.form_step, "co.target": self.target_step}
@@ -194,8 +198,15 @@ class CoordinatorFeature(Feature):
         return self.app.knowledge.current
 
     def _entry(self, entry_id: str):
+        """An FAQ entry, or a start guide step for `guide/<step id>`."""
         k = self.knowledge
+        if entry_id.startswith(GUIDE_PREFIX):
+            return k.guide_step(entry_id[len(GUIDE_PREFIX):])
         return k.entries.get(entry_id) or k.retired.get(entry_id)
+
+    @staticmethod
+    def _fields(entry_id: str) -> dict[str, bool]:
+        return STEP_FIELDS if entry_id.startswith(GUIDE_PREFIX) else TEXT_FIELDS
 
     async def _allowed(self, turn: Turn) -> bool:
         return COORDINATOR in await self.app.roles.roles_of(turn.address)
@@ -260,6 +271,8 @@ class CoordinatorFeature(Feature):
         entry = self._entry(entry_id)
         if entry is None:
             return None
+        if entry_id.startswith(GUIDE_PREFIX):
+            return self._show_step(turn, entry_id, entry)
         lines = [turn.t("coordinator.entry_heading", id=entry.id, reviewed=entry.reviewed.isoformat())]
         if entry.retired:
             lines.append(turn.t("coordinator.entry_retired"))
@@ -280,6 +293,40 @@ class CoordinatorFeature(Feature):
             buttons[-1].append(Button(turn.t("coordinator.retire_button"), f"co:r:{entry.id}"))
         return [Reply("\n\n".join(lines), buttons=buttons)]
 
+    # --- the start guide's steps -----------------------------------------------------------------
+
+    async def guide_command(self, turn: Turn, args: str) -> list[Reply]:
+        step_id = args.strip().removeprefix(GUIDE_PREFIX)
+        if step_id:
+            return self._show(turn, GUIDE_PREFIX + step_id) or [Reply(turn.t("coordinator.unknown_step", id=step_id))]
+        steps = self.knowledge.guide
+        if not steps:
+            return [Reply(turn.t("guide.none"))]
+        lines = [turn.t("coordinator.guide_heading", count=len(steps))]
+        lines += [turn.t("coordinator.guide_line", number=i, id=s.id, title=s.title.get(turn.lang),
+                         reviewed=s.reviewed.isoformat()) for i, s in enumerate(steps, start=1)]
+        buttons = [[Button(f"{i}. {self._short(s.title.get(turn.lang), 50)}", f"co:s:{GUIDE_PREFIX}{s.id}")]
+                   for i, s in enumerate(steps, start=1)]
+        return [Reply("\n".join(lines), buttons=buttons)]
+
+    async def guide_edit_command(self, turn: Turn, args: str) -> list[Reply]:
+        step_id = args.strip().removeprefix(GUIDE_PREFIX)
+        if not step_id:
+            return [Reply(turn.t("coordinator.guide_edit_usage"))]
+        return self._choose_field(turn, GUIDE_PREFIX + step_id) or [Reply(turn.t("coordinator.unknown_step", id=step_id))]
+
+    def _show_step(self, turn: Turn, entry_id: str, step) -> list[Reply]:
+        lines = [turn.t("coordinator.step_heading", id=step.id, reviewed=step.reviewed.isoformat())]
+        for lang in ("sv", "en"):
+            lines.append(turn.t("coordinator.step_lang", language=lang, title=step.title.get(lang),
+                                body=self._short(step.body.get(lang)), ask="; ".join(step.ask.get(lang))))
+        lines.append(turn.t("coordinator.step_meta", authorities=", ".join(step.authorities), faq=", ".join(step.faq),
+                            topics=", ".join(step.topics), source=self._short(step.source, 120)))
+        buttons = [[Button(turn.t("coordinator.edit_button"), f"co:e:{entry_id}"),
+                    Button(turn.t("coordinator.history_button"), f"co:h:{entry_id}")],
+                   [Button(turn.t("coordinator.reviewed_button"), f"co:d:{entry_id}")]]
+        return [Reply("\n\n".join(lines), buttons=buttons)]
+
     # --- editing a field -------------------------------------------------------------------------
 
     async def edit_command(self, turn: Turn, args: str) -> list[Reply]:
@@ -296,32 +343,32 @@ class CoordinatorFeature(Feature):
         except EditRefused as exc:
             return self._refused(turn, exc)
         turn.session.start("co", "field", id=entry_id, version=version)
-        names = {f: turn.t(f"coordinator.field_{f}") for f in TEXT_FIELDS}
-        buttons = [
-            [Button(f"{names['question']} (sv)", "co:f:question:sv"), Button(f"{names['question']} (en)", "co:f:question:en")],
-            [Button(f"{names['answer']} (sv)", "co:f:answer:sv"), Button(f"{names['answer']} (en)", "co:f:answer:en")],
-            [Button(names["source"], "co:f:source:-")],
-        ]
+        buttons = []
+        for field, per_language in self._fields(entry_id).items():
+            name = turn.t(f"coordinator.field_{field}")
+            buttons.append([Button(f"{name} ({lang})", f"co:f:{field}:{lang}") for lang in ("sv", "en")] if per_language
+                           else [Button(name, f"co:f:{field}:-")])
         return [Reply(turn.t("coordinator.choose_field", id=entry_id), buttons=buttons)]
 
     async def _pick_field(self, turn: Turn, rest: str) -> list[Reply] | None:
         field, _, lang = rest.partition(":")
-        if turn.session.flow != "co" or "id" not in turn.session.data or field not in TEXT_FIELDS:
+        fields = self._fields(turn.session.data.get("id", ""))
+        if turn.session.flow != "co" or "id" not in turn.session.data or field not in fields:
             return [Reply(turn.t("coordinator.stale_button"))]
-        if TEXT_FIELDS[field] and lang not in ("sv", "en"):
+        if fields[field] and lang not in ("sv", "en"):
             return None
         entry = self._entry(turn.session.data["id"])
         if entry is None:
             return [Reply(turn.t("coordinator.unknown_entry", id=turn.session.data["id"]))]
-        current = getattr(entry, field).get(lang) if TEXT_FIELDS[field] else entry.source
+        current = getattr(entry, field).get(lang) if fields[field] else entry.source
         turn.session.step = "text"
-        turn.session.data.update(kind="set", field=field, lang=lang if TEXT_FIELDS[field] else None)
+        turn.session.data.update(kind="set", field=field, lang=lang if fields[field] else None)
         return [Reply(turn.t("coordinator.ask_text", field=turn.t(f"coordinator.field_{field}"),
-                             language=lang if TEXT_FIELDS[field] else "-", current=current))]
+                             language=lang if fields[field] else "-", current=current))]
 
     async def _start_alternate(self, turn: Turn, rest: str) -> list[Reply] | None:
         entry_id, _, lang = rest.rpartition(":")
-        if lang not in ("sv", "en") or self._entry(entry_id) is None:
+        if lang not in ("sv", "en") or entry_id.startswith(GUIDE_PREFIX) or self._entry(entry_id) is None:
             return None
         try:
             version = self.editing.version(entry_id)
