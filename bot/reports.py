@@ -174,10 +174,11 @@ def months_before(day: date, months: int) -> date:
     return date(year, month, 28)
 
 
-def stale_entries(knowledge: Any, today: date, months: int) -> list[Any]:
-    """Active entries reviewed before `months` months ago, oldest first."""
+def stale_entries(knowledge: Any, today: date, months: int, guide: bool = False) -> list[Any]:
+    """Active entries (or, with `guide`, start guide steps) reviewed before `months` months ago, oldest first."""
     cutoff = months_before(today, months)
-    return sorted((e for e in knowledge.entries.values() if e.reviewed < cutoff), key=lambda e: (e.reviewed, e.id))
+    items = knowledge.guide if guide else knowledge.entries.values()
+    return sorted((e for e in items if e.reviewed < cutoff), key=lambda e: (e.reviewed, e.id))
 
 
 # --- the period report ----------------------------------------------------------------------------

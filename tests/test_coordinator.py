@@ -387,7 +387,7 @@ async def test_stale_listing_confirmation_and_weekly_reminder(capp, co, clock, k
     clock.advance(hours=2)
     assert await jobs.run_due(clock.now()) == ["stale", "digest"]
     waiting = await capp.outbox.take(CO)
-    count = len(capp.knowledge.current.entries)
+    count = len(capp.knowledge.current.entries) + len(capp.knowledge.current.guide)  # guide steps age too
     assert "Veckans påminnelse" in waiting[0].text and f"{count} poster har inte granskats" in waiting[0].text
     assert "Veckans sammanfattning" in waiting[1].text
     assert await jobs.run_due(clock.now() + timedelta(days=2)) == []  # once a week
@@ -402,6 +402,11 @@ async def test_stale_listing_confirmation_and_weekly_reminder(capp, co, clock, k
     assert text.count("reviewed: 2027-12-06") == 1
     await co.say("/inaktuella")
     assert f"{count - 1} poster" in co.text()
+    capp.clock.advance(seconds=20)
+    await capp.engine.handle(Incoming(CO, payload="co:d:guide/ide"))
+    assert capp.knowledge.current.guide_step("ide").reviewed.isoformat() == "2027-12-06"
+    await co.say("/inaktuella")
+    assert f"{count - 2} poster" in co.text()
     assert await jobs.run_due(clock.now() + timedelta(days=7)) == ["stale", "digest"]
 
 

@@ -780,13 +780,15 @@ def problems_text(t, problems) -> str:
 def stale_reply(app, t, lang: str, now: datetime) -> Reply:
     months = stale_months()
     today = now.astimezone(STOCKHOLM).date()
-    entries = stale_entries(app.knowledge.current, today, months)
-    if not entries:
+    knowledge = app.knowledge.current
+    items = [(e.id, e.reviewed, e.question.get(lang)) for e in stale_entries(knowledge, today, months)]
+    items += [(GUIDE_PREFIX + s.id, s.reviewed, s.title.get(lang)) for s in stale_entries(knowledge, today, months, guide=True)]
+    if not items:
         return Reply(t("coordinator.stale_none", months=months))
-    lines = [t("coordinator.stale_heading", count=len(entries), months=months)]
-    lines += [t("coordinator.stale_line", id=e.id, reviewed=e.reviewed.isoformat(), question=e.question.get(lang))
-              for e in entries[:15]]
-    buttons = [[Button(t("coordinator.stale_confirm_button", id=e.id), f"co:d:{e.id}")] for e in entries[:8]]
+    lines = [t("coordinator.stale_heading", count=len(items), months=months)]
+    lines += [t("coordinator.stale_line", id=i, reviewed=reviewed.isoformat(), question=label)
+              for i, reviewed, label in items[:15]]
+    buttons = [[Button(t("coordinator.stale_confirm_button", id=i), f"co:d:{i}")] for i, _, _ in items[:8]]
     return Reply("\n".join(lines), buttons=buttons)
 
 

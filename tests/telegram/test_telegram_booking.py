@@ -151,3 +151,18 @@ async def test_a_booking_half_done_resumes_after_a_restart(bot, fake):
     assert founder.last[-1].method == "sendDocument"
     [meeting] = await bot.app.services["booking"].upcoming_for(founder.address)
     assert meeting.idea == "Second hand-butik med arbetsträning" and "lokaler" in meeting.topics
+
+
+async def test_the_start_guide_with_buttons_and_the_checklist_as_a_document(bot, fake):
+    founder = bot.user(2099)
+    await founder.say("/start guide")  # the deep link t.me/<bot>?start=guide
+    assert "Steg 1 av" in founder.text()
+    await founder.press("Klart ✓")
+    assert [c.method for c in founder.last] == ["editMessageText"]  # the step is replaced in place
+    assert "Steg 2 av" in founder.text()
+    await founder.press("Hämta checklista")
+    document = founder.last[-1]
+    assert document.method == "sendDocument" and document.ok
+    upload = document.files["document"]
+    assert upload.filename == "dukat-bord-checklista.md"
+    assert "- [x] 1." in bytes(upload.content).decode("utf-8")
