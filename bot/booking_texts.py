@@ -88,6 +88,7 @@ class BookingTexts:
             summary = await self.app.services["guide"].summary(m.founder_address, lang)
             if summary:
                 text += "\n\n" + self.t(lang, "booking.official_guide", summary=summary)
+        text += "\n\n" + self.t(lang, "booking.official_question")
         return Reply(text, buttons=self.official_buttons(m.ref, lang), attachments=[self.ics(details, lang)])
 
     async def render(self, notice: Notice) -> list[Reply]:
