@@ -63,9 +63,10 @@ def test_the_engine_answers_any_text_without_raising(loop_and_app, text, lang):
 @SETTINGS
 @given(payload=st.one_of(
     weird_text.map(lambda t: t[:64]),
-    st.tuples(st.sampled_from(["faq", "bk", "mt", "pv", "lang", "of", "co", "zz", ""]), weird_text)
+    st.tuples(st.sampled_from(["faq", "bk", "mt", "pv", "lang", "of", "co", "gd", "zz", ""]), weird_text)
     .map(lambda p: f"{p[0]}:{p[1]}"[:64]),
-    st.tuples(st.sampled_from(["bk:t", "bk:cx", "bk:cxy", "bk:mv", "bk:re", "bk:more", "bk:tp", "bk:mun", "mt:acc", "mt:dec"]),
+    st.tuples(st.sampled_from(["bk:t", "bk:cx", "bk:cxy", "bk:mv", "bk:re", "bk:more", "bk:tp", "bk:mun", "mt:acc", "mt:dec",
+                                "gd:done", "gd:skip", "gd:back", "gd:faq"]),
               st.one_of(st.integers(-10**20, 10**20).map(str), st.text(max_size=20))).map(lambda p: f"{p[0]}:{p[1]}"[:64]),
 ))
 def test_the_engine_answers_any_button_payload_without_raising(loop_and_app, payload):
