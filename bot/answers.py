@@ -74,13 +74,13 @@ def fallback_reply(u: Understanding, knowledge: Knowledge, lang: str, t: T, can_
 
 
 def overview_reply(knowledge: Knowledge, lang: str, t: T) -> Reply:
-    """Who does what: every national/general authority in one compact list."""
+    """Who does what: every national/general authority in one compact list (its `in_short` line)."""
     items = [
-        t("core.overview_item", name=a.name.get(lang), what=a.responsible_for.get(lang), website=a.website)
+        t("core.overview_item", name=a.name.get(lang), what=(a.in_short or a.responsible_for).get(lang), website=a.website)
         for a in knowledge.authorities.values()
         if a.parent is None
     ]
-    return Reply(t("core.overview_intro") + "\n\n" + "\n\n".join(items))
+    return Reply(t("core.overview_intro") + "\n\n" + "\n".join(items) + "\n\n" + t("core.overview_more"))
 
 
 def compose(u: Understanding, knowledge: Knowledge, t: T, can_book: bool = False) -> list[Reply]:

@@ -65,6 +65,7 @@ class Authority(_Strict):
     id: str = Field(pattern=ID_PATTERN)
     name: Bilingual
     responsible_for: Bilingual
+    in_short: Bilingual | None = None  # one short line for the "vem gör vad?" overview
     website: str = Field(pattern=r"^https://[^\s]+$")
     topics: list[str] = []
     # Municipality-specific entries point at their generic parent (`kommun`) and say who handles ASF.

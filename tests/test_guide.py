@@ -352,3 +352,14 @@ def test_console_newcomer_walks_resumes_downloads_the_checklist_and_books_sharin
     assert ref in official.stdout
     assert "Var grundaren står i startguiden" in official.stdout
     assert f"Är nu vid: {titles()[2]}" in official.stdout
+
+
+@pytest.mark.parametrize("lang, question", [("sv", "vem gör vad?"), ("en", "who does what?")])
+async def test_who_does_what_is_a_compact_overview_in_the_users_language(app, lang, question):
+    chat = Chat(app, f"console:overview-{lang}", lang_hint=lang)
+    await chat.say(question)
+    text = chat.last[-1].text
+    national = [a for a in app.knowledge.current.authorities.values() if a.parent is None]
+    for authority in national:
+        assert f"• {authority.name.get(lang)}: {authority.in_short.get(lang)} ({authority.website})" in text
+    assert len(text.splitlines()) <= len(national) + 4 and len(text) < 2600  # one line each: fits one Telegram message
