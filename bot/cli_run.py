@@ -21,7 +21,9 @@ def run_command(log_level: str) -> None:
     """Run the bot on every configured channel, with reminders, until SIGTERM or Ctrl-C.
 
     Telegram is configured by TELEGRAM_BOT_TOKEN (and optionally TELEGRAM_BASE_URL, TELEGRAM_WEBHOOK_URL,
-    TELEGRAM_WEBHOOK_LISTEN, TELEGRAM_WEBHOOK_PORT, TELEGRAM_WEBHOOK_SECRET).
+    TELEGRAM_WEBHOOK_LISTEN, TELEGRAM_WEBHOOK_PORT, TELEGRAM_WEBHOOK_SECRET). Matrix is configured by
+    MATRIX_HOMESERVER and MATRIX_USER_ID with MATRIX_PASSWORD or MATRIX_ACCESS_TOKEN (and optionally
+    MATRIX_DEVICE_NAME, MATRIX_STORE_DIR). Both may run at once. README.md explains each step.
 
     Exit status: 0 after SIGTERM/SIGINT; 1 when a channel cannot start or stops working;
     2 when no channel is configured (use `dukat-bord chat` to talk to the bot without an account).
