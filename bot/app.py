@@ -76,6 +76,14 @@ async def build_app(settings: Settings, clock: Clock | None = None, knowledge: K
     """Open the database (migrating it), load knowledge and wire every feature."""
     knowledge = knowledge or KnowledgeStore(settings.knowledge_dir)
     db = await Database.open(settings.db_path, all_migrations())
+    try:
+        return await _wire(settings, db, clock, knowledge)
+    except BaseException:
+        await db.close()  # its worker thread would otherwise keep the process from exiting
+        raise
+
+
+async def _wire(settings: Settings, db: Database, clock: Clock | None, knowledge: KnowledgeStore) -> App:
     users = UserStore(db, settings.default_lang)
     clock = clock or SystemClock()
     app = App(
