@@ -108,21 +108,23 @@ class Database:
             finally:
                 await self._conn.execute("ROLLBACK")
 
+    # One trip to aiosqlite's thread per statement (a cursor's execute, fetch and close would be three):
+    # these are the calls every message makes.
     async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
         """Run one statement on its own; returns the rowcount."""
         async with self._lock:
-            async with self._conn.execute(sql, params) as cur:
-                return cur.rowcount
+            cur = await self._conn.execute(sql, params)
+            return cur.rowcount
 
     async def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[aiosqlite.Row]:
         async with self._lock:
-            async with self._conn.execute(sql, params) as cur:
-                return list(await cur.fetchall())
+            return list(await self._conn.execute_fetchall(sql, params))
 
     async def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> aiosqlite.Row | None:
+        """The first row; meant for queries of one row (by key or with LIMIT 1)."""
         async with self._lock:
-            async with self._conn.execute(sql, params) as cur:
-                return await cur.fetchone()
+            rows = await self._conn.execute_fetchall(sql, params)
+            return rows[0] if rows else None
 
     async def backup_to(self, target: str | os.PathLike[str]) -> None:
         """Online copy of the whole database into `target` (SQLite's backup API)."""
