@@ -14,7 +14,6 @@ import hashlib
 import html
 import logging
 import secrets
-import sys
 import traceback
 import warnings
 from contextlib import suppress
@@ -22,7 +21,6 @@ from datetime import timedelta
 from typing import Any, Awaitable, Callable
 from urllib.parse import urlsplit
 
-import httpx
 from aiolimiter import AsyncLimiter
 from telegram import (
     BotCommand,
@@ -49,11 +47,11 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
-from telegram.request import HTTPXRequest
 
 from ..messages import Incoming, Reply
 from ..notify import Undeliverable
 from ..runner import StartFailed
+from .telegram_http import AiohttpRequest
 from .telegram_store import UpdateLog
 
 log = logging.getLogger(__name__)
@@ -67,7 +65,6 @@ MAX_TEXT = MessageLimit.MAX_TEXT_LENGTH
 RETRY_AFTER_ATTEMPTS = 4  # own RetryAfter handling, used when the rate limiter is off
 NETWORK_ATTEMPTS = 3  # notifications only: a reply to a message the user just sent is not worth repeating
 CONCURRENT_USERS = 128
-CONNECT_RETRIES = 3  # httpx retries a connection that could not be made (the request was never sent)
 
 # Pseudonyms in logs: a keyed hash with a key that lives only as long as the process.
 _LOG_KEY = secrets.token_bytes(16)
@@ -161,16 +158,6 @@ def quiet_library_logs() -> None:
         ptb.setLevel(logging.INFO)
 
 
-def spare_failed_imports() -> None:
-    """httpcore imports `sniffio` on every request; when it is not installed, each failed import searches
-    sys.path again (about 0.4 ms a request, a quarter of the HTTP client's time). Recording the absence
-    once makes the import fail at once; an installed sniffio is left alone."""
-    try:
-        import sniffio  # noqa: F401
-    except ImportError:
-        sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
-
-
 def _seconds(exc: RetryAfter) -> float:
     with warnings.catch_warnings():  # PTB 22 warns while it moves retry_after from int to timedelta
         warnings.simplefilter("ignore")
@@ -251,9 +238,8 @@ class TelegramRateLimiter(AIORateLimiter):
             return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
 
 
-def _request(pool_size: int) -> HTTPXRequest:
-    transport = httpx.AsyncHTTPTransport(retries=CONNECT_RETRIES, limits=httpx.Limits(max_connections=pool_size))
-    return HTTPXRequest(connection_pool_size=pool_size, pool_timeout=10.0, httpx_kwargs={"transport": transport})
+def _request(pool_size: int) -> AiohttpRequest:
+    return AiohttpRequest(connection_pool_size=pool_size, pool_timeout=10.0)
 
 
 def _file_url(base_url: str) -> str:
@@ -272,7 +258,6 @@ class TelegramChannel:
         if not settings.telegram_token:
             raise ValueError("TELEGRAM_BOT_TOKEN is not set")
         quiet_library_logs()  # before the builder: PTB logs the Bot API URL, token included, at DEBUG
-        spare_failed_imports()
         self.app = app
         self.settings = settings
         self.poll_timeout = poll_timeout
