@@ -194,6 +194,7 @@ class MatrixChannel:
         self.store_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         config = AsyncClientConfig(store_sync_tokens=False, encryption_enabled=True, max_timeouts=2,
                                    request_timeout=SYNC_TIMEOUT_MS / 1000 + 20)
+        self._config = config
         self.client = AsyncClient(self.homeserver, self.user_id, store_path=str(self.store_dir), config=config)
         try:
             await self._login()
@@ -221,7 +222,18 @@ class MatrixChannel:
         token = self.settings.matrix_access_token
         if saved.get("access_token") and saved.get("device_id") and (not token or token == saved["access_token"]):
             client.restore_login(self.user_id, saved["device_id"], saved["access_token"])
-            return
+            who = await client.whoami()
+            if isinstance(who, WhoamiResponse) and who.user_id == self.user_id:
+                return
+            if getattr(who, "status_code", None) not in ("M_UNKNOWN_TOKEN", "M_MISSING_TOKEN") or token \
+                    or not self.settings.matrix_password:
+                raise StartFailed("matrix.login_rejected", user=self.user_id)
+            # The saved login was revoked (logged out elsewhere, or by an admin): log in again with the
+            # password. That makes a new device; people in encrypted rooms see a new session of the bot.
+            log.warning("matrix: the saved login was rejected; logging in again with the password (new device)")
+            await client.close()  # a client without the old device, so the server makes a new one
+            self.client = client = AsyncClient(self.homeserver, self.user_id, store_path=str(self.store_dir),
+                                               config=self._config)
         if token:
             client.access_token = token
             who = await client.whoami()

@@ -131,6 +131,26 @@ async def test_without_the_saved_token_old_messages_are_still_not_answered_twice
     assert founder.order[seen:] == [m.event_id for m in answer]
 
 
+async def test_a_revoked_saved_login_falls_back_to_the_password(bot, founder):
+    from aiohttp import ClientSession
+
+    old_device = bot.channel.client.device_id
+    token = json.loads((bot.channel.store_dir / "credentials.json").read_text())["access_token"]
+    await bot.stop()
+    async with ClientSession() as http:  # logged out elsewhere (or by an admin): the saved token is dead
+        async with http.post(f"{bot.hs.url}/_matrix/client/v3/logout",
+                             headers={"Authorization": f"Bearer {token}"}, json={}) as response:
+            assert response.status == 200
+    await bot.start()
+    assert bot.channel.client.device_id != old_device
+    saved = json.loads((bot.channel.store_dir / "credentials.json").read_text())
+    assert saved["access_token"] != token and saved["device_id"] == bot.channel.client.device_id
+    room = await founder.open_dm(bot.user_id, encrypted=True)  # the new device's keys were uploaded
+    answer = await bot.ask(founder, room, "Vad är ett ASF?")
+    assert "arbetsintegrerande" in "\n".join(m.body for m in answer).lower()
+    assert all(m.event.decrypted for m in answer)
+
+
 async def test_invitations_and_messages_from_while_the_bot_was_down(bot, founder):
     await bot.stop()
     response = await founder.client.room_create(is_direct=True, invite=[bot.user_id])
