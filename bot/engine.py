@@ -43,6 +43,7 @@ class Session:
     flow: str | None = None
     step: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    stored: bool = field(default=False, compare=False)  # a row for it exists in the database
 
     def start(self, flow: str, step: str, **data: Any) -> None:
         self.flow, self.step, self.data = flow, step, dict(data)
@@ -245,6 +246,15 @@ def _long_enough(text: str) -> bool:
     return len(text.split()) >= 3
 
 
+_SAVE_USER = ("UPDATE users SET lang = ?, lang_explicit = ?, role = ?, recent_topics = ?, last_seen = ?,"
+              " undeliverable = 0 WHERE address = ?")
+
+
+def _user_row(user: User, now: datetime) -> tuple:
+    return (user.lang, int(user.lang_explicit), user.role, json.dumps(user.recent_topics[-10:]), now.isoformat(),
+            user.address)
+
+
 class UserStore:
     """Users and their conversation state (tables owned by the bot package)."""
 
@@ -270,15 +280,14 @@ class UserStore:
         row = await self.db.fetchone("SELECT flow, step, data FROM sessions WHERE address = ?", (address,))
         if row is None:
             return Session()
-        return Session(row["flow"], row["step"], json.loads(row["data"]))
+        return Session(row["flow"], row["step"], json.loads(row["data"]), stored=True)
 
     async def save(self, user: User, session: Session, now: datetime) -> None:
+        if session.flow is None and not session.stored:  # most messages: one statement, no transaction
+            await self.db.execute(_SAVE_USER, _user_row(user, now))
+            return
         async with self.db.transaction() as conn:
-            await conn.execute(
-                "UPDATE users SET lang = ?, lang_explicit = ?, role = ?, recent_topics = ?, last_seen = ?,"
-                " undeliverable = 0 WHERE address = ?",
-                (user.lang, int(user.lang_explicit), user.role, json.dumps(user.recent_topics[-10:]), now.isoformat(), user.address),
-            )
+            await conn.execute(_SAVE_USER, _user_row(user, now))
             if session.flow is None:
                 await conn.execute("DELETE FROM sessions WHERE address = ?", (user.address,))
             else:
