@@ -61,6 +61,10 @@ class User:
     recent_topics: list[str]
     is_new: bool = False
 
+    def remember_topics(self, topics: list[str]) -> None:
+        """What the user just looked at goes last (pre-selected when booking); the ten most recent are kept."""
+        self.recent_topics = ([t for t in self.recent_topics if t not in topics] + list(topics))[-10:]
+
 
 @dataclass
 class Turn:

@@ -75,7 +75,8 @@ def check_knowledge(directory: str | Path | None = None) -> tuple[Knowledge | No
             files[entry_id] = str(path)
 
     _check_references(authorities, topics, entries, files, root, problems)
-    _check_raw_references(invalid, authorities, topics, problems)
+    _check_raw_references(invalid, (("authorities", authorities, "unknown_authority"),
+                                     ("topics", topics, "unknown_topic")), problems)
     _check_duplicate_phrasings(entries, files, problems)
     synonyms = _load_synonyms(root / SYNONYMS_FILE, problems)
     intents = _load_intents(root / INTENTS_FILE, problems)
@@ -190,12 +191,13 @@ def _check_references(
                 problems.append(Problem(files[e.id], e.id, "topics", "unknown_topic", {"id": t}))
 
 
-def _check_raw_references(
-    invalid: list[tuple[str, str, Any]], authorities: dict[str, Authority], topics: dict[str, Topic], problems: list[Problem]
-) -> None:
-    """Entries that failed the schema still get their references checked, so every problem is listed."""
-    for where, entry_id, raw in invalid:
-        for field, known, code in (("authorities", authorities, "unknown_authority"), ("topics", topics, "unknown_topic")):
+References = tuple[tuple[str, dict[str, Any], str], ...]  # (field, the ids it may name, problem code)
+
+
+def _check_raw_references(items: list[tuple[str, str, Any]], references: References, problems: list[Problem]) -> None:
+    """Ids named in plain data (also of items that failed the schema, so every problem is listed)."""
+    for where, entry_id, raw in items:
+        for field, known, code in references:
             values = raw.get(field)
             if known and isinstance(values, list):
                 for value in values:
@@ -232,20 +234,14 @@ def _load_guide(
         return ()
     invalid: list[tuple[str, str, Any]] = []
     steps = _load_models(path, "steps", GuideStep, problems, invalid)
-    checked = [(str(path), s.id, s.model_dump()) for s in steps.values()]
-    for where, step_id, raw in checked + invalid:
-        for field, known, code in (("authorities", authorities, "unknown_authority"), ("topics", topics, "unknown_topic"),
-                                   ("faq", entries, "unknown_faq")):
-            values = raw.get(field)
-            if not known or not isinstance(values, list):
-                continue
-            for value in values:
-                if not isinstance(value, str):
-                    continue
-                if value not in known:
-                    problems.append(Problem(where, step_id, field, code, {"id": value}))
-                elif field == "faq" and entries[value].retired:
-                    problems.append(Problem(where, step_id, field, "retired_faq", {"id": value}))
+    items = [(str(path), s.id, s.model_dump()) for s in steps.values()] + invalid
+    _check_raw_references(items, (("authorities", authorities, "unknown_authority"), ("topics", topics, "unknown_topic"),
+                                  ("faq", entries, "unknown_faq")), problems)
+    for where, step_id, raw in items:
+        named = raw.get("faq")
+        for value in named if isinstance(named, list) else []:
+            if isinstance(value, str) and value in entries and entries[value].retired:
+                problems.append(Problem(where, step_id, "faq", "retired_faq", {"id": value}))
     if not steps and not invalid and not any(p.file.startswith(str(path)) for p in problems):
         problems.append(Problem(str(path), None, "steps", "too_few", {"min": "1"}))
     return tuple(steps.values())

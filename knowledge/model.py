@@ -40,19 +40,26 @@ class Bilingual(_Strict):
         return self.en if lang == "en" else self.sv
 
 
-class Alternates(_Strict):
-    sv: list[str] = Field(min_length=3)
-    en: list[str] = Field(min_length=1)
+class _TextLists(_Strict):
+    """A list of non-empty texts per language; subclasses set how many each language needs."""
+
+    sv: list[str]
+    en: list[str]
 
     @field_validator("sv", "en")
     @classmethod
     def _no_empty(cls, value: list[str]) -> list[str]:
         if any(not v.strip() for v in value):
-            raise ValueError("empty phrasing")
+            raise ValueError("empty text")
         return value
 
     def get(self, lang: str) -> list[str]:
         return self.en if lang == "en" else self.sv
+
+
+class Alternates(_TextLists):
+    sv: list[str] = Field(min_length=3)
+    en: list[str] = Field(min_length=1)
 
 
 class Topic(_Strict):
@@ -91,21 +98,11 @@ class FaqEntry(_Strict):
         return [self.question.get(lang), *self.alternates.get(lang)]
 
 
-class GuideQuestions(_Strict):
+class GuideQuestions(_TextLists):
     """Questions a founder can bring to a meeting about one guide step, per language."""
 
     sv: list[str] = Field(min_length=1)
     en: list[str] = Field(min_length=1)
-
-    @field_validator("sv", "en")
-    @classmethod
-    def _no_empty(cls, value: list[str]) -> list[str]:
-        if any(not v.strip() for v in value):
-            raise ValueError("empty question")
-        return value
-
-    def get(self, lang: str) -> list[str]:
-        return self.en if lang == "en" else self.sv
 
 
 class GuideStep(_Strict):

@@ -71,8 +71,7 @@ class FaqFeature(Feature):
         entry = self.app.knowledge.current.entries.get(entry_id)
         if entry is None:
             return
-        topics = [t for t in turn.user.recent_topics if t not in entry.topics] + list(entry.topics)
-        turn.user.recent_topics = topics[-10:]
+        turn.user.remember_topics(entry.topics)
 
 
 class UnansweredLog:

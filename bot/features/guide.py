@@ -46,10 +46,11 @@ class GuideFeature(Feature):
             turn.session.clear()
         if not self.guide:
             return [Reply(turn.t("guide.none"))]
-        progress = await self.service.store.load(turn.address)
-        fresh = not progress.started
-        progress = path.begin(self.guide, progress)
-        await self._save(turn, progress)
+        stored = await self.service.store.load(turn.address)
+        progress = path.begin(self.guide, stored)
+        if progress != stored:
+            await self._save(turn, progress)
+        fresh = not stored.started
         if progress.current is None:
             return [self._finished(turn, progress)]
         replies = [Reply(turn.t("guide.intro", total=len(self.guide)))] if fresh else []
@@ -80,12 +81,8 @@ class GuideFeature(Feature):
         if self.app.engine.can_book():
             last.insert(0, Button(turn.t("faq.book_button"), BOOK_PAYLOAD))
         buttons.append(last)
-        self._remember_topics(turn, step)
+        turn.user.remember_topics(step.topics)
         return Reply("\n\n".join(lines), buttons=buttons, replaces_pressed=replaces)
-
-    def _remember_topics(self, turn: Turn, step: GuideStep) -> None:
-        topics = [t for t in turn.user.recent_topics if t not in step.topics] + list(step.topics)
-        turn.user.recent_topics = topics[-10:]
 
     def _finished(self, turn: Turn, progress: Progress, replaces: bool = False) -> Reply:
         where = path.standing(self.guide, progress)
