@@ -2,14 +2,16 @@
 
 Why: measured on this machine, one Bot API call costs about 1.7 ms of CPU through httpx and 0.4 ms
 through aiohttp, and every message costs at least two calls (getUpdates, sendMessage); aiohttp is
-already installed for matrix-nio. PTB keeps doing everything else: parameters, status codes to
-exceptions (Forbidden, RetryAfter, ...), JSON. A connection that could not be made (nothing was sent)
+already installed for matrix-nio. Calls without a file go as a JSON body, calls with one as a
+multipart form. PTB keeps doing everything else: parameters, status codes to exceptions (Forbidden,
+RetryAfter, ...), parsing the answers. A connection that could not be made (nothing was sent)
 is tried again a few times, as httpx's transport did.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import aiohttp
@@ -20,6 +22,7 @@ DefaultValue = type(BaseRequest.DEFAULT_NONE)  # PTB's "not given" marker for a 
 
 CONNECT_ATTEMPTS = 4  # the first try and three more
 MEDIA_WRITE_TIMEOUT = 20.0
+JSON_BODY = {"Content-Type": "application/json"}
 
 
 class AiohttpRequest(BaseRequest):
@@ -63,12 +66,18 @@ class AiohttpRequest(BaseRequest):
         if self._session is None or self._session.closed:
             raise RuntimeError("AiohttpRequest is not initialized")
         files = request_data.multipart_data if request_data else None
-        fields = request_data.json_parameters if request_data else None
         timeout = self._timeout(read_timeout, write_timeout, connect_timeout, pool_timeout, bool(files))
+        headers, payload = None, None
+        if request_data is not None and not files:
+            # JSON, which the Bot API takes for every call without a file: cheaper than a url-encoded form.
+            headers = JSON_BODY
+            payload = json.dumps(request_data.parameters, ensure_ascii=False).encode()
         for attempt in range(1, CONNECT_ATTEMPTS + 1):
-            body: Any = _form(fields, files) if files else fields
+            # A form is consumed by sending it: a new one for each attempt.
+            body: Any = _form(request_data.json_parameters, files) if request_data and files else payload
             try:
-                async with self._session.request(method, url, data=body, timeout=timeout) as response:
+                async with self._session.request(method, url, data=body, headers=headers,
+                                                 timeout=timeout) as response:
                     return response.status, await response.read()
             except aiohttp.ClientConnectorError as exc:  # no connection, so nothing was sent
                 if attempt == CONNECT_ATTEMPTS:
