@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 from .loader import check_knowledge, load_knowledge
 from .matcher import Matcher
@@ -14,6 +15,7 @@ class KnowledgeStore:
         self.directory = directory
         knowledge = load_knowledge(directory)  # a broken start-up dir raises KnowledgeError
         self._current = (knowledge, Matcher(knowledge))
+        self.after_reload: list[Callable[[], None]] = []  # called after each successful swap
 
     @property
     def current(self) -> Knowledge:
@@ -29,4 +31,6 @@ class KnowledgeStore:
         if problems or knowledge is None:
             return problems
         self._current = (knowledge, Matcher(knowledge))
+        for listener in self.after_reload:
+            listener()
         return []

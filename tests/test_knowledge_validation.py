@@ -120,11 +120,16 @@ def test_start_up_on_a_broken_dir_fails_with_the_same_messages(knowledge_copy, t
 
 def test_failed_reload_keeps_the_previous_knowledge(knowledge_copy):
     store = KnowledgeStore(knowledge_copy)
+    swaps = []
+    store.after_reload.append(lambda: swaps.append(store.current))
     before = store.current
     edit_first_entry(knowledge_copy, lambda e, d: e["authorities"].__setitem__(0, "hittepa"))
     problems = store.reload()
     assert problems and store.current is before
     assert store.matcher.match("Vad är ett ASF?", "sv").candidates
+    assert swaps == []  # listeners hear of swaps only
+    edit_first_entry(knowledge_copy, lambda e, d: e["authorities"].__setitem__(0, before.entries[e["id"]].authorities[0]))
+    assert store.reload() == [] and swaps == [store.current] and store.current is not before
 
 
 # --- the start guide (knowledge/data/guide.yaml) -------------------------------------------------
