@@ -92,7 +92,7 @@ async def _wire(settings: Settings, db: Database, clock: Clock | None, knowledge
         clock=clock,
         knowledge=knowledge,
         catalogue=Catalogue.load(),
-        notifier=Notifier(on_undeliverable=users.mark_undeliverable),
+        notifier=Notifier(on_undeliverable=users.mark_undeliverable, is_undeliverable=users.is_undeliverable),
         users=users,
         unanswered=UnansweredLog(db),
         outbox=ConsoleOutbox(db, clock),

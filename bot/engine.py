@@ -306,8 +306,8 @@ class UserStore:
         row = await self.db.fetchone("SELECT lang FROM users WHERE address = ?", (address,))
         return row["lang"] if row else None
 
-    async def mark_undeliverable(self, address: str) -> None:
-        await self.db.execute("UPDATE users SET undeliverable = 1 WHERE address = ?", (address,))
+    async def mark_undeliverable(self, address: str, undeliverable: bool = True) -> None:
+        await self.db.execute("UPDATE users SET undeliverable = ? WHERE address = ?", (int(undeliverable), address))
 
     async def is_undeliverable(self, address: str) -> bool:
         row = await self.db.fetchone("SELECT undeliverable FROM users WHERE address = ?", (address,))

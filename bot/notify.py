@@ -21,9 +21,11 @@ class Delivery(Protocol):
 class Notifier:
     """Routes by address prefix (`tg`, `mx`, `console`). Channels register themselves at start-up."""
 
-    def __init__(self, on_undeliverable: Callable[[str], Awaitable[None]] | None = None) -> None:
+    def __init__(self, on_undeliverable: Callable[[str], Awaitable[None]] | None = None,
+                 is_undeliverable: Callable[[str], Awaitable[bool]] | None = None) -> None:
         self._routes: dict[str, Delivery] = {}
         self._on_undeliverable = on_undeliverable
+        self._is_undeliverable = is_undeliverable
 
     def register(self, prefix: str, delivery: Delivery) -> None:
         self._routes[prefix] = delivery
@@ -35,12 +37,18 @@ class Notifier:
         return address.split(":", 1)[0] in self._routes
 
     async def send(self, address: str, replies: list[Reply]) -> bool:
-        """Deliver; False when no channel owns the address or it is unreachable. Never raises."""
+        """Deliver; False when no channel owns the address or it is unreachable. Never raises.
+
+        An address once found unreachable (the user blocked the bot) is not tried again until the user
+        writes to the bot or unblocks it, which clears the mark."""
         delivery = self._routes.get(address.split(":", 1)[0])
         if delivery is None:
             log.warning("no channel for address prefix %r", address.split(":", 1)[0])
             return False
         try:
+            if self._is_undeliverable is not None and await self._is_undeliverable(address):
+                log.info("not sent: the %s address is marked undeliverable", address.split(":", 1)[0])
+                return False
             await delivery(address, replies)
             return True
         except Undeliverable:

@@ -396,6 +396,8 @@ class TelegramChannel:
             return
         if change.new_chat_member.status == ChatMemberStatus.BANNED:  # the user blocked the bot
             await self.app.users.mark_undeliverable(address_of(change.chat.id))
+        elif change.new_chat_member.status == ChatMemberStatus.MEMBER:  # … and restarted it
+            await self.app.users.mark_undeliverable(address_of(change.chat.id), False)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log what failed and where, never message text, names or raw ids; the application carries on."""

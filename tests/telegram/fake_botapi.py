@@ -227,6 +227,16 @@ class FakeBotApi:
             "new_chat_member": {"status": "kicked", "user": BOT_USER, "until_date": 0},
         }})
 
+    def unblock(self, user_id: int) -> dict[str, Any]:
+        """The user restarts the bot after blocking it: sends work again, a my_chat_member update arrives."""
+        self.forbidden.discard(user_id)
+        user = self._user(user_id)
+        return self._push({"my_chat_member": {
+            "chat": self._private_chat(user), "from": user, "date": int(time.time()),
+            "old_chat_member": {"status": "kicked", "user": BOT_USER, "until_date": 0},
+            "new_chat_member": {"status": "member", "user": BOT_USER},
+        }})
+
     def duplicate(self, update_id: int) -> None:
         """Deliver an already delivered update again (as Telegram does when the bot died before confirming it)."""
         self._duplicates.append(self._delivered[update_id])

@@ -150,6 +150,29 @@ async def test_a_blocked_user_is_marked_undeliverable_and_the_bot_keeps_running(
     assert "arbetsintegrerande" in david.text().lower()
 
 
+async def test_a_blocked_address_gets_no_more_sends_until_the_user_returns(bot, fake):
+    anna, bertil = bot.user(1064), bot.user(1065)
+    await anna.say("Hej")
+    await bertil.say("Hej")
+    await anna._turn(fake.block(anna.id))
+    fake.forbid(bertil.id)
+    assert await bot.app.notifier.send(bertil.address, [Reply("Påminnelse 1")]) is False  # found out here
+    mark = len(fake.calls)
+    for address in (anna.address, bertil.address):
+        assert await bot.app.notifier.send(address, [Reply("Påminnelse 2")]) is False
+    assert fake.calls[mark:] == []  # neither is tried again
+
+    await anna._turn(fake.unblock(anna.id))  # anna restarts the bot
+    assert not await bot.app.users.is_undeliverable(anna.address)
+    assert await bot.app.notifier.send(anna.address, [Reply("Påminnelse 3")]) is True
+    assert fake.sent(anna.id)[-1].visible_text == "Påminnelse 3"
+
+    fake.forbidden.discard(bertil.id)
+    await bertil.say("Vad är ett ASF?")  # writing again clears the mark too
+    assert not await bot.app.users.is_undeliverable(bertil.address)
+    assert await bot.app.notifier.send(bertil.address, [Reply("Påminnelse 4")]) is True
+
+
 @pytest.mark.parametrize("limiter", ["tests", None], ids=["rate-limiter", "own-handling"])
 async def test_retry_after_is_honoured(fake, settings, clock, knowledge_store, limiter):
     running = await BotUnderTest(fake, settings, clock, knowledge_store, rate_limiter=limiter).start()
