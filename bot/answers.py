@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Callable
 
 from knowledge.model import Authority, FaqEntry, Knowledge
@@ -20,9 +21,15 @@ def local_authority(authority_id: str, knowledge: Knowledge, text: str) -> Autho
     generic = knowledge.authorities[authority_id]
     folded = f" {fold(text)} "
     for a in knowledge.authorities.values():
-        if a.parent == authority_id and a.municipality and f" {fold(a.municipality)} " in folded:
+        if a.parent == authority_id and a.municipality and _spaced(a.municipality) in folded:
             return a
     return generic
+
+
+@lru_cache(maxsize=4096)
+def _spaced(name: str) -> str:
+    """A place name folded, with a space on either side: found only as whole words."""
+    return f" {fold(name)} "
 
 
 def authority_line(authority: Authority, lang: str, t: T) -> str:

@@ -46,14 +46,15 @@ def _strip_marks(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def lower_words(text: str) -> list[str]:
+@lru_cache(maxsize=1024)  # one message is read by the detector, the intents and both analyzers
+def lower_words(text: str) -> tuple[str, ...]:
     """Lower-case words with their letters as typed (å/ä/ö kept): the stemmer's input."""
     text = unicodedata.normalize("NFC", text).lower()
     text = _ABBR_SUFFIX.sub(r"\1", text)
     text = _POSSESSIVE.sub(r"\1", text)
     text = _APOSTROPHE.sub(r"\1\2", text)
     text = _LETTER_HYPHEN.sub(r"\1", text)
-    return [w for w in _NON_WORD.split(text) if w]
+    return tuple(w for w in _NON_WORD.split(text) if w)
 
 
 def fold_word(word: str) -> str:
