@@ -33,6 +33,7 @@ from telegram import (
 )
 from telegram.constants import ChatMemberStatus, MessageLimit, ParseMode
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.warnings import PTBUserWarning
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -65,6 +66,14 @@ MAX_TEXT = MessageLimit.MAX_TEXT_LENGTH
 RETRY_AFTER_ATTEMPTS = 4  # own RetryAfter handling, used when the rate limiter is off
 NETWORK_ATTEMPTS = 3  # notifications only: a reply to a message the user just sent is not worth repeating
 CONCURRENT_USERS = 128
+
+# Telegram answers sendMessage and editMessageText with the whole message. Nothing here reads it, and
+# turning it into a Message object took a ninth of the bot's CPU (bench/telegram_e2e.py), so these two
+# go through do_api_request, which returns the answer as it came. PTB warns that it has methods for
+# them; that is known.
+TEXT_METHODS = ("sendMessage", "editMessageText")
+TEXT_DEFAULTS = {"parse_mode": ParseMode.HTML, "link_preview_options": LinkPreviewOptions(is_disabled=True)}
+warnings.filterwarnings("ignore", message=r"Please use 'Bot\.(sendMessage|editMessageText)'", category=PTBUserWarning)
 
 # Pseudonyms in logs: a keyed hash with a key that lives only as long as the process.
 _LOG_KEY = secrets.token_bytes(16)
@@ -438,7 +447,7 @@ class TelegramChannel:
                     network_attempts: int = 1) -> None:
         """Send replies in order. The first one edits the pressed message when it asks to replace it."""
 
-        async def call(method: Callable[..., Awaitable[Any]], **kwargs: Any) -> Any:
+        async def call(method: Callable[..., Awaitable[Any]] | str, **kwargs: Any) -> Any:
             return await self._call(method, network_attempts=network_attempts, **kwargs)
 
         try:
@@ -452,7 +461,7 @@ class TelegramChannel:
                     if (i == 0 and j == 0 and pressed is not None and reply.replaces_pressed and len(chunks) == 1
                             and await self._edit(pressed, chunk, last_markup, call)):
                         continue
-                    await call(self.bot.send_message, chat_id=chat_id, text=chunk, reply_markup=last_markup)
+                    await call("sendMessage", chat_id=chat_id, text=chunk, reply_markup=last_markup)
                 for attachment in reply.attachments:
                     document = InputFile(attachment.content, filename=attachment.filename)
                     await call(self.bot.send_document, chat_id=chat_id, document=document)
@@ -466,15 +475,21 @@ class TelegramChannel:
     async def _edit(self, pressed: Message, text: str, markup: InlineKeyboardMarkup | None, call) -> bool:
         """Edit the pressed message in place; False when Telegram refuses (then a new message is sent)."""
         try:
-            await call(self.bot.edit_message_text, chat_id=pressed.chat.id, message_id=pressed.message_id,
+            await call("editMessageText", chat_id=pressed.chat.id, message_id=pressed.message_id,
                        text=text, reply_markup=markup)
             return True
         except BadRequest as exc:
             return "not modified" in exc.message.lower()
 
-    async def _call(self, method: Callable[..., Awaitable[Any]], network_attempts: int = 1, **kwargs: Any) -> Any:
-        """One Bot API call. RetryAfter is honoured here only when no rate limiter does it; network errors
-        are retried for notifications, never a timeout (the message may have arrived)."""
+    async def _call(self, method: Callable[..., Awaitable[Any]] | str, network_attempts: int = 1, **kwargs: Any) -> Any:
+        """One Bot API call: a method of the bot, or one of TEXT_METHODS by name. RetryAfter is honoured
+        here only when no rate limiter does it; network errors are retried for notifications, never a
+        timeout (the message may have arrived)."""
+        if isinstance(method, str):
+            assert method in TEXT_METHODS, method
+            params = {k: v for k, v in kwargs.items() if v is not None} | TEXT_DEFAULTS
+            kwargs = {"endpoint": method, "api_kwargs": params}
+            method = self.bot.do_api_request
         attempt = 0
         while True:
             attempt += 1
