@@ -33,7 +33,6 @@ from telegram import (
 )
 from telegram.constants import ChatMemberStatus, MessageLimit, ParseMode
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
-from telegram.warnings import PTBUserWarning
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -48,6 +47,7 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
+from telegram.warnings import PTBUserWarning
 
 from ..messages import Incoming, Reply
 from ..notify import Undeliverable
@@ -68,8 +68,9 @@ NETWORK_ATTEMPTS = 3  # notifications only: a reply to a message the user just s
 CONCURRENT_USERS = 128
 # A pause between two getUpdates calls. Under load each call then brings the updates of that pause
 # together instead of one by one: at 200 messages a second the bot's CPU per message went from about
-# 3.3 ms to 2.5 ms and reply latency p99 from 8–80 ms (varying run to run) to a steady 34 ms, for about
-# 20 ms more at p50 (bench/telegram_e2e.py). An idle bot still waits in one long poll.
+# 3.3 ms to 2.7 ms and reply latency p99 from 8–80 ms (varying run to run) to 35–58 ms, for about 20 ms
+# more at p50 (bench/telegram_e2e.py). An update that arrives while the bot waits in the long poll
+# still comes at once; only one that arrives during a pause waits, at most 20 ms.
 POLL_INTERVAL = 0.02
 
 # Telegram answers sendMessage and editMessageText with the whole message. Nothing here reads it, and
