@@ -77,20 +77,33 @@ def configured_channels(settings: Settings) -> list[ChannelSpec]:
     return [spec for spec in CHANNELS if spec.configured(settings)]
 
 
+MIN_SECRET = 6  # shorter values would redact ordinary words
+_learnt_secrets: set[str] = set()
+
+
+def redact_in_logs(secret: str | None) -> None:
+    """A secret learnt while running (an access token from a login or from the saved credentials):
+    every SecretFilter replaces it from now on, like the secrets in the settings."""
+    if secret and len(secret) >= MIN_SECRET:
+        _learnt_secrets.add(secret)
+
+
 class SecretFilter(logging.Filter):
-    """Replaces secrets (bot tokens, passwords) in every log line, whatever library wrote it."""
+    """Replaces secrets (bot tokens, passwords, tokens learnt at login) in every log line, whatever
+    library wrote it."""
 
     def __init__(self, secrets: list[str]) -> None:
         super().__init__()
-        self.secrets = [s for s in secrets if s and len(s) >= 6]
+        self.secrets = [s for s in secrets if s and len(s) >= MIN_SECRET]
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self.secrets:
+        secrets = [*self.secrets, *_learnt_secrets]
+        if not secrets:
             return True
         message = record.getMessage()
         exc_text = logging.Formatter().formatException(record.exc_info) if record.exc_info else record.exc_text
-        if any(s in message or (exc_text and s in exc_text) for s in self.secrets):
-            for s in self.secrets:
+        if any(s in message or (exc_text and s in exc_text) for s in secrets):
+            for s in secrets:
                 message = message.replace(s, "[redacted]")
                 exc_text = exc_text.replace(s, "[redacted]") if exc_text else exc_text
             record.msg, record.args = message, None

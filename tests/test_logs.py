@@ -185,12 +185,44 @@ async def test_unknown_commands_echoed_to_telegram_are_html_escaped(tg_fake, set
 from .matrix.conftest import synapse  # noqa: E402,F401  (the session's homeserver, started once)
 
 
+def test_log_lines_hide_the_configured_secrets_and_those_learnt_at_login(settings):
+    import io
+    from dataclasses import replace
+
+    from bot.runner import redact_in_logs, setup_logging
+
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    out = io.StringIO()
+    try:
+        setup_logging("INFO", replace(settings, telegram_token="123456:configured-token"), stream=out)
+        learnt = "syt_learnt_at_login_0123456789"
+        redact_in_logs(learnt)
+        redact_in_logs("abc")  # too short to be told from a word: ignored
+        log = logging.getLogger("nio.http")
+        log.info("GET /sync?access_token=%s", learnt)
+        log.info("POST /bot123456:configured-token/getMe abc")
+        try:
+            raise RuntimeError(f"bad token {learnt}")
+        except RuntimeError:
+            log.exception("request failed")
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+    text = out.getvalue()
+    assert learnt not in text and "configured-token" not in text
+    assert text.count("[redacted]") == 3 and " abc" in text  # the two lines and the exception
+
+
 async def test_a_full_matrix_conversation_logs_no_text_password_token_or_user_id(
     debug_logs, synapse, settings, clock, knowledge_store, tmp_path  # noqa: F811
 ):
     from .matrix.clients import MatrixBot, MxUser
 
+    from bot import runner
+
     bot = await MatrixBot(synapse, settings, clock, knowledge_store).start()
+    assert bot.channel.client.access_token in runner._learnt_secrets  # the token its password login got
     founder = await MxUser.create(synapse, tmp_path / "people")
     try:
         room = await founder.open_dm(bot.user_id, encrypted=True)

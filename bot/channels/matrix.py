@@ -76,7 +76,7 @@ from nio import (
 
 from ..messages import Incoming, Reply, choose
 from ..notify import Undeliverable
-from ..runner import StartFailed
+from ..runner import StartFailed, redact_in_logs
 from .matrix_store import MatrixPersonalData, MatrixStore
 
 log = logging.getLogger(__name__)
@@ -219,6 +219,7 @@ class MatrixChannel:
         client = self.client
         assert client is not None
         saved = self._load_credentials()
+        redact_in_logs(saved.get("access_token"))
         token = self.settings.matrix_access_token
         if saved.get("access_token") and saved.get("device_id") and (not token or token == saved["access_token"]):
             client.restore_login(self.user_id, saved["device_id"], saved["access_token"])
@@ -247,6 +248,7 @@ class MatrixChannel:
         response = await client.login(self.settings.matrix_password, device_name=self.settings.matrix_device_name)
         if not isinstance(response, LoginResponse):
             raise StartFailed("matrix.login_rejected", user=self.user_id)
+        redact_in_logs(response.access_token)
         self._save_credentials(device_id=response.device_id, access_token=response.access_token, next_batch=None)
 
     async def stop(self) -> None:
@@ -337,7 +339,8 @@ class MatrixChannel:
         if previous is not None:
             with suppress(Exception):
                 await previous
-        self._save_credentials(next_batch=next_batch)
+        # After every sync: the write and its fsync go to a thread, not onto the event loop.
+        await asyncio.to_thread(self._save_credentials, next_batch=next_batch)
 
     async def _crypto_housekeeping(self) -> None:
         client = self.client
