@@ -5,8 +5,8 @@ It translates and transports; the engine decides what to say.
 
 - **Rooms.** The bot joins every room it is invited to (also invitations that arrived while it was
   down). It answers every message in a direct chat (a room with two members) and, in a group room,
-  only messages that address it (its user id, display name or a mention pill). A user's address is
-  `mx:@user:server`; the direct chat a user last wrote from is remembered (`matrix_store`) and
+  only messages that address it (a mention pill, its user id, or its name first: "Dukat bord: …").
+  A user's address is `mx:@user:server`; the direct chat a user last wrote from is remembered (`matrix_store`) and
   notifications go there. When there is none the bot opens one (a private room, invitation only).
 - **Once, and nothing missed.** The sync token (`next_batch`) is saved in the store directory only
   after every message of that sync has been answered, so a restart resumes exactly there: nothing
@@ -447,13 +447,15 @@ class MatrixChannel:
         if self.display_name:
             names.append(self.display_name)
         body = event.body
-        hit = self.user_id in mentions or self.user_id in (event.formatted_body or "")
+        # A mention (m.mentions or a pill), the full user id anywhere, or the bot's name first, as in
+        # "Dukat bord: …". The name elsewhere is talk about the bot ("ett Dukat bord-möte"), not to it.
+        hit = self.user_id in mentions or self.user_id in (event.formatted_body or "") or self.user_id in body
+        hit = hit or any(re.match(rf"\s*{re.escape(name)}\s*[:,]", body, re.IGNORECASE) for name in names[1:])
+        if not hit:
+            return None
         for name in sorted(names, key=len, reverse=True):
-            pattern = re.compile(rf"(?<![\w@]){re.escape(name)}(?![\w])[:,]?", re.IGNORECASE)
-            if pattern.search(body):
-                hit = True
-                body = pattern.sub(" ", body)
-        return body.strip() if hit else None
+            body = re.sub(rf"(?<![\w@-]){re.escape(name)}(?![\w-])[:,]?", " ", body, flags=re.IGNORECASE)
+        return body.strip()
 
     async def _incoming(self, address: str, text: str) -> Incoming:
         options = await self.store.options(address)

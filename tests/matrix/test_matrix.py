@@ -85,10 +85,11 @@ async def test_in_a_group_room_only_messages_addressed_to_the_bot_are_answered(b
     friend = await people()
     room = await founder.open_group([bot.user_id, friend.user_id])
     before = bot.channel.answered
-    quiet = await founder.send(room, "Vad är ett ASF?")  # talking to the friend, not the bot
+    quiet = [await founder.send(room, text) for text in (  # talking to the friend, not the bot
+        "Vad är ett ASF?", "Ska vi boka ett Dukat bord-möte nästa vecka?", "Jag frågade dukat bord i går, vad är ett ASF?")]
     answer = await bot.ask(founder, room, "Vad är ett ASF?", mention=(bot.user_id, "Dukat bord"))
     assert "arbetsintegrerande" in "\n".join(m.body for m in answer).lower()
-    assert bot.channel.answered == before + 1 and quiet not in bot.channel._replies
+    assert bot.channel.answered == before + 1 and not any(q in bot.channel._replies for q in quiet)
     named = await bot.ask(founder, room, "dukat bord, vad är ett ASF?")
     assert "arbetsintegrerande" in "\n".join(m.body for m in named).lower()
     assert await bot.channel.store.room_of(f"mx:{founder.user_id}") is None  # a group is no direct chat
