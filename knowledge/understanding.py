@@ -56,6 +56,18 @@ def understand(text: str, knowledge: Knowledge, matcher: Matcher, lang_hint: Lan
     return _from_match(text, lang, match, knowledge, matcher)
 
 
+def bare_intent(text: str, matcher: Matcher) -> str | None:
+    """The intent when the message is nothing but its trigger, politeness and function words ("var är
+    jag?", "hjälp", "english please"), else None. For flows that take free text: an answer that merely
+    contains a trigger ("ett kafé där folk får hjälp") is still an answer."""
+    words = tokens(text)
+    hits = matcher.intents.find(words)
+    intent = _main_intent([h for h in hits if h.label != ROUTING])
+    if intent is None or _content_left(words, hits, intent):
+        return None
+    return intent.label
+
+
 def understand_question(text: str, lang: Lang, knowledge: Knowledge, matcher: Matcher) -> Understanding:
     """The message as an FAQ question only, ignoring intents (for intents no feature handles)."""
     return _from_match(text, lang, matcher.match(text, lang), knowledge, matcher)

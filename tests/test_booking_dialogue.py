@@ -154,7 +154,15 @@ async def test_bad_input_in_the_flow(app, clock):
     await chat.press("Klar")
     await chat.say("x" * 400)
     assert "högst" in chat.text()
-    await chat.press("Hoppa över")
+    await chat.say("var är jag?")  # asked where they are, not their idea
+    assert "håller du på att boka ett möte" in chat.text()
+    await chat.say("hjälp")
+    assert "/boka" in chat.text()
+    session = await app.users.load_session("console:odd")
+    assert (session.flow, session.step, session.data.get("idea")) == ("booking", "idea", None)
+    await chat.say("Ett kafé där folk får hjälp tillbaka till jobb")  # an idea, though it has "hjälp" in it
+    session = await app.users.load_session("console:odd")
+    assert session.step == "municipality" and session.data["idea"].startswith("Ett kafé")
     await chat.say("1234; DROP TABLE")
     assert "kommunnamn" in chat.text()
     await chat.say("Vad är ett ASF")  # a question in the middle is answered, and the flow waits

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 
 from rapidfuzz import fuzz, process
 
-from knowledge.understanding import understand
+from knowledge.understanding import bare_intent, understand
 
 from booking.model import BookingError, InvalidRequest, MeetingNotFound, NotAllowed, SlotTaken, TooManyMeetings
 from booking.service import IDEA_MAX_CHARS, InviteInvalid
@@ -137,7 +137,9 @@ class BookingFeature(Feature):
         turn.session.step = "idea"
         return [Reply(turn.t("booking.idea_prompt"), buttons=[[Button(turn.t("booking.skip"), "bk:idea-")]], replaces_pressed=True)]
 
-    async def idea_text(self, turn: Turn, text: str) -> list[Reply]:
+    async def idea_text(self, turn: Turn, text: str) -> list[Reply] | None:
+        if bare_intent(text, self.app.knowledge.matcher) not in (None, "booking"):
+            return None  # "var är jag?", "hjälp": the engine answers and the flow waits here for the idea
         if len(text) > IDEA_MAX_CHARS:
             return [Reply(turn.t("booking.idea_too_long", max=IDEA_MAX_CHARS), buttons=[[Button(turn.t("booking.skip"), "bk:idea-")]])]
         turn.session.data["idea"] = text
