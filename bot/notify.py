@@ -41,13 +41,14 @@ class Notifier:
 
         An address once found unreachable (the user blocked the bot) is not tried again until the user
         writes to the bot or unblocks it, which clears the mark."""
-        delivery = self._routes.get(address.split(":", 1)[0])
+        prefix = address.split(":", 1)[0]
+        delivery = self._routes.get(prefix)
         if delivery is None:
-            log.warning("no channel for address prefix %r", address.split(":", 1)[0])
+            log.warning("no channel for address prefix %r", prefix)
             return False
         try:
             if self._is_undeliverable is not None and await self._is_undeliverable(address):
-                log.info("not sent: the %s address is marked undeliverable", address.split(":", 1)[0])
+                log.info("not sent: the %s address is marked undeliverable", prefix)
                 return False
             await delivery(address, replies)
             return True
@@ -56,5 +57,5 @@ class Notifier:
                 await self._on_undeliverable(address)
             return False
         except Exception:  # a failing channel must not break the caller's work
-            log.exception("delivery failed on channel %r", address.split(":", 1)[0])
+            log.exception("delivery failed on channel %r", prefix)
             return False

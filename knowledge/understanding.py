@@ -45,8 +45,8 @@ def understand(text: str, knowledge: Knowledge, matcher: Matcher, lang_hint: Lan
         return Understanding(text, lang, "empty")
     hits = matcher.intents.find(words)
     frame = next((h for h in hits if h.label == ROUTING), None)
-    intent = _main_intent([h for h in hits if h.label != ROUTING])
-    if intent is not None and not _content_left(words, hits, intent):
+    intent, bare = _trigger(words, hits)
+    if bare:
         return _intent(text, lang, intent)
     if frame is not None:
         return _route(text, lang, words, frame, knowledge, matcher)
@@ -61,11 +61,8 @@ def bare_intent(text: str, matcher: Matcher) -> str | None:
     jag?", "hjälp", "english please"), else None. For flows that take free text: an answer that merely
     contains a trigger ("ett kafé där folk får hjälp") is still an answer."""
     words = tokens(text)
-    hits = matcher.intents.find(words)
-    intent = _main_intent([h for h in hits if h.label != ROUTING])
-    if intent is None or _content_left(words, hits, intent):
-        return None
-    return intent.label
+    intent, bare = _trigger(words, matcher.intents.find(words))
+    return intent.label if bare else None
 
 
 def understand_question(text: str, lang: Lang, knowledge: Knowledge, matcher: Matcher) -> Understanding:
@@ -79,6 +76,12 @@ def _from_match(text: str, lang: Lang, match: Match, knowledge: Knowledge, match
     if match.decision == "suggest":
         return _suggest(text, lang, match)
     return _fallback(text, lang, match, matcher)
+
+
+def _trigger(words: list[str], hits: list[PhraseHit]) -> tuple[PhraseHit | None, bool]:
+    """The main intent's trigger, and whether the message is nothing but it, politeness and function words."""
+    intent = _main_intent([h for h in hits if h.label != ROUTING])
+    return intent, intent is not None and not _content_left(words, hits, intent)
 
 
 def _main_intent(hits: list[PhraseHit]) -> PhraseHit | None:

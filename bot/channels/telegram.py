@@ -18,6 +18,7 @@ import traceback
 import warnings
 from contextlib import suppress
 from datetime import timedelta
+from functools import partial
 from typing import Any, Awaitable, Callable
 from urllib.parse import urlsplit
 
@@ -76,8 +77,7 @@ POLL_INTERVAL = 0.02
 # Telegram answers sendMessage and editMessageText with the whole message. Nothing here reads it, and
 # turning it into a Message object took a ninth of the bot's CPU (bench/telegram_e2e.py), so these two
 # go through do_api_request, which returns the answer as it came. PTB warns that it has methods for
-# them; that is known.
-TEXT_METHODS = ("sendMessage", "editMessageText")
+# them; that is known (`_text_call`).
 TEXT_DEFAULTS = {"parse_mode": ParseMode.HTML, "link_preview_options": LinkPreviewOptions(is_disabled=True)}
 warnings.filterwarnings("ignore", message=r"Please use 'Bot\.(sendMessage|editMessageText)'", category=PTBUserWarning)
 
@@ -456,7 +456,7 @@ class TelegramChannel:
                     network_attempts: int = 1) -> None:
         """Send replies in order. The first one edits the pressed message when it asks to replace it."""
 
-        async def call(method: Callable[..., Awaitable[Any]] | str, **kwargs: Any) -> Any:
+        async def call(method: Callable[..., Awaitable[Any]], **kwargs: Any) -> Any:
             return await self._call(method, network_attempts=network_attempts, **kwargs)
 
         try:
@@ -470,7 +470,8 @@ class TelegramChannel:
                     if (i == 0 and j == 0 and pressed is not None and reply.replaces_pressed and len(chunks) == 1
                             and await self._edit(pressed, chunk, last_markup, call)):
                         continue
-                    await call("sendMessage", chat_id=chat_id, text=chunk, reply_markup=last_markup)
+                    await call(partial(self._text_call, "sendMessage"), chat_id=chat_id, text=chunk,
+                               reply_markup=last_markup)
                 for attachment in reply.attachments:
                     document = InputFile(attachment.content, filename=attachment.filename)
                     await call(self.bot.send_document, chat_id=chat_id, document=document)
@@ -484,21 +485,21 @@ class TelegramChannel:
     async def _edit(self, pressed: Message, text: str, markup: InlineKeyboardMarkup | None, call) -> bool:
         """Edit the pressed message in place; False when Telegram refuses (then a new message is sent)."""
         try:
-            await call("editMessageText", chat_id=pressed.chat.id, message_id=pressed.message_id,
-                       text=text, reply_markup=markup)
+            await call(partial(self._text_call, "editMessageText"), chat_id=pressed.chat.id,
+                       message_id=pressed.message_id, text=text, reply_markup=markup)
             return True
         except BadRequest as exc:
             return "not modified" in exc.message.lower()
 
-    async def _call(self, method: Callable[..., Awaitable[Any]] | str, network_attempts: int = 1, **kwargs: Any) -> Any:
-        """One Bot API call: a method of the bot, or one of TEXT_METHODS by name. RetryAfter is honoured
-        here only when no rate limiter does it; network errors are retried for notifications, never a
-        timeout (the message may have arrived)."""
-        if isinstance(method, str):
-            assert method in TEXT_METHODS, method
-            params = {k: v for k, v in kwargs.items() if v is not None} | TEXT_DEFAULTS
-            kwargs = {"endpoint": method, "api_kwargs": params}
-            method = self.bot.do_api_request
+    async def _text_call(self, endpoint: str, **params: Any) -> Any:
+        """sendMessage or editMessageText with the Defaults the bot's own methods would add; the answer
+        unparsed (see TEXT_DEFAULTS)."""
+        api_kwargs = {k: v for k, v in params.items() if v is not None} | TEXT_DEFAULTS
+        return await self.bot.do_api_request(endpoint, api_kwargs=api_kwargs)
+
+    async def _call(self, method: Callable[..., Awaitable[Any]], network_attempts: int = 1, **kwargs: Any) -> Any:
+        """One Bot API call. RetryAfter is honoured here only when no rate limiter does it; network errors
+        are retried for notifications, never a timeout (the message may have arrived)."""
         attempt = 0
         while True:
             attempt += 1
