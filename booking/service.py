@@ -30,7 +30,7 @@ from .model import (
     utc,
 )
 from .rules import BookingRules
-from .slots import check_slot, find_slots, find_substitute, upcoming_for_founder
+from .slots import check_slot, find_slots, find_substitute, nearest_slots, upcoming_for_founder
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,9 @@ REF_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 INVITE_ALPHABET = REF_ALPHABET
 INVITE_TTL = timedelta(days=7)
 IDEA_MAX_CHARS = 300
+# A wished time is answered from the free slots starting this long before it, this many of them.
+NEAR_BEFORE = timedelta(hours=4)
+NEAR_CANDIDATES = 48
 
 
 class InviteInvalid(NotAllowed):
@@ -120,6 +123,20 @@ class BookingService:
             limit=limit, after=after, ignore_meeting_id=ignore_meeting_id, per_day=2,
             exclude_officials=exclude_officials,
         )
+
+    async def offer_near(
+        self, topics: Sequence[str], municipality: str | None, start: datetime, end: datetime, *,
+        limit: int = 4, ignore_meeting_id: str | None = None,
+    ) -> list[Slot]:
+        """Bookable times closest to a wished window ("imorgon kl 10", "på fredag förmiddag"), earliest first."""
+        now = self.clock.now()
+        snap = await self.snapshot()
+        found = find_slots(
+            officials=[o for o in snap.officials if o.active], windows=snap.windows, exceptions=snap.exceptions,
+            meetings=snap.meetings, rules=self.rules, now=now, topics=topics, municipality=municipality,
+            limit=NEAR_CANDIDATES, after=utc(start) - NEAR_BEFORE, ignore_meeting_id=ignore_meeting_id,
+        )
+        return nearest_slots(found, utc(start), utc(end), limit)
 
     async def slot_at(
         self, start: datetime, topics: Sequence[str], municipality: str | None, ignore_meeting_id: str | None = None

@@ -577,3 +577,17 @@ def check_slot(
     for o in fresh:
         if not index.is_free(o.id, slot.start, slot.end):
             raise SlotTaken("official is no longer free", reason="busy", official_id=o.id)
+
+
+def nearest_slots(slots: Iterable[Slot], start: datetime, end: datetime, limit: int = 4) -> list[Slot]:
+    """The `limit` slots closest to a wished window [start, end] (inside it first), earliest first."""
+    def distance(slot: Slot) -> timedelta:
+        if slot.start < start:
+            return start - slot.start
+        if slot.start > end:
+            return slot.start - end
+        return timedelta(0)
+
+    chosen = sorted(slots, key=lambda s: (distance(s), s.start))[:limit]
+    return sorted(chosen, key=lambda s: s.start)
+

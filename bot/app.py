@@ -94,7 +94,7 @@ async def _wire(settings: Settings, db: Database, clock: Clock | None, knowledge
         catalogue=Catalogue.load(),
         notifier=Notifier(on_undeliverable=users.mark_undeliverable, is_undeliverable=users.is_undeliverable),
         users=users,
-        unanswered=UnansweredLog(db),
+        unanswered=UnansweredLog(db, knowledge=knowledge),
         outbox=ConsoleOutbox(db, clock),
         personal_data=PersonalData(db),
         roles=Roles(db, clock),

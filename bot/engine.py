@@ -15,8 +15,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional
 
+from knowledge.followup import in_context
+from knowledge.reading import Reading, TimeWish, read_reply
+from knowledge.text import stopwords, tokens
 from knowledge.understanding import Understanding, understand
 
+from .conversation import Context, Pending, pending_from
 from .messages import Incoming, Reply
 from .ratelimit import RateLimiter
 
@@ -27,6 +31,10 @@ log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 1000
 Handler = Callable[["Turn", str], Awaitable[Optional[list[Reply]]]]
+TimeHandler = Callable[["Turn", TimeWish], Awaitable[Optional[list[Reply]]]]
+# A message this short with no question mark, fitting none of a step's options, is a wrong answer to
+# the step ("choose one of these"), not a question of its own.
+SHORT_ANSWER_WORDS = 3
 
 # Control characters, bidi overrides/isolates and zero-width characters are stripped from input.
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
@@ -60,6 +68,12 @@ class User:
     role: str
     recent_topics: list[str]
     is_new: bool = False
+    pending: Pending | None = None  # the options the last reply showed
+    context: Context | None = None  # what the last answer was about
+
+    @property
+    def row_extras(self) -> tuple[str | None, str | None]:
+        return (self.pending.to_json() if self.pending else None, self.context.to_json() if self.context else None)
 
     def remember_topics(self, topics: list[str]) -> None:
         """What the user just looked at goes last (pre-selected when booking); the ten most recent are kept."""
@@ -100,6 +114,8 @@ class Feature:
         self.intents: dict[str, Handler] = {}
         self.steps: dict[str, Handler] = {}
         self.deep_links: dict[str, Handler] = {}
+        # "<flow>.<step>" -> handler for a day and time typed in words at that step ("imorgon kl 10")
+        self.time_steps: dict[str, TimeHandler] = {}
         # "/command" or payload prefix -> the role needed to use it (checked by the engine before dispatch)
         self.required_roles: dict[str, str] = {}
 
@@ -113,6 +129,7 @@ class Engine:
         self._intents: dict[str, Handler] = {}
         self._steps: dict[str, Handler] = {}
         self._deep_links: dict[str, Handler] = {}
+        self._time_steps: dict[str, TimeHandler] = {}
         self._required_roles: dict[str, str] = {}
         self._user_locks: dict[str, asyncio.Lock] = {}
         self.rate_limiter = RateLimiter()
@@ -124,6 +141,7 @@ class Engine:
             (self._intents, feature.intents),
             (self._steps, feature.steps),
             (self._deep_links, feature.deep_links),
+            (self._time_steps, feature.time_steps),
         ):
             clash = set(table) & set(own)
             if clash:
@@ -170,22 +188,29 @@ class Engine:
         replies = await self._dispatch(turn)
         if turn.erased:
             return replies
+        self._remember_options(turn, replies)
         await users.save(turn.user, turn.session, now)
         if user.is_new:
             replies.insert(0, Reply(turn.t("core.first_contact")))
         return replies
 
+    def _step_key(self, session: Session) -> str | None:
+        return f"{session.flow}.{session.step}" if session.flow else None
+
+    def _remember_options(self, turn: Turn, replies: list[Reply]) -> None:
+        """Keep the options these replies show; a turn without any ends the old ones unless the flow
+        still waits at the same step."""
+        step = self._step_key(turn.session)
+        shown = pending_from(replies, turn.now, step, lambda key: key in self._time_steps)
+        if shown is not None:
+            turn.user.pending = shown
+        elif turn.user.pending is not None and (step is None or turn.user.pending.step != step):
+            turn.user.pending = None
+
     async def _dispatch(self, turn: Turn) -> list[Reply]:
         incoming = turn.incoming
         if incoming.payload is not None:
-            prefix, _, rest = incoming.payload.partition(":")
-            handler = self._payloads.get(prefix)
-            if handler is None:
-                return [Reply(turn.t("core.unknown_button"))]
-            refusal = await self._refusal(turn, prefix)
-            if refusal:
-                return refusal
-            return await handler(turn, rest) or [Reply(turn.t("core.unknown_button"))]
+            return await self._press(turn, incoming.payload)
 
         raw = incoming.text or ""
         if len(raw) > MAX_MESSAGE_CHARS * 4:
@@ -199,19 +224,79 @@ class Engine:
         if text.startswith(("/", "!")) and len(text) > 1:
             return await self._command(turn, text[1:])
 
-        step_key = f"{turn.session.flow}.{turn.session.step}"
-        if turn.session.flow and step_key in self._steps:
+        step_key = self._step_key(turn.session)
+        pending = turn.user.pending
+        if pending is not None and not pending.fresh(turn.now, step_key):
+            pending = turn.user.pending = None
+        reading = read_reply(text, pending.options if pending else [], turn.now,
+                             accepts_time=bool(pending and pending.accepts_time))
+        if reading.payload is not None:
+            return await self._press(turn, reading.payload)
+        if reading.kind == "time" and step_key in self._time_steps:
+            assert reading.when is not None
+            replies = await self._time_steps[step_key](turn, reading.when)
+            if replies is not None:
+                return replies
+        if step_key in self._steps:  # a step that takes free text reads "ja" or "ok" itself
             replies = await self._steps[step_key](turn, text)
             if replies is not None:
                 return replies
+        if reading.kind == "meaning":
+            return self._meaning_alone(turn, reading, pending, step_key)
 
-        knowledge = self.app.knowledge
-        u = understand(text, knowledge.current, knowledge.matcher, lang_hint=turn.user.lang)
-        turn.understanding = u
-        if not turn.user.lang_explicit and u.lang != turn.user.lang and _long_enough(text):
-            turn.user.lang = u.lang
+        u = self._understand(turn, text)
+        if step_key is not None and pending is not None and self._step_key(turn.session) == step_key:
+            return await self._aside(turn, text, u, pending, step_key)
         handler = self._intents.get(u.intent) or self._intents["fallback"]
         return await handler(turn, text) or []
+
+    def _understand(self, turn: Turn, text: str) -> Understanding:
+        knowledge = self.app.knowledge
+        u = understand(text, knowledge.current, knowledge.matcher, lang_hint=turn.user.lang)
+        context = turn.user.context
+        if context is not None and context.fresh(turn.now):
+            u = in_context(text, u, context.entry_id, knowledge.current, knowledge.matcher)
+        turn.understanding = u
+        if not turn.user.lang_explicit and u.lang != turn.user.lang and clearly_in(text, u.lang, turn.user.lang):
+            turn.user.lang = u.lang
+        return u
+
+    def _meaning_alone(self, turn: Turn, reading: Reading, pending: Pending | None, step_key: str | None) -> list[Reply]:
+        """"ja", "nästa", "avbryt" where no option shown means that."""
+        if step_key is not None and reading.meaning == "cancel":
+            turn.session.clear()
+            return [Reply(turn.t("core.flow_cancelled"))]
+        if pending is not None and step_key is not None:
+            return [pending.reply(lead=turn.t(self._reask_key(step_key)))]
+        if pending is not None:  # outside a flow: the options alone, not their whole message again
+            return [Reply(turn.t("core.choose_option"), buttons=pending.reply().buttons)]
+        key = "core.ack" if reading.meaning in ("yes", "no") else "core.nothing_pending"
+        return [Reply(turn.t(key))]
+
+    def _reask_key(self, step_key: str) -> str:
+        """A step that takes free text asks again; one with only options says to choose."""
+        return "core.reask" if step_key in self._steps or step_key in self._time_steps else "core.choose_option"
+
+    async def _aside(self, turn: Turn, text: str, u: Understanding, pending: Pending, step_key: str) -> list[Reply]:
+        """A message in the middle of a flow that is not an answer to its step: a question is answered
+        and the step asked again; anything else gets "choose one of these"."""
+        if u.intent in ("fallback", "empty") and len(text.split()) <= SHORT_ANSWER_WORDS and "?" not in text:
+            return [pending.reply(lead=turn.t(self._reask_key(step_key)))]
+        handler = self._intents.get(u.intent) or self._intents["fallback"]
+        replies = await handler(turn, text) or []
+        if self._step_key(turn.session) == step_key:
+            replies.append(pending.reply(lead=turn.t("core.back_to_flow")))
+        return replies
+
+    async def _press(self, turn: Turn, payload: str) -> list[Reply]:
+        prefix, _, rest = payload.partition(":")
+        handler = self._payloads.get(prefix)
+        if handler is None:
+            return [Reply(turn.t("core.unknown_button"))]
+        refusal = await self._refusal(turn, prefix)
+        if refusal:
+            return refusal
+        return await handler(turn, rest) or [Reply(turn.t("core.unknown_button"))]
 
     async def _command(self, turn: Turn, body: str) -> list[Reply]:
         name, _, args = body.partition(" ")
@@ -245,18 +330,27 @@ class Engine:
             return self.app.settings.default_lang
 
 
-def _long_enough(text: str) -> bool:
-    """Only switch the remembered language on messages with a few words in them."""
-    return len(text.split()) >= 3
+def clearly_in(text: str, lang: str, current: str) -> bool:
+    """Whether a whole message is written in `lang` rather than `current`: several function words of
+    that language only and hardly any of the current one. A pasted code string or one foreign word is not."""
+    words = tokens(text)
+    if len(words) < 3:
+        return False
+    lists = stopwords()
+    own = lists.get(lang, frozenset()) - lists.get(current, frozenset())  # type: ignore[call-overload]
+    other = lists.get(current, frozenset()) - lists.get(lang, frozenset())  # type: ignore[call-overload]
+    theirs = sum(w in own for w in words)
+    ours = sum(w in other for w in words)
+    return theirs >= 2 and theirs >= 3 * ours and theirs >= 0.25 * len(words)
 
 
 _SAVE_USER = ("UPDATE users SET lang = ?, lang_explicit = ?, role = ?, recent_topics = ?, last_seen = ?,"
-              " undeliverable = 0 WHERE address = ?")
+              " undeliverable = 0, pending = ?, context = ? WHERE address = ?")
 
 
 def _user_row(user: User, now: datetime) -> tuple:
     return (user.lang, int(user.lang_explicit), user.role, json.dumps(user.recent_topics[-10:]), now.isoformat(),
-            user.address)
+            *user.row_extras, user.address)
 
 
 class UserStore:
@@ -268,10 +362,11 @@ class UserStore:
 
     async def get_or_create(self, address: str, lang_hint: str | None, now: datetime) -> User:
         row = await self.db.fetchone(
-            "SELECT lang, lang_explicit, role, recent_topics FROM users WHERE address = ?", (address,)
+            "SELECT lang, lang_explicit, role, recent_topics, pending, context FROM users WHERE address = ?", (address,)
         )
         if row is not None:
-            return User(address, row["lang"], bool(row["lang_explicit"]), row["role"], json.loads(row["recent_topics"]))
+            return User(address, row["lang"], bool(row["lang_explicit"]), row["role"], json.loads(row["recent_topics"]),
+                        pending=Pending.from_json(row["pending"]), context=Context.from_json(row["context"]))
         lang = lang_hint[:2].lower() if lang_hint and lang_hint[:2].lower() in ("sv", "en") else self.default_lang
         stamp = now.isoformat()
         await self.db.execute(

@@ -54,3 +54,14 @@ def format_short(when: datetime, lang: str = "sv") -> str:
 
 def format_clock(when: datetime) -> str:
     return f"{local(when):%H:%M}"
+
+
+def format_wish(wish, lang: str = "sv") -> str:
+    """A wished time as the founder might say it: 'fredag 4 december 08:00–12:00' or '… kl. 10:00'."""
+    if wish.exact or wish.start == wish.end:
+        return format_datetime(wish.start, lang)
+    start, end = local(wish.start), local(wish.end)
+    if start.date() == end.date():
+        return _catalogue().text(lang, "time.wish_window", date=format_date(wish.start, lang),
+                                 start=f"{start:%H:%M}", end=f"{end:%H:%M}")
+    return _catalogue().text(lang, "time.wish_days", start=format_date(wish.start, lang), end=format_date(wish.end, lang))

@@ -31,6 +31,9 @@ class Incoming:
 class Button:
     label: str
     payload: str
+    # What typing a word means at this button's step: "yes", "no", "next", "back", "skip", "done",
+    # "cancel", "restart" or "more", several separated by spaces ("skip next"); see knowledge/reading.py.
+    meaning: str = ""
 
     def __post_init__(self) -> None:
         if len(self.payload.encode("utf-8")) > MAX_PAYLOAD_BYTES:

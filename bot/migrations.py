@@ -42,4 +42,13 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX console_outbox_address ON console_outbox(address);
         """,
     ),
+    (
+        2,
+        """
+        -- The options the last reply showed (read against a typed "2" or "ja") and the subject of the
+        -- last answer (for a follow-up): bot/conversation.py.
+        ALTER TABLE users ADD COLUMN pending TEXT;
+        ALTER TABLE users ADD COLUMN context TEXT;
+        """,
+    ),
 ]

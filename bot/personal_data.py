@@ -67,7 +67,8 @@ class BotPersonalData:
 
     async def export(self, db: Any, address: str) -> Any:
         user = await db.fetchone(
-            "SELECT address, lang, lang_explicit, role, recent_topics, created_at, last_seen FROM users WHERE address = ?",
+            ("SELECT address, lang, lang_explicit, role, recent_topics, pending, context, created_at, last_seen"
+            " FROM users WHERE address = ?"),
             (address,),
         )
         session = await db.fetchone("SELECT flow, step, data, updated_at FROM sessions WHERE address = ?", (address,))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import os
 from collections import Counter
 from dataclasses import dataclass, field
@@ -17,14 +18,24 @@ from typing import Any, Iterable, Mapping
 
 from rapidfuzz import fuzz
 
-from knowledge.text import lower_words, stem, stopwords
+from knowledge.questions_form import WH_WORDS
+from knowledge.text import fold_word, light_words, lower_words, stem, stopwords
 
 from .clock import STOCKHOLM
+from .unanswered import catalogue_labels, worth_logging
 
 OUTCOMES = ("answered", "did_you_mean", "fallback")
 DEFAULT_STALE_MONTHS = 12
-CLUSTER_THRESHOLD = 72  # rapidfuzz token_set_ratio over normalised stems
 MAX_EXAMPLES = 5
+# Two questions are one group when they share this much of their content words (Dice coefficient, each word
+# weighted by how rare it is among the questions grouped, so "asf" and "starta" in every question count little)...
+SHARED_SHARE = 0.6
+# ...and a text with fewer content words than this joins only a text with the same ones: "ja" or "asf" alone
+# never seeds a group that longer questions join.
+MIN_CONTENT_WORDS = 2
+SAME_STEM = 85  # rapidfuzz ratio at which two stems of five letters or more are one word with a typo
+# Words that say how something is asked, not what about (besides stop words, question and filler words).
+ANSWER_WORDS = frozenset({"ja", "nej", "jo", "yes", "no", "ok", "okej", "okay", "tack", "thanks", "hej", "hi"})
 
 
 def stale_months(env: Mapping[str, str] | None = None) -> int:
@@ -91,19 +102,38 @@ def normalised(text: str, lang: str) -> str:
     return " ".join(sorted(stems))
 
 
-def cluster_questions(rows: Iterable[Mapping[str, Any]], threshold: int = CLUSTER_THRESHOLD) -> list[Cluster]:
-    """Group rows (id, text, lang, created_at, best_faq_id) by similar normalised text, per language.
+def content_words(text: str, lang: str) -> frozenset[str]:
+    """Stems of the words that say what a question is about: no stop words, question words, everyday filler
+    ("gör", "betyder") or yes/no. "kan ja fa pengar till mitt asf" -> {"peng", "asf"}."""
+    lang = "en" if lang == "en" else "sv"
+    skip = stopwords()[lang] | light_words()[lang] | WH_WORDS[lang] | ANSWER_WORDS
+    stems = set()
+    for word in lower_words(text):
+        folded = fold_word(word)
+        if folded in skip or folded.isdigit():
+            continue
+        stemmed = stem(word, lang)
+        if stemmed not in skip:
+            stems.add(stemmed)
+    return frozenset(stems)
 
-    Each question joins the first cluster holding a similar one (single link), else starts its own.
-    Largest first, then newest.
+
+def cluster_questions(rows: Iterable[Mapping[str, Any]]) -> list[Cluster]:
+    """Group rows (id, text, lang, created_at, best_faq_id) that ask about the same thing, per language.
+
+    Each question joins the first cluster holding a similar one (single link), else starts its own; similar
+    means the same normalised text, or enough shared content words (`_similar`). Largest first, then newest.
     """
-    clusters: list[tuple[list[str], Cluster]] = []
-    for row in sorted(rows, key=lambda r: (str(r["created_at"]), int(r["id"])), reverse=True):
+    rows = sorted(rows, key=lambda r: (str(r["created_at"]), int(r["id"])), reverse=True)
+    keyed = [(row, (normalised(str(row["text"]), str(row["lang"])), content_words(str(row["text"]), str(row["lang"]))))
+             for row in rows]
+    weight = _rarity([words for _, (_, words) in keyed])
+    clusters: list[tuple[list[tuple[str, frozenset[str]]], Cluster]] = []
+    for row, key in keyed:
         lang = str(row["lang"])
-        norm = normalised(str(row["text"]), lang)
         home = None
         for keys, cluster in clusters:
-            if cluster.lang == lang and any(_similar(norm, k, threshold) for k in keys):
+            if cluster.lang == lang and any(_similar(key, k, weight) for k in keys):
                 home = (keys, cluster)
                 break
         if home is None:
@@ -111,7 +141,7 @@ def cluster_questions(rows: Iterable[Mapping[str, Any]], threshold: int = CLUSTE
             home = ([], cluster)
             clusters.append(home)
         keys, cluster = home
-        keys.append(norm)
+        keys.append(key)
         cluster.row_ids.append(int(row["id"]))
         cluster.key = min(cluster.key, int(row["id"]))
         text = str(row["text"]).strip()
@@ -129,12 +159,39 @@ def _neg(stamp: str) -> tuple[int, ...]:
     return tuple(-ord(ch) for ch in stamp)
 
 
-def _similar(a: str, b: str, threshold: int) -> bool:
-    if a == b:
+def _rarity(word_sets: list[frozenset[str]]) -> dict[str, float]:
+    """A weight per content word: 1 + ln((N + 1) / df), so a word in every question weighs about 1 and a
+    word in one of twenty about 4."""
+    df = Counter(w for words in word_sets for w in words)
+    n = len(word_sets)
+    return {w: 1 + math.log((n + 1) / count) for w, count in df.items()}
+
+
+def _similar(a: tuple[str, frozenset[str]], b: tuple[str, frozenset[str]], weight: Mapping[str, float]) -> bool:
+    """Same normalised text, or shared content words: all of them when either has fewer than
+    MIN_CONTENT_WORDS, else at least SHARED_SHARE of both (Dice over the words' rarity weights)."""
+    (norm_a, words_a), (norm_b, words_b) = a, b
+    if norm_a == norm_b:
         return True
-    if not a or not b:
+    if not words_a or not words_b:
         return False
-    return fuzz.token_set_ratio(a, b) >= threshold
+    small, large = sorted((words_a, words_b), key=len)
+    shared = [w for w in small if any(_same_stem(w, other) for other in large)]
+    if len(small) < MIN_CONTENT_WORDS:
+        return len(shared) == len(small) == len(large)
+    total = sum(weight.get(w, 1.0) for w in small) + sum(weight.get(w, 1.0) for w in large)
+    return 2 * sum(weight.get(w, 1.0) for w in shared) / total >= SHARED_SHARE
+
+
+def _same_stem(a: str, b: str) -> bool:
+    return a == b or (min(len(a), len(b)) >= 5 and fuzz.ratio(a, b) >= SAME_STEM)
+
+
+def questions_only(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The rows whose text is worth a coordinator's time (bot/unanswered.py), also those logged before the
+    filter existed."""
+    labels = catalogue_labels()
+    return [dict(r) for r in rows if worth_logging(str(r["text"]), str(r["lang"]), labels)]
 
 
 async def unanswered_clusters(db: Any, since: datetime | None = None, until: datetime | None = None) -> list[Cluster]:
@@ -147,7 +204,7 @@ async def unanswered_clusters(db: Any, since: datetime | None = None, until: dat
         sql += " AND created_at < ?"
         params.append(until.isoformat())
     rows = await db.fetchall(sql, params)
-    return cluster_questions([dict(r) for r in rows])
+    return cluster_questions(questions_only(rows))
 
 
 async def find_cluster(db: Any, key: int) -> Cluster | None:
@@ -247,7 +304,7 @@ async def build_report(db: Any, start: date, end: date, top: int = 10) -> Report
     unanswered = await db.fetchall(
         "SELECT id, text, lang, created_at, best_faq_id FROM unanswered WHERE created_at >= ? AND created_at < ?", (lo, hi)
     )
-    clusters = cluster_questions([dict(r) for r in unanswered])[:top]
+    clusters = cluster_questions(questions_only(unanswered))[:top]
     has_booking = await _has_table(db, "meetings") and await _has_table(db, "participants")
     meetings: list[tuple[str, int, int, int]] = []
     load: list[tuple[str, str, int]] = []

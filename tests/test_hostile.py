@@ -17,7 +17,8 @@ from .booking_helpers import book_first
 from .conftest import Chat
 
 # Columns that record when something happened rather than what: they may move on any message.
-VOLATILE = {("users", "last_seen"), ("sessions", "updated_at")}
+# pending: the options the last reply showed (a refusal offers "Börja om"), conversation memory, not data.
+VOLATILE = {("users", "last_seen"), ("users", "pending"), ("sessions", "updated_at")}
 
 
 def dump(path: str) -> dict[str, list[tuple]]:

@@ -3,6 +3,10 @@
 Buttons are shown as numbered options; typing the number or the option's text presses the button. Attachments are saved
 to a folder and their path printed. Messages for console addresses that are not at the keyboard
 (for example an official notified of a booking) wait in an outbox until `chat --as ADDRESS`.
+
+The console's own lines (intro, prompt, notices) come from the catalogue in the user's language, read again
+after every turn. Before a new user has said anything, a person at a terminal gets the terminal's language
+(its locale), as Telegram users get their app's; a piped script gets DUKAT_LANG.
 """
 
 from __future__ import annotations
@@ -10,14 +14,26 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import os
 import re
 import sys
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import Callable, Mapping, TextIO
 
 from ..messages import Attachment, Button, Incoming, Reply, choose
 
 PREFIX = "console"
+LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")  # POSIX precedence: the first one set decides
+
+
+def terminal_language(environ: Mapping[str, str]) -> str | None:
+    """The language of the terminal's locale: "sv" for sv_SE.UTF-8, "en" for en_GB, None for C, POSIX or others."""
+    for name in LOCALE_VARIABLES:
+        value = environ.get(name, "").strip()
+        if value:
+            lang = value[:2].lower()
+            return lang if lang in ("sv", "en") and (len(value) == 2 or not value[2].isalpha()) else None
+    return None
 
 
 def replies_to_json(replies: list[Reply]) -> str:
@@ -74,22 +90,30 @@ class ConsoleOutbox:
 
 
 class ConsoleChat:
-    def __init__(self, app, address: str, out: TextIO = sys.stdout, attachments_dir: Path | None = None) -> None:
+    """One user's chat in the terminal. `lang_hint` is the language to use until the user has one (see the
+    module docstring); `environ` is where `run` looks for the terminal's locale."""
+
+    def __init__(self, app, address: str, out: TextIO = sys.stdout, attachments_dir: Path | None = None,
+                 lang_hint: str | None = None, environ: Mapping[str, str] | None = None) -> None:
         self.app = app
         self.address = address
         self.out = out
         self.attachments_dir = attachments_dir or app.settings.outbox_dir()
         self.options: list[Button] = []
+        self.lang_hint = lang_hint
+        self.environ = os.environ if environ is None else environ
+        self._lang: str | None = None  # the user's stored language, once read
 
     def t(self, key: str, **params: object) -> str:
         return self.app.catalogue.text(self.lang, key, **params)
 
     @property
     def lang(self) -> str:
-        return getattr(self, "_lang", self.app.settings.default_lang)
+        """The language of the console's own lines: the user's, else the hint, else the default."""
+        return self._lang or self.lang_hint or self.app.settings.default_lang
 
     async def refresh_lang(self) -> None:
-        self._lang = await self.app.users.lang_of(self.address) or self.app.settings.default_lang
+        self._lang = await self.app.users.lang_of(self.address)
 
     def show(self, replies: list[Reply]) -> None:
         options: list[Button] = []
@@ -116,8 +140,8 @@ class ConsoleChat:
         text = line.strip()
         payload = choose(text, [(b.label, b.payload) for b in self.options])
         if payload is not None:
-            return Incoming(self.address, payload=payload)
-        return Incoming(self.address, text=text)
+            return Incoming(self.address, payload=payload, lang_hint=self.lang_hint)
+        return Incoming(self.address, text=text, lang_hint=self.lang_hint)
 
     async def send(self, line: str) -> None:
         replies = await self.app.engine.handle(self.to_incoming(line))
@@ -133,6 +157,8 @@ class ConsoleChat:
             self.out.write(self.t("console.no_pending", address=self.address) + "\n")
 
     async def run(self, inp: TextIO, interactive: bool, outbox: ConsoleOutbox, announce_pending: bool = False) -> None:
+        if interactive and self.lang_hint is None and not self.environ.get("DUKAT_LANG"):
+            self.lang_hint = terminal_language(self.environ)  # a person at a terminal, no language configured
         await self.refresh_lang()
         if interactive:
             self.out.write(self.t("console.intro") + "\n")

@@ -9,10 +9,11 @@ Payloads: `bk:` for founders, `mt:acc:<ref>` / `mt:dec:<ref>` for officials.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from datetime import datetime, timedelta, timezone
 
-from rapidfuzz import fuzz, process
-
+from knowledge.municipalities import find_municipality, load_municipalities
+from knowledge.reading import TimeWish, read_reply
 from knowledge.understanding import bare_intent, understand
 
 from booking.model import BookingError, InvalidRequest, MeetingNotFound, NotAllowed, SlotTaken, TooManyMeetings
@@ -20,10 +21,9 @@ from booking.service import IDEA_MAX_CHARS, InviteInvalid
 
 from ..booking_texts import BookingTexts, minutes
 from ..engine import Feature, Turn, clean_text
-from ..formatting import format_short
+from ..formatting import format_short, format_wish
 from ..messages import Button, Reply
 
-_MUNICIPALITY = re.compile(r"^[^\W\d_][^\W\d_ .'-]*(?:[ .'-][^\W\d_]+)*$")
 _REF = re.compile(r"^[A-Z2-9]{5}$")
 
 
@@ -35,6 +35,17 @@ def _from_minutes(value: str) -> datetime | None:
     if not 0 < number < 10**8:  # absurd values (before 1970 or after year 2160) are refused
         return None
     return datetime.fromtimestamp(number * 60, tz=timezone.utc)
+
+
+@lru_cache(maxsize=1)
+def _municipalities():
+    return load_municipalities()
+
+
+def looks_like_idea(text: str) -> bool:
+    """An idea has words in it: a lone number, "ja", "hoppa over" or a button's text is not one."""
+    letters = sum(ch.isalpha() for ch in text)
+    return letters >= 3 and read_reply(text, [], datetime.now(timezone.utc)).kind != "meaning"
 
 
 class BookingFeature(Feature):
@@ -52,6 +63,7 @@ class BookingFeature(Feature):
         self.intents = {"booking": self.start, "my_meetings": self.my_meetings, "cancel": self.cancel_command}
         self.payloads = {"bk": self.founder_button, "mt": self.official_button}
         self.steps = {"booking.idea": self.idea_text, "booking.municipality": self.municipality_text}
+        self.time_steps = {"booking.times": self.time_wish, "booking.confirm": self.time_wish}
         self.deep_links = {"boka": self.start, "book": self.start, "inv_": self.redeem}
         self.required_roles = {"/agenda": "official"}  # "official": linked to an active official (booking's provider)
 
@@ -59,14 +71,27 @@ class BookingFeature(Feature):
     def service(self):
         return self.app.services["booking"]
 
+    @property
+    def municipalities(self):
+        return _municipalities()
+
     # --- founder: the flow --------------------------------------------------------------------
 
     async def start(self, turn: Turn, _: str = "") -> list[Reply]:
         if not await self.service.can_book_more(turn.address):
             return [Reply(turn.t("booking.too_many", limit=self.service.rules.max_upcoming_per_founder))]
         turn.session.start("booking", "consent")
-        buttons = [[Button(turn.t("booking.consent_yes"), "bk:ok"), Button(turn.t("booking.cancel_flow"), "bk:no")]]
+        buttons = [[Button(turn.t("booking.consent_yes"), "bk:ok", "yes next"), self._cancel_button(turn)]]
         return [Reply(turn.t("booking.privacy"), buttons=buttons)]
+
+    def _cancel_button(self, turn: Turn) -> Button:
+        return Button(turn.t("booking.cancel_flow"), "bk:no", "cancel no")
+
+    def _skip_idea_button(self, turn: Turn) -> Button:
+        return Button(turn.t("booking.skip"), "bk:idea-", "skip next no")
+
+    def _no_municipality_button(self, turn: Turn) -> Button:
+        return Button(turn.t("booking.municipality_any"), "bk:mun:-", "skip no")
 
     async def founder_button(self, turn: Turn, rest: str) -> list[Reply] | None:
         action, _, arg = rest.partition(":")
@@ -88,14 +113,14 @@ class BookingFeature(Feature):
         handler = {
             "ok": self.consented, "no": self.abandon, "tp": self.toggle_topic, "tpd": self.topics_done,
             "idea-": self.skip_idea, "mun": self.municipality_button, "t": self.pick_time, "more": self.more_times,
-            "back": self.back_to_times, "yes": self.confirm, "gs": self.guide_share,
+            "back": self.back_to_times, "yes": self.confirm, "gs": self.guide_share, "ed": self.edit,
         }.get(action)
         if handler is None:
             return None
         return await handler(turn, arg)
 
     def stale(self, turn: Turn) -> list[Reply]:
-        return [Reply(turn.t("booking.stale_button"), buttons=[[Button(turn.t("booking.start_again"), "bk:start")]])]
+        return [Reply(turn.t("booking.stale_button"), buttons=[[Button(turn.t("booking.start_again"), "bk:start", "restart yes")]])]
 
     async def abandon(self, turn: Turn, _: str) -> list[Reply]:
         turn.session.clear()
@@ -118,7 +143,7 @@ class BookingFeature(Feature):
                     f"bk:tp:{tid}")]
             for tid in self._bookable()
         ]
-        buttons.append([Button(turn.t("booking.topics_done"), "bk:tpd"), Button(turn.t("booking.cancel_flow"), "bk:no")])
+        buttons.append([Button(turn.t("booking.topics_done"), "bk:tpd", "done next"), self._cancel_button(turn)])
         return Reply(turn.t("booking.topics_prompt"), buttons=buttons, replaces_pressed=replaces)
 
     async def toggle_topic(self, turn: Turn, topic: str) -> list[Reply] | None:
@@ -134,42 +159,58 @@ class BookingFeature(Feature):
     async def topics_done(self, turn: Turn, _: str) -> list[Reply]:
         if not turn.session.data.get("topics"):
             return [Reply(turn.t("booking.topics_needed")), self._topics_reply(turn)]
+        return [self._ask_idea(turn, replaces=True)]
+
+    def _ask_idea(self, turn: Turn, replaces: bool = False) -> Reply:
         turn.session.step = "idea"
-        return [Reply(turn.t("booking.idea_prompt"), buttons=[[Button(turn.t("booking.skip"), "bk:idea-")]], replaces_pressed=True)]
+        return Reply(turn.t("booking.idea_prompt"), buttons=[[self._skip_idea_button(turn)]], replaces_pressed=replaces)
 
     async def idea_text(self, turn: Turn, text: str) -> list[Reply] | None:
         if bare_intent(text, self.app.knowledge.matcher) not in (None, "booking"):
             return None  # "var är jag?", "hjälp": the engine answers and the flow waits here for the idea
         if len(text) > IDEA_MAX_CHARS:
-            return [Reply(turn.t("booking.idea_too_long", max=IDEA_MAX_CHARS), buttons=[[Button(turn.t("booking.skip"), "bk:idea-")]])]
+            return [Reply(turn.t("booking.idea_too_long", max=IDEA_MAX_CHARS), buttons=[[self._skip_idea_button(turn)]])]
+        if not looks_like_idea(text):
+            return [Reply(turn.t("booking.idea_unclear"), buttons=[[self._skip_idea_button(turn)]])]
         turn.session.data["idea"] = text
-        return self._ask_municipality(turn)
+        return await self._after_idea(turn)
 
     async def skip_idea(self, turn: Turn, _: str) -> list[Reply]:
         turn.session.data.pop("idea", None)
-        return self._ask_municipality(turn, replaces=True)
+        return await self._after_idea(turn, replaces=True)
 
-    def _municipality_choices(self) -> list[str]:
-        return [a.municipality for a in self.app.knowledge.current.municipalities() if a.municipality]
+    async def _after_idea(self, turn: Turn, replaces: bool = False) -> list[Reply]:
+        if turn.session.data.pop("editing", None) and "start" in turn.session.data:
+            return await self.pick_time(turn, str(turn.session.data["start"]))  # back to the summary
+        return self._ask_municipality(turn, replaces=replaces)
+
+    async def edit(self, turn: Turn, what: str) -> list[Reply] | None:
+        """From the summary: write the idea again, or give another municipality (which means new times)."""
+        if turn.session.step != "confirm" or turn.session.data.get("move_ref"):
+            return None
+        if what == "idea":
+            turn.session.data["editing"] = True
+            return [self._ask_idea(turn, replaces=True)]
+        if what == "mun":
+            turn.session.data.pop("start", None)
+            return self._ask_municipality(turn, replaces=True)
+        return None
 
     def _ask_municipality(self, turn: Turn, replaces: bool = False) -> list[Reply]:
         turn.session.step = "municipality"
-        return [Reply(turn.t("booking.municipality_prompt"), buttons=[[Button(turn.t("booking.municipality_any"), "bk:mun:-")]],
+        return [Reply(turn.t("booking.municipality_prompt"), buttons=[[self._no_municipality_button(turn)]],
                       replaces_pressed=replaces)]
 
-    async def municipality_text(self, turn: Turn, text: str) -> list[Reply]:
-        name = clean_text(text).strip(" .!")
-        if len(name) > 40 or not _MUNICIPALITY.match(name):
-            return [Reply(turn.t("booking.municipality_bad"), buttons=[[Button(turn.t("booking.municipality_any"), "bk:mun:-")]])]
-        best = process.extractOne(name, self._municipality_choices(), scorer=fuzz.ratio, processor=str.casefold)
-        if best and best[1] >= 85:
-            name = best[0]
-        elif len(name.split()) > 3 or (len(name.split()) > 1 and self._is_question(turn, text)):
-            return None  # a question, not a place: the engine answers it and the flow waits here
-        elif name.lower().endswith(" kommun"):
-            name = name[: -len(" kommun")]
-        turn.session.data["municipality"] = name[:1].upper() + name[1:]
-        return await self._offer_times(turn)
+    async def municipality_text(self, turn: Turn, text: str) -> list[Reply] | None:
+        """A municipality in its official spelling ("norrkoping" is Norrköping); anything else is asked again
+        or, when it is a question, answered by the engine while the flow waits here."""
+        found = find_municipality(clean_text(text), self.municipalities)
+        if found is not None:
+            turn.session.data["municipality"] = found.name
+            return await self._offer_times(turn)
+        if len(text.split()) > 1 and self._is_question(turn, text):
+            return None
+        return [Reply(turn.t("booking.municipality_unknown"), buttons=[[self._no_municipality_button(turn)]])]
 
     def _is_question(self, turn: Turn, text: str) -> bool:
         knowledge = self.app.knowledge
@@ -194,10 +235,28 @@ class BookingFeature(Feature):
             if not after:
                 turn.session.clear()
             return [Reply(turn.t(key, days=days))]
+        return [self._times_reply(turn, slots, turn.t(intro), replaces)]
+
+    def _times_reply(self, turn: Turn, slots: list, intro: str, replaces: bool = False) -> Reply:
         buttons = [[Button(format_short(s.start, turn.lang), f"bk:t:{minutes(s.start)}")] for s in slots]
-        buttons.append([Button(turn.t("booking.more_times"), f"bk:more:{minutes(slots[-1].start)}"),
-                        Button(turn.t("booking.cancel_flow"), "bk:no")])
-        return [Reply(turn.t(intro), buttons=buttons, replaces_pressed=replaces)]
+        buttons.append([Button(turn.t("booking.more_times"), f"bk:more:{minutes(slots[-1].start)}", "more next"),
+                        self._cancel_button(turn)])
+        return Reply(intro, buttons=buttons, replaces_pressed=replaces)
+
+    async def time_wish(self, turn: Turn, wish: TimeWish) -> list[Reply] | None:
+        """ "imorgon kl 10", "nästa tisdag eftermiddag": the free times nearest to it."""
+        data = turn.session.data
+        if turn.session.step not in ("times", "confirm"):
+            return None
+        turn.session.step = "times"
+        slots = await self.service.offer_near(data.get("topics", []), data.get("municipality"), wish.start, wish.end,
+                                              ignore_meeting_id=data.get("move_id"))
+        wished = format_wish(wish, turn.lang)
+        if not slots:
+            return await self._offer_times(turn, intro="booking.time_wish_none")
+        inside = any(wish.start <= s.start <= wish.end for s in slots)
+        key = "booking.time_wish_found" if inside else "booking.time_wish_nearest"
+        return [self._times_reply(turn, slots, turn.t(key, wish=wished))]
 
     async def more_times(self, turn: Turn, arg: str) -> list[Reply] | None:
         after = _from_minutes(arg)
@@ -228,9 +287,12 @@ class BookingFeature(Feature):
         else:
             text = turn.t("booking.confirm_prompt", time=time, people=people,
                           topics=self.texts.topics(data.get("topics", []), turn.lang),
-                          municipality=data.get("municipality") or turn.t("booking.no_municipality"))
+                          municipality=data.get("municipality") or turn.t("booking.no_municipality"),
+                          idea=data.get("idea") or turn.t("booking.no_idea"))
             yes = turn.t("booking.confirm_yes")
-        buttons = [[Button(yes, "bk:yes")], [Button(turn.t("booking.other_time"), "bk:back")]]
+        buttons = [[Button(yes, "bk:yes", "yes done")], [Button(turn.t("booking.other_time"), "bk:back", "back no")]]
+        if not data.get("move_ref"):
+            buttons.append([Button(turn.t("booking.edit_idea"), "bk:ed:idea"), Button(turn.t("booking.edit_municipality"), "bk:ed:mun")])
         return [Reply(text, buttons=buttons, replaces_pressed=True)]
 
     async def confirm(self, turn: Turn, _: str) -> list[Reply] | None:
@@ -239,7 +301,7 @@ class BookingFeature(Feature):
             return self.stale(turn)
         if not data.get("move_ref") and "share_guide" not in data and await self._has_guide(turn):
             turn.session.step = "confirm"
-            buttons = [[Button(turn.t("booking.guide_share_yes"), "bk:gs:y"), Button(turn.t("booking.guide_share_no"), "bk:gs:n")]]
+            buttons = [[Button(turn.t("booking.guide_share_yes"), "bk:gs:y", "yes"), Button(turn.t("booking.guide_share_no"), "bk:gs:n", "no")]]
             return [Reply(turn.t("booking.guide_share_prompt"), buttons=buttons, replaces_pressed=True)]
         return await self._book(turn)
 
@@ -329,7 +391,7 @@ class BookingFeature(Feature):
         meeting = await self._own(turn, ref)
         if meeting is None:
             return [Reply(turn.t("booking.not_found"))]
-        buttons = [[Button(turn.t("booking.cancel_yes"), f"bk:cxy:{ref}"), Button(turn.t("booking.cancel_no"), "bk:keep")]]
+        buttons = [[Button(turn.t("booking.cancel_yes"), f"bk:cxy:{ref}", "yes"), Button(turn.t("booking.cancel_no"), "bk:keep", "no")]]
         return [Reply(turn.t("booking.cancel_confirm", ref=ref, time=self.texts.when(meeting, turn.lang)), buttons=buttons)]
 
     async def do_cancel(self, turn: Turn, ref: str) -> list[Reply]:

@@ -27,11 +27,12 @@ from knowledge.editing import (
     EditRefused,
     KnowledgeEditor,
     add_alternate,
+    set_lead,
     set_reviewed,
     set_text,
 )
 from knowledge.loader import iter_problems_sorted
-from knowledge.model import ID_PATTERN, fold_phrase
+from knowledge.model import ID_PATTERN, LEAD_MAX, fold_phrase
 from knowledge.text import fold
 
 from ..clock import STOCKHOLM
@@ -86,11 +87,13 @@ MIGRATIONS: list[tuple[int, str]] = [
     ),
 ]
 
-TEXT_FIELDS = {"question": True, "answer": True, "source": False}  # field -> per language?
+TEXT_FIELDS = {"question": True, "answer": True, "lead": False, "source": False}  # field -> per language?
+LEAD_SEPARATOR = "|"  # a lead is typed in both languages at once: "Ja, i praktiken. | Yes, in practice."
+NO_LEAD = "-"
 STEP_FIELDS = {"title": True, "body": True, "source": False}  # the same for a start guide step
 LIST_SEPARATOR = re.compile(r"\s*[;|]\s*")
 SEARCH_LIMIT = 8
-CLUSTER_LIST_LIMIT = 8
+CLUSTER_PAGE = 8  # groups of unanswered questions per page of /obesvarade
 # The creation form: (field, language) asked in this order.
 NEW_ENTRY_FORM = [
     ("question", "sv"), ("question", "en"), ("answer", "sv"), ("answer", "en"),
@@ -277,8 +280,11 @@ class CoordinatorFeature(Feature):
         if entry.retired:
             lines.append(turn.t("coordinator.entry_retired"))
         for lang in ("sv", "en"):
+            answer = self._short(entry.answer.get(lang))
+            if entry.lead is not None:
+                answer = turn.t("coordinator.entry_answer_lead", lead=entry.lead.get(lang), answer=answer)
             lines.append(turn.t("coordinator.entry_lang", language=lang, question=entry.question.get(lang),
-                                answer=self._short(entry.answer.get(lang)),
+                                answer=answer,
                                 alternates="; ".join(entry.alternates.get(lang))))
         lines.append(turn.t("coordinator.entry_meta", authorities=", ".join(entry.authorities),
                             topics=", ".join(entry.topics), source=self._short(entry.source, 120)))
@@ -360,9 +366,11 @@ class CoordinatorFeature(Feature):
         entry = self._entry(turn.session.data["id"])
         if entry is None:
             return [Reply(turn.t("coordinator.unknown_entry", id=turn.session.data["id"]))]
-        current = getattr(entry, field).get(lang) if fields[field] else entry.source
+        current = _current(entry, field, lang if fields[field] else None)
         turn.session.step = "text"
         turn.session.data.update(kind="set", field=field, lang=lang if fields[field] else None)
+        if field == "lead":
+            return [Reply(turn.t("coordinator.ask_lead", current=current))]
         return [Reply(turn.t("coordinator.ask_text", field=turn.t(f"coordinator.field_{field}"),
                              language=lang if fields[field] else "-", current=current))]
 
@@ -386,13 +394,18 @@ class CoordinatorFeature(Feature):
         if entry is None:
             turn.session.clear()
             return [Reply(turn.t("coordinator.unknown_entry", id=data.get("id", "")))]
+        if data.get("field") == "lead":
+            try:
+                parse_lead(text)
+            except ValueError:
+                return [Reply(turn.t("coordinator.lead_format", max=LEAD_MAX))]  # still waiting for the text
         data["text"] = text
         turn.session.step = "preview"
         if data.get("kind") == "alt":
             preview = turn.t("coordinator.preview_alternate", id=entry.id, language=data["lang"], text=text)
         else:
             field, lang = data["field"], data.get("lang")
-            before = getattr(entry, field).get(lang) if lang else entry.source
+            before = _current(entry, field, lang)
             preview = turn.t("coordinator.preview_change", id=entry.id, field=turn.t(f"coordinator.field_{field}"),
                              language=lang or "-", before=before, after=text)
         return [Reply(preview, buttons=self._confirm_buttons(turn))]
@@ -411,8 +424,15 @@ class CoordinatorFeature(Feature):
         try:
             if kind == "set":
                 field, lang, text = data["field"], data.get("lang"), data["text"]
+
+                def mutate(node) -> None:
+                    if field == "lead":
+                        set_lead(node, parse_lead(text))
+                    else:
+                        set_text(node, field, lang, text)
+
                 change = await self.editing.update(who, data["id"], data["version"], f"{field}.{lang}" if lang else field,
-                                                   lambda node: set_text(node, field, lang, text))
+                                                   mutate)
             elif kind == "alt":
                 lang, text = data["lang"], data["text"]
                 change = await self.editing.update(who, data["id"], data["version"], f"alternates.{lang}",
@@ -600,16 +620,33 @@ class CoordinatorFeature(Feature):
     # --- unanswered clusters ---------------------------------------------------------------------
 
     async def clusters_command(self, turn: Turn, args: str) -> list[Reply]:
+        """/obesvarade [PAGE]: every group of unanswered questions, CLUSTER_PAGE to a page."""
+        page = args.strip()
+        return await self._clusters_page(turn, page if page.isdigit() else "1", pressed=False)
+
+    async def _clusters_page(self, turn: Turn, arg: str, pressed: bool = True) -> list[Reply] | None:
+        if not arg.isdigit():
+            return None
         clusters = await unanswered_clusters(self.app.db)
         if not clusters:
-            return [Reply(turn.t("coordinator.clusters_none"))]
-        lines = [turn.t("coordinator.clusters_heading", count=len(clusters))]
+            return [Reply(turn.t("coordinator.clusters_none"), replaces_pressed=pressed)]
+        pages = -(-len(clusters) // CLUSTER_PAGE)
+        page = min(max(int(arg), 1), pages)  # a page that no longer exists shows the nearest one
+        first = (page - 1) * CLUSTER_PAGE
+        lines = [turn.t("coordinator.clusters_heading", count=len(clusters), page=page, pages=pages)]
         buttons = []
-        for n, c in enumerate(clusters[:CLUSTER_LIST_LIMIT], 1):
+        for n, c in enumerate(clusters[first:first + CLUSTER_PAGE], first + 1):
             lines.append(turn.t("coordinator.cluster_line", number=n, count=c.count, language=c.lang,
                                 example=self._short(c.examples[0], 80)))
             buttons.append([Button(f"{n}. {self._short(c.examples[0], 40)} ({c.count})", f"co:c:{c.key}")])
-        return [Reply("\n".join(lines), buttons=buttons)]
+        paging = []
+        if page > 1:
+            paging.append(Button(turn.t("coordinator.clusters_previous_page"), f"co:cp:{page - 1}"))
+        if page < pages:
+            paging.append(Button(turn.t("coordinator.clusters_next_page"), f"co:cp:{page + 1}"))
+        if paging:
+            buttons.append(paging)
+        return [Reply("\n".join(lines), buttons=buttons, replaces_pressed=pressed)]
 
     async def _cluster(self, turn: Turn, key: str) -> list[Reply] | None:
         cluster = await find_cluster(self.app.db, int(key)) if key.isdigit() else None
@@ -726,6 +763,7 @@ class CoordinatorFeature(Feature):
             "h": lambda: self._history(turn, arg),
             "v": lambda: self._revert(turn, arg),
             "c": lambda: self._cluster(turn, arg),
+            "cp": lambda: self._clusters_page(turn, arg),
             "cn": lambda: self._cluster_new(turn, arg),
             "ca": lambda: self._cluster_ask_target(turn, arg),
             "ct": lambda: self._cluster_to(turn, arg),
@@ -741,6 +779,28 @@ class CoordinatorFeature(Feature):
         return self._choose_field(turn, entry_id)
 
 
+def parse_lead(text: str) -> dict[str, str] | None:
+    """A lead as a coordinator types it: "Nej. | No." -> {"sv": "Nej.", "en": "No."}; "-" -> None (no lead).
+
+    Raises ValueError unless both languages are given, non-empty and at most LEAD_MAX characters.
+    """
+    text = text.strip()
+    if text == NO_LEAD:
+        return None
+    parts = [p.strip() for p in text.split(LEAD_SEPARATOR)]
+    if len(parts) != 2 or not all(0 < len(p) <= LEAD_MAX for p in parts):
+        raise ValueError(text)
+    return {"sv": parts[0], "en": parts[1]}
+
+
+def _current(entry, field: str, lang: str | None) -> str:
+    """A field's text as the editor shows it before a change (a lead in both languages, "-" when none)."""
+    if field == "lead":
+        lead = getattr(entry, "lead", None)
+        return f"{lead.sv} {LEAD_SEPARATOR} {lead.en}" if lead is not None else NO_LEAD
+    return getattr(entry, field).get(lang) if lang else entry.source
+
+
 def _describe(before: str | None, after: str, field: str) -> str:
     """What a history row changed, in one line: the differing values of the entry before and after."""
     if before is None:
@@ -754,8 +814,9 @@ def _describe(before: str | None, after: str, field: str) -> str:
 
 
 def _value(before: Any, after: Any) -> str:
-    if isinstance(before, dict) and isinstance(after, dict):
-        return ", ".join(f"{lang} {_value(before.get(lang), after.get(lang))}" for lang in sorted(after)
+    if isinstance(before, dict) or isinstance(after, dict):  # also a field added or removed, such as a lead
+        before, after = before or {}, after or {}
+        return ", ".join(f"{lang} {_value(before.get(lang, ''), after.get(lang, ''))}" for lang in sorted({*before, *after})
                          if before.get(lang) != after.get(lang))
     if isinstance(before, list) and isinstance(after, list):
         added = [v for v in after if v not in before]

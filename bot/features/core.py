@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from knowledge.understanding import SWITCH, bare_intent
+
 from ..answers import BOOK_PAYLOAD, overview_reply
 from ..engine import Feature, Turn
 from ..messages import Button, Reply
@@ -79,7 +81,14 @@ class CoreFeature(Feature):
         return [Reply(turn.t("core.choose_language"), buttons=buttons)]
 
     async def switch_language(self, turn: Turn, text: str) -> list[Reply]:
+        """ "english please" switches; "is there someone who speaks English I can talk to?" is a question
+        about people, answered in the language the chat is in."""
         target = turn.understanding.target_lang if turn.understanding else None
+        if bare_intent(text, self.app.knowledge.matcher) not in SWITCH:
+            return [Reply(turn.t("core.language_people"), buttons=self._book_button(turn))]
+        if target == turn.lang:
+            turn.user.lang_explicit = True
+            return [Reply(turn.t("core.language_already"))]
         return await self.set_language(turn, target or turn.lang)
 
     async def set_language(self, turn: Turn, code: str) -> list[Reply] | None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from knowledge.understanding import Understanding, understand_question
 
-from ..answers import compose, faq_reply
+from ..answers import compose, faq_reply, follow_up_unknown_reply
+from ..conversation import Context
 from ..engine import Feature, Turn
-from ..messages import Reply
+from ..messages import Button, Reply
 from ..reports import outcome_of
+from ..unanswered import UnansweredLog  # noqa: F401  (moved; kept importable from here)
 
-FAQ_INTENTS = ("faq", "routing", "did_you_mean", "fallback")
+FAQ_INTENTS = ("faq", "routing", "did_you_mean", "fallback", "follow_up_unknown")
 # Meeting requests while no booking feature is installed get compose()'s honest "not here yet".
 MEETING_INTENTS = ("booking", "my_meetings", "cancel")
 
@@ -35,14 +37,22 @@ class FaqFeature(Feature):
             u = understand_question(text, u.lang, knowledge, self.app.knowledge.matcher)
         if u.intent in ("faq", "routing") and u.faq_id:
             self._remember_topics(turn, u.faq_id)
+            self._remember_subject(turn, u.faq_id)
         elif u.intent == "did_you_mean":
-            turn.session.start("faq", "suggested", question=text)
+            if turn.session.flow is None:  # in a flow the suggestions are shown and the flow keeps waiting
+                turn.session.start("faq", "suggested", question=text)
         else:
             await self.app.unanswered.record(text, u, turn.now)
+        if u.intent == "follow_up_unknown" and u.faq_id in knowledge.entries:
+            return [follow_up_unknown_reply(knowledge.entries[u.faq_id], knowledge, u, turn.t)]
         question_log = self.app.services.get("question_log")
         if question_log is not None:  # day, language, outcome, entry: no identity (bot/reports.py)
             await question_log.record(turn.now, u.lang, outcome_of(u.intent, u.faq_id), u.faq_id)
-        return compose(u, knowledge, turn.t, can_book=self.app.engine.can_book())
+        replies = compose(u, knowledge, turn.t, can_book=self.app.engine.can_book())
+        if u.intent == "fallback" and self.app.engine.handles("gd"):
+            # Not knowing the answer, offer the way through it all: the start guide.
+            replies[-1].buttons.insert(0, [Button(turn.t("guide.start_button"), "gd:go")])
+        return replies
 
     async def show_entry(self, turn: Turn, entry_id: str) -> list[Reply] | None:
         if entry_id == "-":
@@ -57,6 +67,7 @@ class FaqFeature(Feature):
         if turn.session.flow == "faq":
             turn.session.clear()
         self._remember_topics(turn, entry_id)
+        self._remember_subject(turn, entry_id)
         reply = faq_reply(entry, self.app.knowledge.current, turn.lang, turn.t, can_book=self.app.engine.can_book())
         return [reply]
 
@@ -67,27 +78,12 @@ class FaqFeature(Feature):
         turn.session.clear()  # typing something new instead of picking: just carry on
         return None
 
+    def _remember_subject(self, turn: Turn, entry_id: str) -> None:
+        """A follow-up in the next minutes is understood as being about this entry (knowledge/followup.py)."""
+        turn.user.context = Context(entry_id, turn.now)
+
     def _remember_topics(self, turn: Turn, entry_id: str) -> None:
         entry = self.app.knowledge.current.entries.get(entry_id)
         if entry is None:
             return
         turn.user.remember_topics(entry.topics)
-
-
-class UnansweredLog:
-    """Questions the bot could not answer, for coordinators. Holds no user identity."""
-
-    def __init__(self, db) -> None:
-        self.db = db
-
-    async def record(self, text: str, u: Understanding | None, now, lang: str | None = None) -> None:
-        await self.db.execute(
-            "INSERT INTO unanswered(text, lang, best_faq_id, best_score, created_at) VALUES (?, ?, ?, ?, ?)",
-            (
-                text,
-                u.lang if u else (lang or "sv"),
-                (u.suggestions[0] if u and u.suggestions else None),
-                (u.score if u else None),
-                now.isoformat(),
-            ),
-        )

@@ -73,9 +73,9 @@ class GuideFeature(Feature):
             lines.append(turn.t(f"guide.status_{status}"))
         buttons = [[Button(knowledge.entries[e].question.get(lang), f"gd:faq:{e}")]
                    for e in step.faq if e in knowledge.entries]
-        buttons.append([Button(turn.t("guide.done_button"), f"gd:done:{step.id}"),
-                        Button(turn.t("guide.skip_button"), f"gd:skip:{step.id}")])
-        nav = [Button(turn.t("guide.back_button"), f"gd:back:{step.id}")] if number > 1 else []
+        buttons.append([Button(turn.t("guide.done_button"), f"gd:done:{step.id}", "done yes"),
+                        Button(turn.t("guide.skip_button"), f"gd:skip:{step.id}", "skip next")])
+        nav = [Button(turn.t("guide.back_button"), f"gd:back:{step.id}", "back")] if number > 1 else []
         buttons.append(nav + [Button(turn.t("guide.where_button"), "gd:where")])
         last = [Button(turn.t("guide.checklist_button"), "gd:list")]
         if self.app.engine.can_book():
@@ -97,7 +97,7 @@ class GuideFeature(Feature):
         progress = await self.service.store.load(turn.address)
         lead = [turn.t("guide.where_booking")] if turn.session.flow == "booking" else []
         if not self.guide or not progress.started:
-            buttons = [[Button(turn.t("guide.start_button"), "gd:go")]] if self.guide else []
+            buttons = [[Button(turn.t("guide.start_button"), "gd:go", "yes next")]] if self.guide else []
             return [Reply("\n\n".join(lead + [turn.t("guide.where_not_started")]), buttons=buttons)]
         where = path.standing(self.guide, progress)
         lines = []
@@ -110,7 +110,7 @@ class GuideFeature(Feature):
             text.append(turn.t("guide.where_notes") + "\n" + "\n".join(f"• {n}" for n in progress.notes))
         buttons = []
         if where.current is not None:
-            buttons.append([Button(turn.t("guide.continue_button", title=where.current.title.get(turn.lang)), "gd:go")])
+            buttons.append([Button(turn.t("guide.continue_button", title=where.current.title.get(turn.lang)), "gd:go", "next yes")])
         buttons += [[Button(turn.t("guide.note_button"), "gd:note"), Button(turn.t("guide.checklist_button"), "gd:list")],
                     [Button(turn.t("guide.who_button"), "gd:who"), Button(turn.t("guide.reset_button"), "gd:reset")]]
         return [Reply("\n\n".join(text), buttons=buttons)]
@@ -150,12 +150,12 @@ class GuideFeature(Feature):
         if entry is None:
             return None
         reply = faq_reply(entry, knowledge, turn.lang, turn.t, can_book=self.app.engine.can_book())
-        reply.buttons.insert(0, [Button(turn.t("guide.back_to_step"), "gd:go")])
+        reply.buttons.insert(0, [Button(turn.t("guide.back_to_step"), "gd:go", "back next")])
         return [reply]
 
     async def who(self, turn: Turn, _: str) -> list[Reply]:
         reply = overview_reply(self.app.knowledge.current, turn.lang, turn.t)
-        reply.buttons.append([Button(turn.t("guide.back_to_step"), "gd:go")])
+        reply.buttons.append([Button(turn.t("guide.back_to_step"), "gd:go", "back next")])
         return [reply]
 
     async def checklist_command(self, turn: Turn, _: str = "") -> list[Reply]:
@@ -163,14 +163,14 @@ class GuideFeature(Feature):
             return [Reply(turn.t("guide.none"))]
         attachment = await self.service.checklist(turn.address, turn.lang, turn.now)
         return [Reply(turn.t("guide.checklist_sent"), attachments=[attachment],
-                      buttons=[[Button(turn.t("guide.back_to_step"), "gd:go")]])]
+                      buttons=[[Button(turn.t("guide.back_to_step"), "gd:go", "back next")]])]
 
     # --- the founder's own questions ----------------------------------------------------------
 
     async def ask_note(self, turn: Turn, _: str) -> list[Reply]:
         turn.session.start("guide", "note")
         return [Reply(turn.t("guide.note_prompt", max=NOTE_MAX_CHARS),
-                      buttons=[[Button(turn.t("guide.note_cancel"), "gd:go")]])]
+                      buttons=[[Button(turn.t("guide.note_cancel"), "gd:go", "cancel back")]])]
 
     async def note_text(self, turn: Turn, text: str) -> list[Reply]:
         if len(text) > NOTE_MAX_CHARS:
@@ -180,18 +180,18 @@ class GuideFeature(Feature):
         progress = path.add_note(await self.service.store.load(turn.address), text)
         await self._save(turn, path.begin(self.guide, progress))
         return [Reply(turn.t("guide.note_saved", count=len(progress.notes)),
-                      buttons=[[Button(turn.t("guide.back_to_step"), "gd:go"),
+                      buttons=[[Button(turn.t("guide.back_to_step"), "gd:go", "back next"),
                                 Button(turn.t("guide.checklist_button"), "gd:list")]])]
 
     # --- starting over ------------------------------------------------------------------------
 
     async def ask_reset(self, turn: Turn, _: str) -> list[Reply]:
-        buttons = [[Button(turn.t("guide.reset_yes"), "gd:reset-y"), Button(turn.t("guide.reset_no"), "gd:where")]]
+        buttons = [[Button(turn.t("guide.reset_yes"), "gd:reset-y", "yes"), Button(turn.t("guide.reset_no"), "gd:where", "no cancel")]]
         return [Reply(turn.t("guide.reset_prompt"), buttons=buttons, replaces_pressed=True)]
 
     async def reset(self, turn: Turn, _: str) -> list[Reply]:
         await self.service.store.forget(turn.address)
         if turn.session.flow == "guide":
             turn.session.clear()
-        return [Reply(turn.t("guide.reset_done"), buttons=[[Button(turn.t("guide.start_button"), "gd:go")]],
+        return [Reply(turn.t("guide.reset_done"), buttons=[[Button(turn.t("guide.start_button"), "gd:go", "yes next")]],
                       replaces_pressed=True)]

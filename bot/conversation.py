@@ -1,0 +1,109 @@
+"""What the bot remembers of the conversation between two messages, besides the flow's own state.
+
+- `Pending`: the options the last reply showed (labels, payloads, what typing "ja" or "nästa" means),
+  so a typed "2", "ja" or an option's text is read against them on every channel and after a restart.
+- `Context`: the FAQ entry the last answer was about, so a follow-up ("och hur ansöker man?") keeps
+  its subject for a short while.
+Both are plain data, stored as JSON with the user (bot/engine.py: UserStore).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Callable
+
+from knowledge.reading import Option
+
+from .messages import Button, Reply
+
+# Options shown outside a flow (an answer's "Boka möte", the guide's step) stay readable this long;
+# a flow's options live as long as the flow.
+OPTIONS_TTL = timedelta(hours=2)
+# A follow-up leans on the last answer only this soon after it.
+CONTEXT_TTL = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class Pending:
+    """The options of the last reply that had any, in the order a channel numbers them."""
+
+    prompt: str  # the text of the last reply with options: shown again with them
+    rows: tuple[tuple[Option, ...], ...]
+    at: datetime
+    step: str | None = None  # "<flow>.<step>" the options belong to, None outside a flow
+    accepts_time: bool = False  # the step also takes a day and time in words
+
+    @property
+    def options(self) -> list[Option]:
+        return [o for row in self.rows for o in row]
+
+    def fresh(self, now: datetime, step: str | None) -> bool:
+        """Still the options to read a message against: the same flow step, or recent enough outside one."""
+        if self.step is not None:
+            return self.step == step
+        return step is None and now - self.at <= OPTIONS_TTL
+
+    def reply(self, lead: str | None = None) -> Reply:
+        """The options again, with their prompt (or `lead` before it)."""
+        text = f"{lead}\n\n{self.prompt}" if lead and self.prompt else (lead or self.prompt)
+        buttons = [[Button(o.label, o.payload, o.meaning) for o in row] for row in self.rows]
+        return Reply(text, buttons=buttons)
+
+    def to_json(self) -> str:
+        return json.dumps({
+            "prompt": self.prompt, "at": self.at.isoformat(), "step": self.step, "time": self.accepts_time,
+            "rows": [[[o.label, o.payload, o.meaning] for o in row] for row in self.rows],
+        }, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, raw: str | None) -> "Pending | None":
+        if not raw:
+            return None
+        try:
+            data = json.loads(raw)
+            rows = tuple(tuple(Option(str(o[0]), str(o[1]), str(o[2])) for o in row) for row in data["rows"])
+            return cls(str(data["prompt"]), rows, datetime.fromisoformat(data["at"]), data.get("step"),
+                       bool(data.get("time")))
+        except (ValueError, KeyError, TypeError, IndexError):
+            return None  # an unreadable row is no options, not an error
+
+
+def pending_from(replies: list[Reply], now: datetime, step: str | None,
+                 accepts_time: Callable[[str | None], bool]) -> Pending | None:
+    """The options these replies show, numbered across them as the channels number them."""
+    rows: list[tuple[Option, ...]] = []
+    prompt = ""
+    for reply in replies:
+        if reply.buttons:
+            rows += [tuple(Option(b.label, b.payload, b.meaning) for b in row) for row in reply.buttons if row]
+            prompt = reply.text
+    if not rows:
+        return None
+    return Pending(prompt, tuple(rows), now, step, accepts_time(step))
+
+
+@dataclass(frozen=True)
+class Context:
+    """The subject of the last answer: which entry, in which language, when."""
+
+    entry_id: str
+    at: datetime
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def fresh(self, now: datetime) -> bool:
+        return timedelta(0) <= now - self.at <= CONTEXT_TTL
+
+    def to_json(self) -> str:
+        return json.dumps({"entry": self.entry_id, "at": self.at.isoformat(), **self.extra}, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, raw: str | None) -> "Context | None":
+        if not raw:
+            return None
+        try:
+            data = json.loads(raw)
+            return cls(str(data.pop("entry")), datetime.fromisoformat(data.pop("at")), data)
+        except (ValueError, KeyError, TypeError):
+            return None

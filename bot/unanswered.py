@@ -1,0 +1,179 @@
+"""The unanswered log: questions the bot could not answer, kept for coordinators without any user identity.
+
+Only questions are kept. A button label typed or pasted, a lone number, a yes/no or navigation word, a text
+without letters and input refused as hostile (markup, SQL) are the bot's own business, not a gap in the FAQ:
+`worth_logging` tells them apart, and the coordinators' list reads through the same filter.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import AbstractSet
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from knowledge.loader import bundled_dir
+from knowledge.text import fold, tokens
+from knowledge.understanding import Understanding
+
+from .catalogue import Catalogue
+
+REPLIES_FILE = bundled_dir() / "replies.yaml"  # the typed-reply vocabulary (knowledge/reading.py reads it too)
+
+# Always known, whatever replies.yaml holds: yes/no, navigation and politeness, folded.
+FALLBACK_PHRASES = frozenset({
+    "ja", "japp", "jo", "ok", "okej", "nej", "na", "yes", "yeah", "no", "nope", "nasta", "tillbaka", "hoppa over",
+    "hoppa", "klar", "klart", "avbryt", "borja om", "next", "back", "skip", "done", "cancel", "start over",
+    "tack", "thanks", "snalla", "please", "hej", "hi",
+})
+FALLBACK_NUMBER_WORDS = frozenset({"nr", "nummer", "alternativ", "number", "option", "no", "den", "the"})
+# Markup and script: shown literally by every channel, but never a question.
+_MARKUP = re.compile(r"<\s*/?\s*[a-z][a-z0-9]*(\s[^<>]*)?/?\s*>|javascript\s*:|\bon[a-z]+\s*=|\$\{|\{\{", re.IGNORECASE)
+# SQL injection as pasted by probes: "1' OR '1'='1", "'; DROP TABLE x;--", "UNION SELECT".
+_SQL = re.compile(
+    r"""['"]\s*(or|and)\s+['"]?\w+['"]?\s*=\s*['"]?\w*"""
+    r"""|;\s*(drop|delete|truncate|insert|update|alter|select)\b"""
+    r"""|\bunion\s+(all\s+)?select\b|\bdrop\s+table\b|['"]\s*--|/\*.*\*/""",
+    re.IGNORECASE,
+)
+
+
+def looks_hostile(text: str) -> bool:
+    """True for markup or script (`<script>`, `onerror=`) and SQL-like probes (`1' OR '1'='1`)."""
+    return bool(_MARKUP.search(text) or _SQL.search(text))
+
+
+def worth_logging(text: str, lang: str = "sv", labels: AbstractSet[str] = frozenset()) -> bool:
+    """True when `text` may be a question the FAQ lacks; False for the bot's own business.
+
+    False for: a text without letters ("6", "?!"), a number however said ("nr 2", "den andra"), yes/no,
+    navigation and politeness words alone ("ja", "hoppa över", "next", "ok tack"), a text equal after folding
+    to one of `labels` (folded button labels and FAQ questions, see `known_labels`), and hostile input.
+    `lang` is accepted for symmetry with the other readers; the word lists of both languages apply.
+    """
+    if not any(ch.isalpha() for ch in text) or looks_hostile(text):
+        return False
+    words = tokens(text)
+    if not words:
+        return False
+    folded = " ".join(words)
+    if folded in labels:
+        return False
+    vocabulary = reply_vocabulary()
+    if all(w.isdigit() or w in vocabulary.numbers for w in words):
+        return False
+    core = _strip(words, vocabulary.politeness)
+    if not core or " ".join(core) in vocabulary.phrases:
+        return False
+    return not all(w in vocabulary.single_words for w in words)
+
+
+class ReplyVocabulary:
+    """Folded phrases that answer a step rather than ask something: yes/no, navigation, politeness, numbers."""
+
+    def __init__(self, phrases: set[str], politeness: set[str], numbers: set[str]) -> None:
+        self.phrases = frozenset(phrases | politeness)
+        self.politeness = frozenset(politeness)
+        self.numbers = frozenset(numbers)
+        self.single_words = frozenset(p for p in self.phrases if " " not in p)
+
+
+@lru_cache(maxsize=1)
+def reply_vocabulary(path: Path = REPLIES_FILE) -> ReplyVocabulary:
+    """Yes/no, navigation, politeness and number words: knowledge/data/replies.yaml when it is there and
+    readable, always with a small built-in list of the commonest ones."""
+    phrases, politeness, numbers = set(FALLBACK_PHRASES), {"tack", "thanks", "please", "snalla"}, set(FALLBACK_NUMBER_WORDS)
+    try:
+        data = YAML(typ="safe").load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, YAMLError):  # missing or half-written: the built-in words serve
+        data = {}
+    if isinstance(data, dict):
+        for values in (data.get("meanings") or {}).values():
+            phrases |= _folded(values)
+        politeness |= _folded(data.get("politeness"))
+        number_data = data.get("numbers") or {}
+        if isinstance(number_data, dict):
+            for key in ("before", "after", "last"):
+                numbers |= {w for p in _folded(number_data.get(key)) for w in p.split()}
+            for values in (number_data.get("words") or {}).values():
+                numbers |= _folded(values)
+    return ReplyVocabulary(phrases, politeness, numbers)
+
+
+def _folded(entry) -> set[str]:
+    """Folded phrases from a list or from lists per language."""
+    if isinstance(entry, dict):
+        return {p for values in entry.values() for p in _folded(values)}
+    if not isinstance(entry, list):
+        return set()
+    return {f for f in (fold(str(v)) for v in entry) if f}
+
+
+def _strip(words: list[str], ignorable: frozenset[str]) -> list[str]:
+    start, end = 0, len(words)
+    while start < end and words[start] in ignorable:
+        start += 1
+    while end > start and words[end - 1] in ignorable:
+        end -= 1
+    return words[start:end]
+
+
+@lru_cache(maxsize=1)
+def catalogue_labels() -> frozenset[str]:
+    """Every fixed text of the catalogue (both languages), folded: button labels typed or pasted back."""
+    catalogue = Catalogue.load()
+    labels = set()
+    for lang in ("sv", "en"):
+        for key in catalogue.keys(lang):
+            if not catalogue.placeholders(lang, key):
+                labels.add(fold(catalogue.text(lang, key)))
+    labels.discard("")
+    return frozenset(labels)
+
+
+def known_labels(knowledge=None) -> frozenset[str]:
+    """Folded texts that are buttons, not questions: the catalogue's fixed texts and, given a Knowledge,
+    its FAQ questions (shown as buttons under "menade du")."""
+    if knowledge is None:
+        return catalogue_labels()
+    questions = {fold(e.question.get(lang)) for e in knowledge.entries.values() for lang in ("sv", "en")}
+    return catalogue_labels() | questions
+
+
+class UnansweredLog:
+    """Questions the bot could not answer, for coordinators. Holds no user identity.
+
+    `knowledge` (a KnowledgeStore) lets the log recognise the FAQ's own questions typed back as labels.
+    """
+
+    def __init__(self, db, knowledge=None) -> None:
+        self.db = db
+        self.knowledge = knowledge
+        self._labels: tuple[object, frozenset[str]] | None = None  # (the Knowledge they came from, labels)
+
+    def labels(self) -> frozenset[str]:
+        """Known labels for the knowledge in use, rebuilt only after a reload."""
+        current = getattr(self.knowledge, "current", None)
+        if self._labels is None or self._labels[0] is not current:
+            self._labels = (current, known_labels(current))
+        return self._labels[1]
+
+    async def record(self, text: str, u: Understanding | None, now, lang: str | None = None) -> bool:
+        """Keep `text` when it is worth a coordinator's time (see `worth_logging`); True when kept."""
+        lang = u.lang if u else (lang or "sv")
+        if not worth_logging(text, lang, self.labels()):
+            return False
+        await self.db.execute(
+            "INSERT INTO unanswered(text, lang, best_faq_id, best_score, created_at) VALUES (?, ?, ?, ?, ?)",
+            (
+                text,
+                lang,
+                (u.suggestions[0] if u and u.suggestions else None),
+                (u.score if u else None),
+                now.isoformat(),
+            ),
+        )
+        return True
