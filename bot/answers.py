@@ -6,6 +6,7 @@ from functools import lru_cache
 from typing import Callable
 
 from knowledge.model import Authority, FaqEntry, Knowledge
+from knowledge.questions_form import is_yes_no_question
 from knowledge.text import fold
 from knowledge.understanding import Understanding
 
@@ -14,6 +15,7 @@ from .messages import Button, Reply
 T = Callable[..., str]  # catalogue lookup bound to one language: t(key, **params)
 
 BOOK_PAYLOAD = "bk:start"
+MORE_BUTTONS = 4  # questions of a long message offered as buttons, beyond those answered
 
 
 def local_authority(authority_id: str, knowledge: Knowledge, text: str) -> Authority:
@@ -39,9 +41,18 @@ def authority_line(authority: Authority, lang: str, t: T) -> str:
     return line
 
 
+def answer_text(entry: FaqEntry, lang: str, text: str = "") -> str:
+    """The entry's answer, opened by its yes/no lead ("Ja, i praktiken.") only when `text` asks a yes/no question."""
+    body = entry.answer.get(lang)
+    if entry.lead is not None and text and is_yes_no_question(text, lang):
+        return f"{entry.lead.get(lang)} {body}"
+    return body
+
+
 def faq_reply(entry: FaqEntry, knowledge: Knowledge, lang: str, t: T, text: str = "", can_book: bool = False) -> Reply:
+    """An FAQ answer with its responsible authority; `text` is what the user wrote (empty for a button)."""
     responsible = local_authority(entry.authorities[0], knowledge, text)
-    body = f"{entry.answer.get(lang)}\n\n{authority_line(responsible, lang, t)}"
+    body = f"{answer_text(entry, lang, text)}\n\n{authority_line(responsible, lang, t)}"
     buttons = [[Button(t("faq.book_button"), BOOK_PAYLOAD)]] if can_book else []
     return Reply(body, buttons=buttons)
 
@@ -62,6 +73,41 @@ def authority_routing_reply(authority_ids: tuple[str, ...], knowledge: Knowledge
         a = local_authority(authority_id, knowledge, text)
         lines.append(t("faq.routing_item", name=a.name.get(lang), what=a.responsible_for.get(lang), website=a.website))
     return Reply("\n\n".join(lines))
+
+
+def follow_up_unknown_reply(entry: FaqEntry, knowledge: Knowledge, u: Understanding, t: T) -> Reply:
+    """A follow-up the FAQ cannot answer: say so, name what it was about and who knows."""
+    lang = u.lang
+    responsible = local_authority(entry.authorities[0], knowledge, u.text)
+    text = t("faq.follow_up_unknown", subject=entry.question.get(lang)) + "\n\n" + authority_line(responsible, lang, t)
+    return Reply(text, buttons=[[Button(t("faq.show_answer_again"), f"faq:{entry.id}")]])
+
+
+def several_reply(items: list[Understanding], knowledge: Knowledge, lang: str, t: T, can_book: bool = False) -> Reply:
+    """Several questions in one message: each answered one after the other with its authority, in one
+    reply; what was only suggested (or beyond the first three) comes as buttons."""
+    parts = [t("faq.several_intro")]
+    buttons: list[list[Button]] = []
+    for u in items:
+        entry = knowledge.entries.get(u.faq_id or "")
+        if u.intent == "faq" and entry is not None:
+            body = faq_reply(entry, knowledge, lang, t, u.text).text
+        elif u.intent == "routing" and entry is not None:
+            body = routing_reply(entry, knowledge, lang, t, u.text).text
+        elif u.intent == "routing" and u.authorities:
+            body = authority_routing_reply(u.authorities, knowledge, lang, t, u.text).text
+        elif u.intent == "did_you_mean":
+            buttons += [[Button(knowledge.entries[i].question.get(lang), f"faq:{i}")]
+                        for i in u.suggestions[:MORE_BUTTONS] if i in knowledge.entries]
+            continue
+        else:
+            continue
+        parts.append(t("faq.several_item", question=u.text.strip(), answer=body))
+    if buttons:
+        parts.append(t("faq.several_more"))
+    if can_book:
+        buttons.append([Button(t("faq.book_button"), BOOK_PAYLOAD)])
+    return Reply("\n\n".join(parts), buttons=buttons)
 
 
 def suggestions_reply(ids: tuple[str, ...], knowledge: Knowledge, lang: str, t: T) -> Reply:

@@ -34,6 +34,9 @@ class Pending:
     at: datetime
     step: str | None = None  # "<flow>.<step>" the options belong to, None outside a flow
     accepts_time: bool = False  # the step also takes a day and time in words
+    # Rows before this one came with an answer given in passing (a question asked mid-flow): they are read
+    # (the channels numbered them) but not shown again with the prompt.
+    own_from: int = 0
 
     @property
     def options(self) -> list[Option]:
@@ -48,12 +51,13 @@ class Pending:
     def reply(self, lead: str | None = None) -> Reply:
         """The options again, with their prompt (or `lead` before it)."""
         text = f"{lead}\n\n{self.prompt}" if lead and self.prompt else (lead or self.prompt)
-        buttons = [[Button(o.label, o.payload, o.meaning) for o in row] for row in self.rows]
+        buttons = [[Button(o.label, o.payload, o.meaning) for o in row] for row in self.rows[self.own_from:]]
         return Reply(text, buttons=buttons)
 
     def to_json(self) -> str:
         return json.dumps({
             "prompt": self.prompt, "at": self.at.isoformat(), "step": self.step, "time": self.accepts_time,
+            "own": self.own_from,
             "rows": [[[o.label, o.payload, o.meaning] for o in row] for row in self.rows],
         }, ensure_ascii=False)
 
@@ -64,15 +68,20 @@ class Pending:
         try:
             data = json.loads(raw)
             rows = tuple(tuple(Option(str(o[0]), str(o[1]), str(o[2])) for o in row) for row in data["rows"])
+            own_from = min(max(int(data.get("own") or 0), 0), max(len(rows) - 1, 0))
             return cls(str(data["prompt"]), rows, datetime.fromisoformat(data["at"]), data.get("step"),
-                       bool(data.get("time")))
+                       bool(data.get("time")), own_from)
         except (ValueError, KeyError, TypeError, IndexError):
             return None  # an unreadable row is no options, not an error
 
 
 def pending_from(replies: list[Reply], now: datetime, step: str | None,
-                 accepts_time: Callable[[str | None], bool]) -> Pending | None:
-    """The options these replies show, numbered across them as the channels number them."""
+                 accepts_time: Callable[[str | None], bool], again: Pending | None = None) -> Pending | None:
+    """The options these replies show, numbered across them as the channels number them.
+
+    `again` is the pending these replies asked again (last, after an answer in passing): its prompt and its
+    own options stay the ones shown again next time, so a second question mid-flow does not pile up leads
+    and the answers' buttons."""
     rows: list[tuple[Option, ...]] = []
     prompt = ""
     for reply in replies:
@@ -81,6 +90,10 @@ def pending_from(replies: list[Reply], now: datetime, step: str | None,
             prompt = reply.text
     if not rows:
         return None
+    if again is not None:
+        own = again.rows[again.own_from:]
+        if own and tuple(rows[-len(own):]) == own:
+            return Pending(again.prompt, tuple(rows), now, step, accepts_time(step), len(rows) - len(own))
     return Pending(prompt, tuple(rows), now, step, accepts_time(step))
 
 

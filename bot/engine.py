@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional
 from knowledge.followup import in_context
 from knowledge.reading import Reading, TimeWish, read_reply
 from knowledge.text import stopwords, tokens
-from knowledge.understanding import Understanding, understand
+from knowledge.understanding import Understanding, understand, understand_many
 
 from .conversation import Context, Pending, pending_from
 from .messages import Incoming, Reply
@@ -35,6 +35,7 @@ TimeHandler = Callable[["Turn", TimeWish], Awaitable[Optional[list[Reply]]]]
 # A message this short with no question mark, fitting none of a step's options, is a wrong answer to
 # the step ("choose one of these"), not a question of its own.
 SHORT_ANSWER_WORDS = 3
+SEVERAL_MIN_WORDS = 14  # shorter messages without two question marks are read as one question
 
 # Control characters, bidi overrides/isolates and zero-width characters are stripped from input.
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
@@ -88,7 +89,9 @@ class Turn:
     now: datetime
     app: "App"
     understanding: Understanding | None = None
+    understandings: list[Understanding] = field(default_factory=list)  # one per question, for intent "several"
     erased: bool = False  # set when the user's data was erased during this turn: save nothing
+    asked_again: Pending | None = None  # the options this turn showed again after its answer
 
     @property
     def address(self) -> str:
@@ -150,6 +153,9 @@ class Engine:
         self._required_roles.update(getattr(feature, "required_roles", {}))
         self.features.append(feature)
 
+    def intent_handler(self, intent: str) -> Handler | None:
+        return self._intents.get(intent)
+
     def commands(self) -> list[str]:
         return sorted(self._commands)
 
@@ -201,7 +207,7 @@ class Engine:
         """Keep the options these replies show; a turn without any ends the old ones unless the flow
         still waits at the same step."""
         step = self._step_key(turn.session)
-        shown = pending_from(replies, turn.now, step, lambda key: key in self._time_steps)
+        shown = pending_from(replies, turn.now, step, lambda key: key in self._time_steps, again=turn.asked_again)
         if shown is not None:
             turn.user.pending = shown
         elif turn.user.pending is not None and (step is None or turn.user.pending.step != step):
@@ -237,6 +243,8 @@ class Engine:
             replies = await self._time_steps[step_key](turn, reading.when)
             if replies is not None:
                 return replies
+        if reading.kind == "meaning" and reading.meaning == "cancel" and step_key is not None:
+            return self._meaning_alone(turn, reading, pending, step_key)  # "avbryt" is never an idea or a place
         if step_key in self._steps:  # a step that takes free text reads "ja" or "ok" itself
             replies = await self._steps[step_key](turn, text)
             if replies is not None:
@@ -254,10 +262,18 @@ class Engine:
         knowledge = self.app.knowledge
         u = understand(text, knowledge.current, knowledge.matcher, lang_hint=turn.user.lang)
         context = turn.user.context
-        if context is not None and context.fresh(turn.now):
-            u = in_context(text, u, context.entry_id, knowledge.current, knowledge.matcher)
+        subject = context.entry_id if context is not None and context.fresh(turn.now) else None
+        u = in_context(text, u, subject, knowledge.current, knowledge.matcher)
+        if u.intent != "switch_language" and may_ask_several(text):
+            items = understand_many(text, knowledge.current, knowledge.matcher, lang_hint=turn.user.lang)
+            if len(items) > 1:
+                turn.understandings = items
+                u = Understanding(text, u.lang, "several")
         turn.understanding = u
-        if not turn.user.lang_explicit and u.lang != turn.user.lang and clearly_in(text, u.lang, turn.user.lang):
+        # A question about languages ("is there someone who speaks English?") is answered, not obeyed: the
+        # switch_language handler decides whether it asked to switch.
+        if (not turn.user.lang_explicit and u.intent != "switch_language" and u.lang != turn.user.lang
+                and clearly_in(text, u.lang, turn.user.lang)):
             turn.user.lang = u.lang
         return u
 
@@ -267,8 +283,9 @@ class Engine:
             turn.session.clear()
             return [Reply(turn.t("core.flow_cancelled"))]
         if pending is not None and step_key is not None:
-            return [pending.reply(lead=turn.t(self._reask_key(step_key)))]
+            return [self._ask_again(turn, pending, self._reask_key(step_key))]
         if pending is not None:  # outside a flow: the options alone, not their whole message again
+            turn.asked_again = pending
             return [Reply(turn.t("core.choose_option"), buttons=pending.reply().buttons)]
         key = "core.ack" if reading.meaning in ("yes", "no") else "core.nothing_pending"
         return [Reply(turn.t(key))]
@@ -281,12 +298,17 @@ class Engine:
         """A message in the middle of a flow that is not an answer to its step: a question is answered
         and the step asked again; anything else gets "choose one of these"."""
         if u.intent in ("fallback", "empty") and len(text.split()) <= SHORT_ANSWER_WORDS and "?" not in text:
-            return [pending.reply(lead=turn.t(self._reask_key(step_key)))]
+            return [self._ask_again(turn, pending, self._reask_key(step_key))]
         handler = self._intents.get(u.intent) or self._intents["fallback"]
         replies = await handler(turn, text) or []
-        if self._step_key(turn.session) == step_key:
-            replies.append(pending.reply(lead=turn.t("core.back_to_flow")))
+        if self._step_key(turn.session) == step_key and turn.asked_again is None:
+            replies.append(self._ask_again(turn, pending, "core.back_to_flow"))
         return replies
+
+    def _ask_again(self, turn: Turn, pending: Pending, lead_key: str) -> Reply:
+        """The step's question and options again, remembered as the step's own (not the lead or an answer's buttons)."""
+        turn.asked_again = pending
+        return pending.reply(lead=turn.t(lead_key))
 
     async def _press(self, turn: Turn, payload: str) -> list[Reply]:
         prefix, _, rest = payload.partition(":")
@@ -328,6 +350,11 @@ class Engine:
             return await self.app.users.lang_of(address) or self.app.settings.default_lang
         except Exception:
             return self.app.settings.default_lang
+
+
+def may_ask_several(text: str) -> bool:
+    """Worth splitting into questions: two question marks, or a message of some length."""
+    return text.count("?") >= 2 or len(text.split()) >= SEVERAL_MIN_WORDS
 
 
 def clearly_in(text: str, lang: str, current: str) -> bool:

@@ -36,10 +36,10 @@ NEW_FILE_HEADER = "# Poster skapade av samordnare i chatten (dukat-bord). Flytta
 FOLD_WIDTH = 105
 # FAQ entries and start guide steps share one editor; a step is named `guide/<step id>`.
 GUIDE_PREFIX = "guide/"
-TEXT_FIELDS = ("question", "answer", "title", "body")  # bilingual texts
+TEXT_FIELDS = ("question", "lead", "answer", "title", "body")  # bilingual texts
 PHRASE_LISTS = ("alternates", "ask")  # lists per language
 LIST_FIELDS = ("authorities", "faq", "topics")
-FIELD_ORDER = ("id", "question", "title", "alternates", "answer", "body", "ask", "authorities", "faq", "topics",
+FIELD_ORDER = ("id", "question", "title", "alternates", "lead", "answer", "body", "ask", "authorities", "faq", "topics",
                "source", "reviewed", "retired")
 
 
@@ -257,6 +257,28 @@ def set_text(node: CommentedMap, field: str, lang: str | None, text: str) -> Non
         node[field][lang] = styled(node[field].get(lang), text)
 
 
+def set_lead(node: CommentedMap, lead: dict[str, str] | None) -> None:
+    """Give the entry a yes/no lead in both languages (placed before `answer`), or remove it with None."""
+    if lead is None:
+        node.pop("lead", None)
+        return
+    value = node.get("lead")
+    if not isinstance(value, dict):
+        value = CommentedMap()
+        _place(node, "lead", value)
+    for lang in LANGS:
+        value[lang] = styled(value.get(lang), lead[lang])
+
+
+def _place(node: CommentedMap, key: str, value: Any) -> None:
+    """Add a key in its FIELD_ORDER position, so a field added later reads where a person would write it."""
+    node.pop(key, None)
+    later = FIELD_ORDER[FIELD_ORDER.index(key) + 1:] if key in FIELD_ORDER else ()
+    keys = list(node.keys())
+    position = next((keys.index(k) for k in keys if k in later), len(keys))
+    node.insert(position, key, value)
+
+
 def add_alternate(node: CommentedMap, lang: str, text: str) -> None:
     alternates = node["alternates"][lang]
     style = alternates[-1] if len(alternates) else None
@@ -288,7 +310,7 @@ def assign(node: CommentedMap, target: dict[str, Any]) -> None:
             continue
         if key in TEXT_FIELDS:
             if not isinstance(node.get(key), dict):
-                node[key] = CommentedMap()
+                _place(node, key, CommentedMap())
             for lang in LANGS:
                 if node[key].get(lang) != value[lang]:
                     node[key][lang] = styled(node[key].get(lang), value[lang])

@@ -3,8 +3,9 @@
 `in_context` is pure: the message, the entry the last answer was about, the knowledge and its matcher
 give the understanding to act on. A message that leans on what came before (starts with "och",
 "and", ends with "också", says "det"/"it" in a few words, or is a bare "vem betalar?") is matched with
-the subject added; a message that names a domain term of its own that the last entry does not have
-("och hur funkar nystartsjobb?") is a new question and keeps its own understanding.
+the subject added, and answered only from an entry about the same subject; a message that names a
+subject of its own ("och hur funkar nystartsjobb?", "och vad gäller moms?") is a new question and keeps
+its own understanding.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from functools import lru_cache
 
 from .matcher import Matcher
 from .model import FaqEntry, Knowledge, Lang
-from .text import stopwords, tokens
+from .text import fold_word, lower_words, stopwords, tokens
 from .understanding import Understanding, understand
 
 # Words that tie a message to the previous answer, folded.
@@ -24,7 +25,14 @@ CLOSERS = frozenset({"ocksa", "med", "too", "also", "da", "then"})
 POINTERS = frozenset({"det", "den", "dem", "dom", "detta", "denna", "dessa", "sadant", "sant",
                       "it", "that", "this", "them", "they", "those", "one"})
 SHORT = 6  # a pointer counts in a message of at most this many words
-BARE = 3  # a message this short without a confident answer of its own leans on the last one
+BARE = 3  # a question this short without a confident answer of its own leans on the last one
+# Words that make a few words a question ("vem betalar", "when"), folded; a "?" does too.
+ASKING = frozenset({"vad", "hur", "vem", "vems", "vilken", "vilket", "vilka", "nar", "varfor", "vart",
+                    "what", "how", "who", "whom", "whose", "which", "when", "why", "where"})
+# Verbs a follow-up asks with ("vad kostar det?", "who pays?"), folded: they ask about the subject, never name one.
+ASKING_VERBS = frozenset({"ansoker", "ansoka", "soker", "soka", "betalar", "betala", "betalas", "kostar", "kosta",
+                          "funkar", "fungerar", "galler", "racker", "tar", "apply", "applies", "pay", "pays", "paid",
+                          "cost", "costs", "work", "works", "take", "takes", "much", "many", "long"})
 # Below this Zipf frequency a word is rare in everyday language: a domain term ("nystartsjobb" 2.3,
 # "företagsform" 1.6), where everyday words score 4-7 ("betalar" 5.0, "ansöker" 3.8).
 DOMAIN_ZIPF = 3.2
@@ -45,7 +53,9 @@ def leans_on_previous(text: str, own: Understanding) -> bool:
         return True
     if len(words) <= SHORT and any(w in POINTERS for w in words):
         return True
-    return len(words) <= BARE and own.intent not in ("faq", "routing")
+    # A few words that ask something ("vem betalar?"); not a stray "gbg" or "imorgon kl 22".
+    asks = "?" in text or any(w in ASKING for w in words)
+    return len(words) <= BARE and asks and own.intent not in ("faq", "routing")
 
 
 def _entry_words(entry: FaqEntry, lang: str) -> frozenset[str]:
@@ -66,39 +76,74 @@ def _zipf(word: str, lang: str) -> float:
 
 
 def new_subject(text: str, lang: Lang, entry: FaqEntry) -> bool:
-    """Whether the message names a domain term of its own that the last entry does not speak of."""
+    """Whether the message names a subject of its own that the last entry does not speak of: a domain term
+    ("och hur funkar nystartsjobb?"), or any word of its own when nothing in it points back ("och vad gäller
+    moms?"; but "finns det för föreningar också?" asks about the same thing for associations)."""
     known = _entry_words(entry, lang)
-    filler = stopwords()["sv"] | stopwords()["en"]
-    for word in tokens(text):
-        if len(word) < 3 or word in filler or word in POINTERS or word.isdigit():
+    ignored = stopwords()["sv"] | stopwords()["en"] | POINTERS | ASKING | ASKING_VERBS | OPENERS | CLOSERS
+    written_words = lower_words(text)
+    points_back = any(fold_word(w) in POINTERS for w in written_words)
+    for written in written_words:
+        word = fold_word(written)
+        if len(word) < 3 or word in ignored or word.isdigit():
             continue
         if word in known or any(k.startswith(word) or word.startswith(k) for k in known if len(k) >= 5):
             continue
-        if _zipf(word, lang) < DOMAIN_ZIPF:
+        # Frequencies are of words as written: folded, "föreningar" would be no everyday word at all.
+        if _zipf(written, lang) < DOMAIN_ZIPF or not points_back:
             return True
     return False
 
 
+def related(subject: FaqEntry, other: FaqEntry) -> bool:
+    """Whether an entry is about the same subject as the last one: the same entry, or one whose main topic
+    the other has (lönebidrag and who pays the wage; not lönebidrag and the fee for registering a company)."""
+    return (other.id == subject.id or subject.topics[0] in other.topics or other.topics[0] in subject.topics)
+
+
 def subject_text(entry: FaqEntry, lang: Lang) -> str:
-    """What the last answer was about, as words to add to a follow-up: its question."""
-    return entry.question.get(lang)
+    """What the last answer was about, as words to add to a follow-up: its question's content words."""
+    ignored = stopwords()["sv"] | stopwords()["en"] | ASKING
+    return " ".join(w for w in lower_words(entry.question.get(lang)) if fold_word(w) not in ignored)
 
 
-def in_context(text: str, own: Understanding, entry_id: str, knowledge: Knowledge, matcher: Matcher) -> Understanding:
-    """The understanding of `text` given that the last answer was entry `entry_id`.
+def with_subject(text: str, subject: str) -> str:
+    """The follow-up and its subject as one question ("och hur ansöker jag om det lönebidrag kallas lönestöd?"):
+    added as a sentence of its own, the subject would be read as a second question that outweighs the first."""
+    body = text.rstrip("?!.… ")
+    return f"{body} {subject}{text[len(body):]}"
+
+
+def points_back_only(text: str) -> bool:
+    """A few words that only point back ("how do I apply for it?", "vad kostar det?"): nothing of their own."""
+    words = tokens(text)
+    ignored = stopwords()["sv"] | stopwords()["en"] | ASKING | ASKING_VERBS | OPENERS | CLOSERS | POINTERS
+    return 0 < len(words) <= SHORT and any(w in POINTERS for w in words) and all(w in ignored for w in words)
+
+
+def in_context(text: str, own: Understanding, entry_id: str | None, knowledge: Knowledge,
+               matcher: Matcher) -> Understanding:
+    """The understanding of `text` given that the last answer was entry `entry_id` (None: no recent answer).
 
     Returns `own` when the message stands on its own. Otherwise the message is understood with the
     subject's question added; if that finds no answer either, an Understanding with intent
     "follow_up_unknown", `faq_id` the subject's entry and its authorities, so the reply can say
-    honestly what it does not know and who does.
+    honestly what it does not know and who does. With no recent answer, a message that only points
+    back ("how do I apply for it?") is not answered as if it had a subject: its best entries are suggested.
     """
-    entry = knowledge.entries.get(entry_id)
-    if entry is None or own.intent in OWN_INTENTS or own.intent == "switch_language":
+    entry = knowledge.entries.get(entry_id or "")
+    if own.intent in OWN_INTENTS or own.intent == "switch_language":
+        return own
+    if entry is None:
+        if own.intent in ("faq", "routing") and points_back_only(text):
+            ids = tuple(c.entry_id for c in matcher.match(text, own.lang).candidates[:3])
+            return Understanding(text, own.lang, "did_you_mean", score=own.score, suggestions=ids)
         return own
     if not leans_on_previous(text, own) or new_subject(text, own.lang, entry):
         return own
-    combined = understand(f"{text} {subject_text(entry, own.lang)}", knowledge, matcher, lang_hint=own.lang)
-    if combined.intent in ("faq", "routing") and combined.faq_id:
+    combined = understand(with_subject(text, subject_text(entry, own.lang)), knowledge, matcher, lang_hint=own.lang)
+    found = knowledge.entries.get(combined.faq_id or "")
+    if combined.intent in ("faq", "routing") and found is not None and related(entry, found):
         return replace(combined, text=text, lang=own.lang)
     if own.intent in ("faq", "routing") and own.faq_id and own.faq_id == entry.id:
         return own

@@ -6,6 +6,12 @@ Each query term is looked up in the vocabulary of the stored phrasings: exactly,
 A phrasing scores by how much of the question it covers (recall) and how much of itself the question
 covers (precision), both weighted by rarity (IDF over entries), so "lönebidrag" counts more than
 "starta". An entry scores its best phrasing; phrasings in the other language count, discounted.
+A word the FAQ does not know weighs by how common it is in general Swedish and English (wordfreq):
+"bygglov" fully, as the sign of another subject; "kompis" little, as the way people talk.
+
+A question may come with support (the context sentences of its message): support can raise an entry's
+score, never lower it. A rare word that few entries use ("Coompanion", "SIUS") is an anchor: the best
+entry holding it is answered even when the rest of the sentence is unfamiliar.
 
 Everything is precomputed at construction; an inverted index with score bounds means only entries
 that share a (fuzzy) term with the question, and could still make the top, are scored. A Matcher
@@ -37,13 +43,29 @@ Decision = Literal["answer", "suggest", "fallback"]
 # Scoring constants; the decision thresholds live in data/matcher.yaml.
 OTHER_LANGUAGE = 0.8  # a phrasing in the other language is weaker evidence
 IDF_POWER = 1.0  # rarity weight = IDF ** IDF_POWER
-UNKNOWN_WEIGHT = 1.0  # a question word found nowhere weighs this share of the rarest possible word
+UNKNOWN_WEIGHT = 2.0  # a question word found nowhere weighs this share of the rarest possible word
 LIGHT_WEIGHT = 0.3  # an everyday word ("betyder", "samma") weighs at most this share of it
 RECALL_SHARE = 0.75  # score = recall^0.75 * precision^0.25: covering the question matters most
 MIN_TYPO_LENGTH = 5  # a shorter word one letter off is as likely another word ("hamn"/"famn")
 PRECISION_CHECK = 64  # more hopeful entries than this: bound their precision before scoring them
 OTHER_LETTERS = 0.85  # "lån" typed with å against "län" in the FAQ: same letters folded, another word
 PART = 0.6  # a word matching one word of a synonym phrase ("förening" in "ekonomisk förening")
+# A word found nowhere in the FAQ weighs by how common it is in general Swedish and English (wordfreq's Zipf
+# scale): a rare or unknown one ("bygglov", "glasögon") fully, as the subject of some other question; an
+# everyday one ("kompis", "stan", "grejen") as little as a light word, being the way people talk.
+RARE_WORD = 3.5  # Zipf at or below: counts fully
+EVERYDAY_WORD = 5.5  # Zipf at or above: counts as a light word
+# The message's other sentences support a question: their terms found in an entry add to its recall with
+# this share of their weight, and never count against an entry that lacks them.
+SUPPORT = 0.7
+SUPPORT_CAP = 1.0  # ...and add at most this share of the question's own weight: support helps, never decides
+# A word rare in general language that at most ANCHOR_ENTRIES entries use, in a phrasing or the answer
+# ("Coompanion", "SIUS", "nystartsjobb", "Almi") names the subject: the best entry holding it is answered
+# even when the rest of the sentence is unfamiliar, if it scores at least ANCHOR_SCORE.
+ANCHOR_FREQUENCY = 3.0
+ANCHOR_ENTRIES = 3
+ANCHOR_SIMILARITY = 0.8
+ANCHOR_SCORE = 20.0
 
 
 @dataclass(frozen=True)
@@ -84,6 +106,15 @@ def decide(candidates: list[Candidate], t: Thresholds) -> Decision:
 def similarity_of_distance(distance: int, length: int) -> float:
     """A typo costs more in a short word than in a long one; never as good as the exact word."""
     return min(0.92, 1.0 - 1.2 * distance / max(length, 1))
+
+
+def everyday_share(frequency: float) -> float:
+    """The share of the full weight an unknown word keeps, from its Zipf frequency in general language."""
+    if frequency <= RARE_WORD:
+        return 1.0
+    if frequency >= EVERYDAY_WORD:
+        return LIGHT_WEIGHT
+    return 1.0 - (1.0 - LIGHT_WEIGHT) * (frequency - RARE_WORD) / (EVERYDAY_WORD - RARE_WORD)
 
 
 def compound_similarity(short: str, long: str) -> float:
@@ -163,10 +194,16 @@ class _LanguageIndex:
         # How rare a word is comes from the whole entry, answer included: the few phrasings alone would
         # make every word look rare, and "ASF" is in nearly every answer even where phrasings omit it.
         df: dict[str, int] = {}
-        for phrasings, context in zip(analysed, contexts):
+        holders: dict[str, list[int]] = {}  # key -> the documents whose phrasings or answer use it
+        for doc, (phrasings, context) in enumerate(zip(analysed, contexts)):
             seen = {k for terms in (*phrasings, analyzer.terms(context)) for t in terms for k in (*t.keys, *t.parts)}
             for key in seen:
                 df[key] = df.get(key, 0) + 1
+                holders.setdefault(key, []).append(doc)
+        # Keys few documents use: a rare word among them names its subject (see anchors). Few phrasings
+        # count first ("Coompanion" is in many answers but in the phrasings of two entries); a word in no
+        # phrasing counts by the answers that use it ("Almi").
+        self.few_holders = {key: tuple(docs) for key, docs in holders.items() if len(docs) <= ANCHOR_ENTRIES}
         n = max(len(docs), 1)
         self.idf = {key: math.log(1.0 + n / count) ** IDF_POWER for key, count in df.items()}
         self.unknown_weight = UNKNOWN_WEIGHT * math.log(1.0 + n) ** IDF_POWER
@@ -201,6 +238,11 @@ class _LanguageIndex:
             for key, share in doc_shares.items():
                 self.postings.setdefault(key, []).append(doc)
                 self.key_shares.setdefault(key, []).append(share)
+        for key, docs in self.postings.items():
+            if len(docs) <= ANCHOR_ENTRIES:
+                self.few_holders[key] = tuple(docs)
+            else:
+                self.few_holders.pop(key, None)
         self.vocabulary = _Vocabulary(k for k in self.postings if not k.startswith((GROUP, WRITTEN)))
         # Key -> a key found in every document it is found in, with at least its share of a phrasing:
         # a stem and its synonym group ("lönebidrag", "=lönestöd"), a stem as written and folded
@@ -227,6 +269,8 @@ class _LanguageIndex:
         """A query term's weight and the indexed keys it matches, with similarities."""
         matches = {k: 1.0 for k in term.keys if k in self.idf}
         weight = self._weight(matches, term.light) if matches else None
+        if weight is not None and not any(k in self.postings for k in matches):
+            weight *= everyday_share(term.frequency)  # known from answers only: "back", "bank"
         if any(k.startswith(WRITTEN) for k in matches):
             # "lån" as written is in the FAQ: "län", which folds the same, is another word.
             for k in matches:
@@ -243,13 +287,15 @@ class _LanguageIndex:
                     if key is not None and key in self.idf and matches.get(key, 0.0) < sim:
                         matches[key] = sim
         if weight is None:
-            weight = max((self.idf[k] for k in matches), default=self.unknown_weight)
+            weight = max((self.idf[k] for k in matches), default=None)
+            if weight is None:
+                weight = self.unknown_weight * everyday_share(term.frequency)
             if term.light:
                 weight = min(weight, self.light_weight)
         # Words known only from answers set the weight but match no phrasing.
         return weight, {k: sim for k, sim in matches.items() if k in self.postings}
 
-    def score_docs(self, text: str, limit: int, floor: float = 0.0) -> dict[int, float]:
+    def score_docs(self, text: str, limit: int, floor: float = 0.0, support: str = "") -> dict[int, float]:
         """The `limit` best documents with their scores (0-1), none below `floor`.
 
         Score = recall^RECALL_SHARE * precision^(1-RECALL_SHARE). Recall is the weighted share of the
@@ -259,8 +305,16 @@ class _LanguageIndex:
         match. Documents are scored in order of the best score they could reach and the search stops
         when no further one can enter the top, so the result is exact. Common terms that could not
         lift a document to `floor` on their own are not used to find documents, only to score them.
+        `support` (the message's other sentences) adds the weight of its terms that a document has to
+        both sides of its recall, with the share SUPPORT (see _supported).
         """
-        looked_up = [self.lookup(t) for t in self.analyzer.terms(text)]
+        terms = self.analyzer.terms(text)
+        looked_up = [self.lookup(t) for t in terms]
+        if support:
+            supporting = self._supporting(support, looked_up)
+            if supporting:
+                finders = [found for found, term in zip(looked_up, terms) if found[1] and not term.light]
+                return self._supported(looked_up, finders, supporting, limit, floor)
         query_total = sum(w for w, _ in looked_up)
         if not query_total:
             return {}
@@ -315,6 +369,58 @@ class _LanguageIndex:
             if len(top) == limit:
                 bar = max(floor, min(top.values()))
         return top
+
+    def _supporting(self, support: str,
+                    looked_up: list[tuple[float, dict[str, float]]]) -> list[tuple[float, dict[str, float]]]:
+        """The support's terms that find something, weighted by SUPPORT, minus what the question says itself."""
+        said = {key for _, matches in looked_up for key in matches}
+        found = []
+        for term in self.analyzer.terms(support):
+            weight, matches = self.lookup(term)
+            matches = {k: sim for k, sim in matches.items() if k not in said}
+            if matches and not term.light:
+                found.append((weight * SUPPORT, matches))
+        return found
+
+    def _supported(self, looked_up: list[tuple[float, dict[str, float]]], finders: list[tuple[float, dict[str, float]]],
+                   supporting: list[tuple[float, dict[str, float]]], limit: int, floor: float) -> dict[int, float]:
+        """score_docs with support: recall = (question weight found + support weight found) / (question
+        weight + support weight found), so support only ever helps, most where the question says little
+        ("vad gör de?" after naming an organisation). Precision counts the support's words too. Every
+        document sharing a term with the question is scored (a long message is rare; no bounds needed)."""
+        query_total = sum(w for w, _ in looked_up)
+        key_sims: dict[str, float] = {}
+        for _, matches in (*looked_up, *supporting):
+            for key, sim in matches.items():
+                key_sims[key] = max(key_sims.get(key, 0.0), sim)
+        # Only documents the question's own (not light) words find: support raises them, finds nothing itself.
+        docs = set(self._reach(finders))
+        keep = 1.0 - RECALL_SHARE
+        scores: dict[int, float] = {}
+        for doc in docs:
+            got = self._recall(doc, looked_up)
+            extra = min(self._recall(doc, supporting), SUPPORT_CAP * query_total)
+            recall = min((got + extra) / max(query_total + extra, 1e-9), 1.0)
+            precision = max((self._precision(p, key_sims) for p in self.phrasings_of[doc]), default=0.0)
+            score = recall**RECALL_SHARE * precision**keep
+            if score >= floor and score > 0.0:
+                scores[doc] = score
+        best = sorted(scores, key=lambda d: (-scores[d], d))[:limit]
+        return {doc: scores[doc] for doc in best}
+
+    def anchors(self, text: str) -> set[int]:
+        """The documents named by the text's anchor words: words rare in general language (Zipf below
+        ANCHOR_FREQUENCY) that at most ANCHOR_ENTRIES documents use, in a phrasing or in the answer."""
+        found: set[int] = set()
+        for term in self.analyzer.terms(text):
+            if term.light or term.frequency >= ANCHOR_FREQUENCY or term.primary.startswith(GROUP):
+                continue
+            keys = {k for k in term.keys if k in self.few_holders}
+            _, matches = self.lookup(term)  # a typo of a phrasing's word ("skopi")
+            keys.update(k for k, sim in matches.items() if sim >= ANCHOR_SIMILARITY and k in self.few_holders)
+            for key in keys:
+                found.update(self.few_holders[key])
+        return found
 
     def _reach(self, finders: list[tuple[float, dict[str, float]]]) -> dict[int, float]:
         """Document -> the most recall weight the finding terms can give it."""
@@ -408,19 +514,33 @@ class _Index:
         }
 
     def rank(self, text: str, lang: Lang, limit: int, floor: float = 0.0,
-             clear: Callable[[list[Candidate]], bool] | None = None) -> list[Candidate]:
+             clear: Callable[[list[Candidate]], bool] | None = None, support: str = "") -> list[Candidate]:
         """Documents best first. The other language is consulted unless `clear` accepts the ranking in
         the question's own language; its scores are discounted."""
-        scores = self.languages[lang].score_docs(text, limit, floor)
+        scores = self.languages[lang].score_docs(text, limit, floor, support)
         ranked = self._top(scores, limit)
         if clear is not None and clear(ranked):
             return ranked
         other: Lang = "en" if lang == "sv" else "sv"
-        for doc, score in self.languages[other].score_docs(text, limit, floor / OTHER_LANGUAGE).items():
+        for doc, score in self.languages[other].score_docs(text, limit, floor / OTHER_LANGUAGE, support).items():
             score *= OTHER_LANGUAGE
             if scores.get(doc, 0.0) < score:
                 scores[doc] = score
         return self._top(scores, limit)
+
+    def anchored(self, text: str) -> set[int]:
+        """Documents that, in either language, use one of the text's anchor words."""
+        return {doc for index in self.languages.values() for doc in index.anchors(text)}
+
+    def shares(self, doc: int, text: str) -> bool:
+        """Whether a document's phrasings, in either language, have a word of the text (light words aside)."""
+        for index in self.languages.values():
+            present = index.doc_keys[doc]
+            for term in index.analyzer.terms(text):
+                if not term.light and any(sim >= ANCHOR_SIMILARITY and key in present
+                                          for key, sim in index.lookup(term)[1].items()):
+                    return True
+        return False
 
     def _top(self, scores: dict[int, float], limit: int) -> list[Candidate]:
         best = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
@@ -433,6 +553,7 @@ class Matcher:
     def __init__(self, knowledge: Knowledge, thresholds: Thresholds | None = None) -> None:
         self.thresholds = thresholds or Thresholds.load()
         entries = list(knowledge.entries.values())
+        self._doc_of = {e.id: doc for doc, e in enumerate(entries)}
         self._entries = _Index(
             [e.id for e in entries],
             [{lang: e.phrasings(lang) for lang in LANGS} for e in entries],
@@ -468,28 +589,62 @@ class Matcher:
         other.thresholds = thresholds
         return other
 
-    def rank(self, text: str, lang: Lang, limit: int = 5) -> list[Candidate]:
+    def rank(self, text: str, lang: Lang, limit: int = 5, support: str = "") -> list[Candidate]:
         """The best-scoring entries for a question, best first.
 
         Phrasings in the question's language count fully; the other language's phrasings, discounted,
         only when the own language gives no clear answer. Entries that cannot reach the suggest
-        threshold less the margin may be left out: they could change no decision.
+        threshold less the margin may be left out: they could change no decision. `support` is the
+        rest of the message (its context sentences): it can only raise an entry's score.
         """
-        t = self.thresholds
-        floor = max(0.0, t.suggest - t.margin) / 100.0
-        ranked = self._entries.rank(text, lang, max(limit, 2), floor, clear=lambda r: self.decide(r) == "answer")
-        return ranked[:limit]
+        return self._rank(text, lang, limit, support, self._anchored(text, support))[:limit]
 
-    def match(self, text: str, lang: Lang) -> Match:
-        """Answer when one entry clearly wins, suggest on a close call, else fall back."""
-        candidates = self.rank(text, lang, limit=5)
-        return Match(self.decide(candidates), self._shown(candidates), lang)
+    def rank_all(self, text: str, lang: Lang, limit: int = 5, support: str = "") -> list[Candidate]:
+        """The best entries with no threshold at all (both languages, nothing left out): for evaluation."""
+        return self._entries.rank(text, lang, limit, support=support)
+
+    def match(self, text: str, lang: Lang, support: str = "") -> Match:
+        """Answer when one entry clearly wins, or when a rare word names it (an anchor: "Coompanion",
+        "SIUS") and it is the best; suggest on a close call, else fall back. `support`: see rank()."""
+        anchored = self._anchored(text, support)
+        decision, candidates = self._decide(self._rank(text, lang, 5, support, anchored), anchored)
+        return Match(decision, self._shown(decision, candidates), lang)
 
     def decide(self, candidates: list[Candidate]) -> Decision:
         return decide(candidates, self.thresholds)
 
-    def _shown(self, candidates: list[Candidate]) -> tuple[Candidate, ...]:
-        if self.decide(candidates) == "suggest":
+    def _rank(self, text: str, lang: Lang, limit: int, support: str, anchored: set[int]) -> list[Candidate]:
+        t = self.thresholds
+        floor = 0.0 if anchored else max(0.0, t.suggest - t.margin) / 100.0
+        return self._entries.rank(text, lang, max(limit, 2), floor, support=support,
+                                  clear=lambda r: self._decide(r, anchored)[0] == "answer")
+
+    def about(self, entry_id: str, text: str) -> bool:
+        """Whether an entry's phrasings share a word with the text: is an answer about what it refers to?"""
+        return self._entries.shares(self._doc_of[entry_id], text)
+
+    def _anchored(self, text: str, support: str) -> set[int]:
+        """Entries named by an anchor word of the question (its support names nothing: context is no question)."""
+        return self._entries.anchored(text)
+
+    def _decide(self, candidates: list[Candidate], anchored: set[int]) -> tuple[Decision, list[Candidate]]:
+        """The decision, and the candidates with an anchored winner's score raised to the answer threshold."""
+        t = self.thresholds
+        decision = decide(candidates, t)
+        if decision == "answer" or not anchored or not candidates:
+            return decision, candidates
+        top, rest = candidates[0], candidates[1:]
+        if self._doc_of[top.entry_id] not in anchored or top.score < ANCHOR_SCORE:
+            return decision, candidates
+        if rest and self._doc_of[rest[0].entry_id] in anchored and top.score - rest[0].score < t.margin:
+            # Two entries of the same name: ask which, even when neither reaches the suggest threshold.
+            lifted = [Candidate(c.entry_id, max(c.score, t.suggest)) if self._doc_of[c.entry_id] in anchored
+                      and top.score - c.score < t.margin else c for c in candidates]
+            return "suggest", lifted
+        return "answer", [Candidate(top.entry_id, max(top.score, t.answer)), *rest]
+
+    def _shown(self, decision: Decision, candidates: list[Candidate]) -> tuple[Candidate, ...]:
+        if decision == "suggest":
             return tuple(c for c in candidates[:3] if c.score >= self.thresholds.suggest)
         return tuple(candidates)
 

@@ -14,6 +14,7 @@ LANGS: tuple[Lang, ...] = ("sv", "en")
 
 # Ids travel in button payloads (max 64 bytes) and Telegram deep links ([A-Za-z0-9_-], max 64).
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,39}$"
+LEAD_MAX = 40  # a lead is a word or two ("Nej.", "Ja, i praktiken."); the answer itself says the rest
 
 
 def _date_from_text(value: object) -> object:
@@ -38,6 +39,13 @@ class Bilingual(_Strict):
 
     def get(self, lang: str) -> str:
         return self.en if lang == "en" else self.sv
+
+
+class Lead(Bilingual):
+    """The short yes/no opening of an answer ("Ja, i praktiken."), kept apart so it is shown only when it fits."""
+
+    sv: str = Field(min_length=1, max_length=LEAD_MAX)
+    en: str = Field(min_length=1, max_length=LEAD_MAX)
 
 
 class _TextLists(_Strict):
@@ -87,6 +95,8 @@ class FaqEntry(_Strict):
     id: str = Field(pattern=ID_PATTERN)
     question: Bilingual
     alternates: Alternates
+    # A short "Ja." / "Yes." shown before the answer only when the user asked a yes/no question.
+    lead: Lead | None = None
     answer: Bilingual
     authorities: list[str] = Field(min_length=1)
     topics: list[str] = Field(min_length=1)

@@ -231,7 +231,10 @@ def read_reply(text: str, options: Sequence[Option], now: datetime, accepts_time
     if len(carriers) == 1:  # "ja", or "nej, avbryt" where only Avbryt is offered
         return Reading("meaning", carriers[0].payload, min(_meanings_of(carriers[0], words) & meanings))
     meaning = next(iter(meanings)) if len(meanings) == 1 else None
-    fits = _label_fits(folded, labels, words) if len(folded) <= MAX_LABEL_WORDS else []
+    # A question ("vad är ett ASF?") is asked, not an option typed loosely ("Vad ett ASF är"), unless the
+    # options are questions themselves (the guide's FAQ buttons).
+    loose = len(folded) <= MAX_LABEL_WORDS and ("?" not in text or any("?" in o.label for o in options))
+    fits = _label_fits(folded, labels, words) if loose else []
     if len(fits) == 1:
         return _chosen(options[fits[0]], words)
     if meaning:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Mapping
@@ -116,6 +116,15 @@ def light_words() -> dict[Lang, frozenset[str]]:
     return _folded_lists(_word_lists().get("light") or {})
 
 
+@lru_cache(maxsize=100_000)
+def general_frequency(word: str) -> float:
+    """How common a lower-case word is in general Swedish or English, whichever is higher, on the Zipf
+    scale of `wordfreq` (about 7 for "och"/"the", 4 for "glasögon", 0 for a word not in its lists)."""
+    from wordfreq import zipf_frequency  # its word lists load on first use
+
+    return max(zipf_frequency(word, "sv"), zipf_frequency(word, "en"))
+
+
 # --- synonym groups -----------------------------------------------------------------------------------
 
 
@@ -132,6 +141,9 @@ class Term:
     keys: tuple[str, ...]
     parts: tuple[str, ...] = ()
     light: bool = False  # an everyday word that never counts as much as a rare one
+    # How common the word is in general Swedish or English (Zipf scale, 0 = not in the word lists): tells an
+    # everyday word the FAQ happens not to use ("kompis") from a word of some other field ("bygglov").
+    frequency: float = field(default=0.0, compare=False)
 
     @property
     def primary(self) -> str:
@@ -214,17 +226,20 @@ class Analyzer:
             for size in sizes.get(stems[i], ()):
                 group = phrases.get(tuple(stems[i : i + size])) if i + size <= len(words) else None
                 if group is not None:
+                    # A phrase is as common as its rarest word ("europeiska socialfonden": "socialfonden").
+                    frequency = min(general_frequency(w) for w in words[i : i + size])
                     if size == 1:
-                        result.append(Term((stems[i], group)))
+                        result.append(Term((stems[i], group), frequency=frequency))
                     else:
                         parts = tuple(st for st, f in zip(stems[i : i + size], folded[i : i + size])
                                       if f not in self.stop and len(f) > 1)
-                        result.append(Term((group,), parts))
+                        result.append(Term((group,), parts, frequency=frequency))
                     i += size
                     break
             else:
                 if folded[i] not in self.stop and len(folded[i]) > 1:
-                    result.append(Term(self._keys(words[i], stems[i], folded[i]), light=folded[i] in self.light))
+                    result.append(Term(self._keys(words[i], stems[i], folded[i]), light=folded[i] in self.light,
+                                       frequency=general_frequency(words[i])))
                 i += 1
         return result
 

@@ -1,16 +1,19 @@
 """What a message means: an intent (greeting, booking, ...), an FAQ answer, a routing question, or nothing.
 
 `understand` is a pure function over the knowledge and its matcher; the dialogue engine decides what
-to do with the result.
+to do with the result. A long message is read as its questions (knowledge.questions): each is matched on
+what it asks, with the rest of the message as support, so a sentence of context no phrasing covers does
+not sink the confidence. `understand_many` gives one Understanding per question.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .language import detect_language
-from .matcher import Match, Matcher
+from .matcher import Candidate, Match, Matcher
 from .model import Knowledge, Lang
+from .questions import Question, split_questions
 from .text import PhraseHit, lower_words, stopwords, tokens
 
 # Intent names from intents.yaml with a meaning of their own here.
@@ -23,6 +26,7 @@ COURTESY = frozenset({"greeting", "thanks", "help"})
 # ("jag vill boka ett möte med kommunen"). The rest (privacy, guide, ...) have FAQ entries of their
 # own, so a longer message goes to the FAQ ("kan jag få ut en kopia på mina uppgifter").
 REQUESTS = frozenset({"booking", "my_meetings", "cancel", "human", "language_sv", "language_en"})
+ANSWERED = ("faq", "routing")
 
 
 @dataclass(frozen=True)
@@ -38,22 +42,83 @@ class Understanding:
 
 
 def understand(text: str, knowledge: Knowledge, matcher: Matcher, lang_hint: Lang | None = None) -> Understanding:
-    """Classify one message and, for questions, find the FAQ entry and the responsible authorities."""
+    """Classify one message and, for questions, find the FAQ entry and the responsible authorities.
+
+    A message of several sentences or questions is read question by question (see understand_many); the
+    result is then the first of them that is answered, else a request among them, else the best "did you
+    mean", else the message read whole.
+    """
     lang = detect_language(text, lang_hint)
     words = tokens(text)
     if not words:
         return Understanding(text, lang, "empty")
     hits = matcher.intents.find(words)
-    frame = next((h for h in hits if h.label == ROUTING), None)
     intent, bare = _trigger(words, hits)
     if bare:
         return _intent(text, lang, intent)
-    if frame is not None:
-        return _route(text, lang, words, frame, knowledge, matcher)
-    match = matcher.match(text, lang)
-    if match.decision != "answer" and intent is not None and intent.label in REQUESTS and intent.size >= 2:
-        return _intent(text, lang, intent)
-    return _from_match(text, lang, match, knowledge, matcher)
+    questions = split_questions(text)
+    if len(questions) == 1 and not questions[0].context:
+        return _read(text, text, "", lang, knowledge, matcher)
+    readings = _readings(text, questions, lang, knowledge, matcher)
+    best = _best(readings)
+    if best.intent in ANSWERED or best.intent in REQUESTS or best.intent == "switch_language":
+        return _as_message(text, best)
+    # No question of it was answered: the message read whole may still be (a statement naming the subject).
+    whole = _read(text, text, "", lang, knowledge, matcher)
+    if whole.intent in ANSWERED or best.intent == "fallback":
+        return whole
+    return _as_message(text, best)
+
+
+def understand_many(text: str, knowledge: Knowledge, matcher: Matcher, lang_hint: Lang | None = None,
+                    limit: int = 3) -> list[Understanding]:
+    """One Understanding per distinct question of a message, in the message's order.
+
+    Contract: a message with one question (or a bare intent such as "boka möte") gives [understand(text)].
+    A message with several gives, for each question it asks, its Understanding with `text` set to that
+    question: an FAQ or routing answer, each entry at most once (a question answered by an entry already
+    given is left out), or a request intent (booking, human, ...; each once, also when stated rather than
+    asked: "Jag vill boka ett möte."). At most `limit` FAQ or routing answers; answers beyond it and the suggestions of questions
+    that got only a "did you mean" come last, together, as one "did_you_mean" Understanding of the whole
+    message (distinct entry ids, best first), so a reply can offer them as buttons. Questions that found
+    nothing are left out, unless nothing at all was understood: then the result is [understand(text)].
+    """
+    lang = detect_language(text, lang_hint)
+    words = tokens(text)
+    if not words or _trigger(words, matcher.intents.find(words))[1]:
+        return [understand(text, knowledge, matcher, lang_hint)]
+    questions = split_questions(text)
+    stated = _stated_requests(questions, lang, matcher)
+    if len(questions) < 2 and not stated:
+        return [understand(text, knowledge, matcher, lang_hint)]
+    answered: list[Understanding] = []
+    beyond: list[Understanding] = []  # answered, but over the limit
+    offered: list[tuple[float, str]] = []
+    requests: list[Understanding] = []
+    given: set[str] = set()
+    for question in questions:
+        reading = _read_question(question, questions, lang, knowledge, matcher)
+        if reading.intent in ANSWERED:
+            if reading.faq_id in given:
+                continue  # the same entry again ("Vad är lönebidrag och hur ansöker man om det?")
+            if reading.faq_id is not None:
+                given.add(reading.faq_id)
+            (answered if len(answered) < limit else beyond).append(reading)
+        elif reading.intent == "did_you_mean":
+            offered.extend((reading.score, s) for s in reading.suggestions)
+        elif reading.intent not in ("fallback", "empty"):
+            requests.append(reading)
+    for request in (*requests, *stated):
+        if request.intent not in {r.intent for r in answered}:
+            answered.append(request)
+    items = _in_order(answered, questions)
+    shown = {u.faq_id for u in items}
+    offered = [(u.score, u.faq_id) for u in beyond if u.faq_id] + offered
+    suggestions = tuple(dict.fromkeys(s for _, s in sorted(offered, key=lambda o: -o[0]) if s not in shown))
+    if suggestions:
+        items.append(Understanding(text, lang, "did_you_mean", score=max(sc for sc, _ in offered),
+                                   suggestions=suggestions))
+    return items or [understand(text, knowledge, matcher, lang_hint)]
 
 
 def bare_intent(text: str, matcher: Matcher) -> str | None:
@@ -67,7 +132,120 @@ def bare_intent(text: str, matcher: Matcher) -> str | None:
 
 def understand_question(text: str, lang: Lang, knowledge: Knowledge, matcher: Matcher) -> Understanding:
     """The message as an FAQ question only, ignoring intents (for intents no feature handles)."""
-    return _from_match(text, lang, matcher.match(text, lang), knowledge, matcher)
+    questions = split_questions(text)
+    if len(questions) == 1 and not questions[0].context:
+        return _from_match(text, lang, matcher.match(text, lang), knowledge, matcher)
+    readings = [_from_match(q.text, lang, matcher.match(q.asked, lang,
+                                                          _support(q, questions)), knowledge, matcher)
+                for q in questions]
+    return _as_message(text, _best(readings))
+
+
+def ranked_entries(text: str, matcher: Matcher, lang: Lang, limit: int = 5) -> list[Candidate]:
+    """The entries a message is about, best first, read as understand() reads it (each question with its
+    support) but with no thresholds: for measuring how good the ranking is apart from the decisions."""
+    questions = split_questions(text)
+    if len(questions) == 1 and not questions[0].context:
+        return matcher.rank_all(text, lang, limit)
+    best: dict[str, float] = {}
+    for q in questions:
+        for c in matcher.rank_all(q.asked, lang, limit, support=_support(q, questions)):
+            best[c.entry_id] = max(best.get(c.entry_id, 0.0), c.score)
+    ranked = sorted(best.items(), key=lambda item: -item[1])[:limit]
+    return [Candidate(entry_id, score) for entry_id, score in ranked]
+
+
+def _read(shown: str, asked: str, support: str, lang: Lang, knowledge: Knowledge, matcher: Matcher) -> Understanding:
+    """One question: a bare trigger is its intent; a routing frame routes; else the FAQ, where a request
+    with a trigger of two words or more still wins over no answer. `shown` is the question as written,
+    `asked` what it asks (with the clause it leans on): a question that is a bare trigger on its own
+    ("..., var börjar jag?") is that intent unless what it asks is answered."""
+    words = tokens(asked)
+    if not words:
+        return Understanding(shown, lang, "empty")
+    if asked != shown:
+        own = tokens(shown)
+        intent, bare = _trigger(own, matcher.intents.find(own))
+        if bare:
+            match = matcher.match(asked, lang, support=support)
+            if match.decision == "answer":
+                return _as_message(shown, _from_match(asked, lang, match, knowledge, matcher))
+            return _intent(shown, lang, intent)
+    hits = matcher.intents.find(words)
+    intent, bare = _trigger(words, hits)
+    if bare:
+        return _intent(shown, lang, intent)
+    frame = next((h for h in hits if h.label == ROUTING), None)
+    if frame is not None:
+        return _as_message(shown, _route(asked, lang, words, frame, knowledge, matcher))
+    match = matcher.match(asked, lang, support=support)
+    if match.decision != "answer" and intent is not None and intent.label in REQUESTS and intent.size >= 2:
+        return _intent(shown, lang, intent)
+    return _as_message(shown, _from_match(asked, lang, match, knowledge, matcher))
+
+
+def _support(question: Question, questions: list[Question]) -> str:
+    """What supports a question: the message's context sentences (not the ones it is read with), and the
+    question it refers back to. Other questions are other subjects: they support nothing."""
+    referred = [question.leans_on] if question.leans_on and not question.whole else []
+    read = question.leans_on if question.whole else ""
+    return " ".join(t for t in (*question.context, *referred) if t not in (read, question.text))
+
+
+def _readings(text: str, questions: list[Question], lang: Lang, knowledge: Knowledge,
+              matcher: Matcher) -> list[Understanding]:
+    readings = [_read_question(q, questions, lang, knowledge, matcher) for q in questions]
+    return readings + _stated_requests(questions, lang, matcher)
+
+
+def _read_question(question: Question, questions: list[Question], lang: Lang, knowledge: Knowledge,
+                   matcher: Matcher) -> Understanding:
+    """One question of a message, with its support. A question that refers back to another question keeps
+    its own words, but its answer must be about what it refers to ("Vad gör Skoopi och vad kostar det?"
+    is not about what starting a company costs): otherwise it adds nothing."""
+    reading = _read(question.text, question.asked, _support(question, questions), lang, knowledge, matcher)
+    refers_to_question = question.leans_on and not question.whole
+    if refers_to_question and reading.intent in ANSWERED and reading.faq_id is not None \
+            and not matcher.about(reading.faq_id, question.leans_on):
+        return Understanding(question.text, lang, "fallback")
+    return reading
+
+
+def _stated_requests(questions: list[Question], lang: Lang, matcher: Matcher) -> list[Understanding]:
+    """Requests stated rather than asked ("Jag vill boka ett möte."): context sentences with a request."""
+    found = []
+    for sentence in questions[0].context if questions else ():
+        words = tokens(sentence)
+        intent, bare = _trigger(words, matcher.intents.find(words))
+        if intent is not None and intent.label in REQUESTS and (bare or intent.size >= 2):
+            found.append(_intent(sentence, lang, intent))
+    return found
+
+
+def _best(readings: list[Understanding]) -> Understanding:
+    """The first answered reading (the first question usually carries the subject), else a request, else the
+    best suggestion, else the surest fallback."""
+    def rank(u: Understanding) -> tuple[int, float]:
+        if u.intent in ANSWERED:
+            return 4, 0.0
+        if u.intent in REQUESTS or u.intent == "switch_language":
+            return 3, 0.0
+        if u.intent == "did_you_mean":
+            return 2, u.score
+        if u.intent not in ("fallback", "empty"):
+            return 1, 0.0
+        return 0, u.score + (1.0 if u.authorities else 0.0)
+    return max(readings, key=rank)  # max keeps the first of equals: the earlier question
+
+
+def _in_order(items: list[Understanding], questions: list[Question]) -> list[Understanding]:
+    """Items in the order their questions come in the message."""
+    position = {q.text: i for i, q in enumerate(questions)}
+    return sorted(items, key=lambda u: position.get(u.text, len(questions)))
+
+
+def _as_message(text: str, u: Understanding) -> Understanding:
+    return u if u.text == text else replace(u, text=text)
 
 
 def _from_match(text: str, lang: Lang, match: Match, knowledge: Knowledge, matcher: Matcher) -> Understanding:
@@ -93,8 +271,8 @@ def _main_intent(hits: list[PhraseHit]) -> PhraseHit | None:
 def _content_left(words: list[str], hits: list[PhraseHit], intent: PhraseHit) -> bool:
     """Whether anything but the trigger, politeness and function words is in the message."""
     covered = set(range(intent.start, intent.end))
-    for h in hits:
-        if h.label in COURTESY:
+    for h in hits:  # politeness, and other triggers of the same intent ("kan jag *få* prata med nån på kommunen")
+        if h.label in COURTESY or h.label == intent.label:
             covered.update(range(h.start, h.end))
     filler = _filler()
     return any(i not in covered and w not in filler for i, w in enumerate(words))

@@ -87,3 +87,19 @@ class Chat:
 @pytest.fixture
 def chat(app) -> Chat:
     return Chat(app)
+
+
+VAGUE = ("bidrag lön", "stöd", "pengar", "bidrag", "kommunen", "anställa", "stöd pengar", "arbetsträning kommun")
+
+
+def vague_question(knowledge_store: KnowledgeStore | None = None) -> str:
+    """A short question the matcher answers with "menade du" and at least two suggestions (which one depends
+    on the FAQ's phrasings, so it is looked up rather than fixed)."""
+    from knowledge.understanding import understand
+
+    store = knowledge_store or KnowledgeStore()
+    for text in VAGUE:
+        u = understand(text, store.current, store.matcher, lang_hint="sv")
+        if u.intent == "did_you_mean" and len(u.suggestions) >= 2:
+            return text
+    raise AssertionError("no vague question gives 'menade du' any more")

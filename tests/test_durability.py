@@ -79,7 +79,7 @@ async def test_a_backup_taken_while_two_connections_write_restores_consistent(ap
             if stop.is_set():
                 return
             clock.advance(seconds=3)
-            text = ("Vad är ett ASF?", "/boka", "hej", "lönebidrag kommun", "/mina")[i % 5]
+            text = ("Vad är ett ASF?", "/boka", "hej", "bidrag lön", "/mina")[i % 5]
             await app.engine.handle(Incoming(address, text=text))
             if text == "/boka":
                 await app.engine.handle(Incoming(address, payload="bk:ok"))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from knowledge.loader import bundled_dir, read_yaml
-from knowledge.matcher import Candidate, Matcher, Thresholds
+from knowledge.matcher import Candidate, Matcher, Thresholds, everyday_share
 from knowledge.model import Alternates, Authority, Bilingual, FaqEntry, IntentPatterns, Knowledge, Topic
 
 SYNONYMS = {
@@ -300,3 +300,60 @@ def test_letters_as_written_tell_words_that_fold_alike_apart():
     assert top(matcher, "asf i mitt län") == "lan-region"
     typed_plain = {c.entry_id for c in matcher.rank("lan", "sv")[:2]}
     assert typed_plain == {"lan", "lan-region"}  # without å/ä it could be either
+
+
+# --- words the FAQ does not know, support, anchors ---------------------------------------------------------
+
+
+def test_unknown_words_weigh_by_how_common_they_are():
+    assert everyday_share(0.0) == everyday_share(3.0) == 1.0  # rare or unknown (a typo, a name): full weight
+    assert everyday_share(6.5) == everyday_share(9.0) < 0.5  # everyday speech: as a light word
+    assert 1.0 > everyday_share(4.5) > everyday_share(5.0) > everyday_share(6.5)
+
+
+def test_an_everyday_word_costs_less_than_a_word_of_another_subject(matcher):
+    chatty = matcher.rank("vem betalar lönebidrag kompis", "sv")[0]
+    other_subject = matcher.rank("vem betalar lönebidrag bygglov", "sv")[0]
+    assert chatty.entry_id == other_subject.entry_id == "lonestod"
+    assert chatty.score > other_subject.score
+
+
+def test_support_only_ever_raises_scores(matcher):
+    alone = {c.entry_id: c.score for c in matcher.rank_all("vilken form passar", "sv", limit=9)}
+    supported = {c.entry_id: c.score
+                 for c in matcher.rank_all("vilken form passar", "sv", limit=9, support="vi funderar på aktiebolag")}
+    assert all(supported.get(entry_id, 0.0) >= score for entry_id, score in alone.items())
+    assert supported["foretagsform"] > alone["foretagsform"]
+
+
+def test_support_never_decides_alone(matcher):
+    # Context words that match an entry do not make a question about something else about it.
+    m = matcher.match("vad kostar det", "sv", support="vi ska skriva ett avtal om IOP med kommunen")
+    assert m.decision != "answer" or m.candidates[0].entry_id != "iop"
+
+
+def test_a_rare_name_few_entries_use_answers_in_an_unfamiliar_sentence(matcher):
+    plain = Matcher(make_knowledge(), THRESHOLDS)
+    text = "grannen pratade om IOP igår när vi grillade, vad är det"
+    m = plain.match(text, "sv")
+    assert m.decision == "answer" and m.candidates[0].entry_id == "iop"
+    assert m.candidates[0].score >= THRESHOLDS.answer
+    assert plain.rank_all(text, "sv")[0].score < THRESHOLDS.answer  # on its words alone it would not be
+
+
+def test_an_everyday_word_is_no_anchor(matcher):
+    assert matcher.match("vad ska jag laga till middag ikväll", "sv").decision == "fallback"
+
+
+def test_rank_all_has_no_floor(matcher):
+    ranked = matcher.rank_all("kompis", "sv", limit=9)
+    assert all(c.score < THRESHOLDS.suggest - THRESHOLDS.margin for c in ranked)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["kan jag få bidrag till en ny soffa", "hur söker jag bygglov för en carport hos kommunen",
+     "var ligger stans bästa café", "kan kommunen ge bidrag till min hund"],
+)
+def test_bundled_out_of_scope_questions_with_a_domain_word_fall_back(knowledge_store, text):
+    assert knowledge_store.matcher.match(text, "sv").decision == "fallback"

@@ -6,7 +6,8 @@ import pytest
 
 from knowledge.language import detect_language
 from knowledge.loader import load_knowledge
-from knowledge.text import Analyzer, PhraseFinder, Synonyms, fold, light_words, stem, stopwords, tokens
+from knowledge.text import (Analyzer, PhraseFinder, Synonyms, fold, general_frequency, light_words, stem, stopwords,
+                            tokens)
 
 SYNONYMS = {
     "asf": ["arbetsintegrerande socialt företag", "arbetsintegrerande sociala företag"],
@@ -169,3 +170,18 @@ def test_bundled_synonyms_never_map_a_common_word_to_a_group():
         singles = {member[0] for member in synonyms.phrases if len(member) == 1}
         common = {stem(w, lang) for w in ("social", "sociala", "företag", "stöd", "starta", "company", "support", "work")}
         assert not singles & common, lang
+
+
+def test_general_frequency_tells_everyday_words_from_rare_ones():
+    assert general_frequency("och") > general_frequency("kompis") > general_frequency("glasögon") > 0
+    assert general_frequency("the") > 6  # the higher of Swedish and English
+    assert general_frequency("skoopi") == general_frequency("xqzv") == 0.0
+
+
+def test_terms_carry_the_frequency_of_the_word_as_typed():
+    analyzer = Analyzer("sv", SYNONYMS)
+    kompis, lonebidrag = analyzer.terms("kompis lönebidraget")
+    assert kompis.frequency == general_frequency("kompis") and lonebidrag.frequency == general_frequency("lönebidraget")
+    [phrase] = analyzer.terms("ekonomisk förening")
+    assert phrase.frequency == min(general_frequency("ekonomisk"), general_frequency("förening"))
+    assert kompis == Analyzer("sv").terms("kompis")[0]  # frequency is no part of a term's identity

@@ -9,7 +9,8 @@ import pytest
 from knowledge.loader import bundled_dir, read_yaml
 from knowledge.matcher import Matcher
 from knowledge.model import IntentPatterns
-from knowledge.understanding import Understanding, understand
+from knowledge.questions import Question, split_questions
+from knowledge.understanding import Understanding, ranked_entries, understand, understand_many
 from tests.test_matcher import THRESHOLDS, make_knowledge
 
 
@@ -218,3 +219,158 @@ def test_bundled_answers_and_routes(knowledge_store):
     assert route.intent == "routing" and route.authorities[0] == "arbetsformedlingen"
     typo = understand("vem betalar lonebidrag", knowledge, matcher)
     assert typo.authorities and typo.authorities[0] == "arbetsformedlingen"
+
+
+# --- what a message asks: questions and context ---------------------------------------------------------
+
+
+def test_one_question_is_the_whole_message():
+    assert split_questions("  Vad är lönebidrag?  ") == [Question("Vad är lönebidrag?")]
+    assert split_questions("lönebidrag") == [Question("lönebidrag")]  # asks nothing recognisable: read whole
+
+
+def test_context_sentences_are_kept_apart_from_the_question():
+    [q] = split_questions("Hej! Vi är fem som startar ett café. Vilken företagsform passar oss?")
+    assert q.text == "Vilken företagsform passar oss?"
+    assert q.context == ("Vi är fem som startar ett café.",) and q.asked == q.text  # "Hej!" says nothing
+
+
+@pytest.mark.parametrize(
+    "text, asked",
+    [
+        ("Vad kostar mötet och hur lång tid tar det?", ["Vad kostar mötet", "hur lång tid tar det?"]),
+        ("Måste vi ha F-skatt och ska vi momsregistrera oss?", ["Måste vi ha F-skatt", "ska vi momsregistrera oss?"]),
+        ("kan vi ta emot praktikanter? samt vilken försäkring behövs", ["kan vi ta emot praktikanter?",
+                                                                       "samt vilken försäkring behövs"]),
+        ("vad är nystartsjobb men också hur ansöker man", ["vad är nystartsjobb", "hur ansöker man"]),
+        ("What is IOP? Also, can a cooperative sign an IOP?", ["What is IOP?", "can a cooperative sign an IOP?"]),
+        ("Vi undrar vilken form vi ska ha, om vi behöver f-skatt och om kommunen har lokaler.",
+         ["Vi undrar vilken form vi ska ha", "om vi behöver f-skatt", "om kommunen har lokaler."]),
+    ],
+)
+def test_several_questions_are_split_at_sentence_ends_and_conjunctions(text, asked):
+    assert [q.text for q in split_questions(text)] == asked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "kan vi behålla vinsten eller måste den stanna i företaget",  # "eller": one question with two options
+        "arbetsförmedlingen nämnde SIUS när vi pratade om vår nya medarbetare",  # "när vi" tells, asks nothing
+        "Vårt kooperativ säljer t.ex. städtjänster. Vad gäller för moms?",  # "vårt" is not "vart"; "t.ex." no end
+        "We're four people starting a café. Which legal form suits us?",  # "we're" is not "were"
+    ],
+)
+def test_clauses_that_ask_nothing_are_not_questions(text):
+    questions = split_questions(text)
+    assert len(questions) == 1
+    assert not any(c.lower().startswith(("vad gäller", "which")) for c in questions[0].context)
+
+
+def test_a_question_that_refers_back_to_a_context_sentence_is_read_with_it():
+    [q] = split_questions("Vi ska registrera vår ekonomiska förening. Vad kostar det?")
+    assert q.leans_on == "Vi ska registrera vår ekonomiska förening." and q.whole
+    assert q.asked == "Vi ska registrera vår ekonomiska förening. Vad kostar det?"
+
+
+def test_a_question_that_says_nothing_of_its_own_is_read_with_the_clause_before():
+    [q] = split_questions("jag har ont i halsen, vad ska jag ta?")
+    assert q.whole and q.asked == "jag har ont i halsen vad ska jag ta?"
+
+
+def test_a_question_that_refers_back_to_another_question_keeps_its_own_words():
+    first, second = split_questions("Vad är lönebidrag och hur ansöker man om det?")
+    assert not first.leans_on
+    assert second.leans_on == "Vad är lönebidrag" and not second.whole and second.asked == "hur ansöker man om det?"
+
+
+@pytest.mark.parametrize("text", ["Finns det startbidrag?", "Går det att starta ett ASF ensam?", "Is it expensive to register a cooperative?"])
+def test_a_pronoun_that_stands_for_nothing_does_not_lean(text):
+    [q] = split_questions(f"Vi startar ett café. {text}")
+    assert not q.leans_on
+
+
+# --- long messages and several questions ----------------------------------------------------------------
+
+
+def test_context_no_phrasing_covers_does_not_sink_the_confidence(kb):
+    knowledge, matcher = kb
+    text = ("Vi är fem personer i Malmö som har jobbat med nyanlända och långtidsarbetslösa i flera år och nu vill "
+            "vi driva ett café tillsammans med dem. Vilken företagsform passar ett ASF?")
+    result = u(kb, text)
+    assert result.intent == "faq" and result.faq_id == "foretagsform" and result.text == text
+    assert result.score > matcher.match(text, "sv").candidates[0].score  # the whole text scores lower
+
+
+def test_a_rare_name_answers_even_in_an_unfamiliar_sentence(kb):
+    result = u(kb, "nån sa att IOP kunde vara nåt för oss, stämmer det")
+    assert result.intent == "faq" and result.faq_id == "iop"
+
+
+def test_understand_answers_the_first_question_it_can(kb):
+    result = u(kb, "Vad är IOP och hur säljer vi till kommunen?")
+    assert result.intent == "faq" and result.faq_id == "iop"
+
+
+def test_understand_many_gives_each_question_its_answer_in_order(kb):
+    knowledge, matcher = kb
+    items = understand_many("Vad är IOP och hur säljer vi till kommunen?", knowledge, matcher)
+    assert [(i.intent, i.faq_id, i.text) for i in items] == [
+        ("faq", "iop", "Vad är IOP"), ("faq", "reserverad", "hur säljer vi till kommunen?")]
+    assert all(i.authorities == ("kommun",) for i in items)
+
+
+def test_understand_many_answers_at_most_limit_and_offers_the_rest(kb):
+    knowledge, matcher = kb
+    text = "Behöver vi F-skatt? Och vad är lönebidrag? Hur fungerar partnerskap med kommunen?"
+    assert [i.faq_id for i in understand_many(text, knowledge, matcher)] == ["fskatt", "lonestod", "iop"]
+    first, rest = understand_many(text, knowledge, matcher, limit=1)
+    assert (first.intent, first.faq_id) == ("faq", "fskatt")
+    assert rest.intent == "did_you_mean" and rest.suggestions == ("lonestod", "iop") and rest.text == text
+
+
+def test_understand_many_gives_an_entry_once(kb):
+    knowledge, matcher = kb
+    items = understand_many("Vad är IOP och hur fungerar det?", knowledge, matcher)
+    assert [(i.intent, i.faq_id) for i in items] == [("faq", "iop")]
+
+
+def test_understand_many_of_one_question_or_a_bare_intent_is_understand(kb):
+    knowledge, matcher = kb
+    for text in ("Vad är IOP?", "boka möte", "hej", "", "Vi startar ett kooperativ. Vad är IOP?"):
+        assert understand_many(text, knowledge, matcher) == [understand(text, knowledge, matcher)]
+
+
+def test_understand_many_keeps_a_stated_request(kb):
+    knowledge, matcher = kb
+    items = understand_many("Vad är IOP? Jag vill boka ett möte.", knowledge, matcher)
+    assert [(i.intent, i.faq_id) for i in items] == [("faq", "iop"), ("booking", None)]
+
+
+def test_an_answer_to_a_question_that_refers_back_must_be_about_its_subject(knowledge_store):
+    knowledge, matcher = knowledge_store.current, knowledge_store.matcher
+    items = understand_many("Hur blir man medlem i Skoopi och vad kostar det?", knowledge, matcher)
+    assert [i.faq_id for i in items] == ["skoopi"]  # not what starting a company costs
+
+
+def test_a_long_message_asking_five_covered_things_never_falls_back(knowledge_store):
+    knowledge, matcher = knowledge_store.current, knowledge_store.matcher
+    text = ("Hej! Jag och min kompis har jobbat inom hemtjänsten i många år och vill nu starta ett eget företag "
+            "som ska anställa personer som stått utanför arbetsmarknaden länge, vi tänker oss städning och "
+            "trädgårdsskötsel åt privatpersoner och kanske kommunen. Vi har pratat med några på jobbet som är "
+            "intresserade, och en bank har sagt att de kan tänka sig att hjälpa till. Vi har några frågor. Vilken företagsform "
+            "ska vi välja? Behöver vi F-skatt? Hur registrerar vi oss som arbetsgivare? Finns det lönebidrag för "
+            "dem vi anställer? Och hur kan vi sälja våra tjänster till kommunen?")
+    assert len(text) > 500
+    items = understand_many(text, knowledge, matcher)
+    answered = [i.faq_id for i in items if i.intent == "faq"]
+    assert len(answered) == 3 and len(set(answered)) == 3
+    assert items[-1].intent == "did_you_mean" and len(items[-1].suggestions) >= 2
+    assert not set(answered) & set(items[-1].suggestions)
+    assert understand(text, knowledge, matcher).intent == "faq"
+
+
+def test_ranked_entries_reads_a_message_as_understand_does(kb):
+    knowledge, matcher = kb
+    ranked = ranked_entries("Vi startar ett kooperativ i Malmö med sex personer. Vad är IOP?", matcher, "sv")
+    assert ranked[0].entry_id == "iop" and ranked == sorted(ranked, key=lambda c: -c.score)

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 
 from knowledge.municipalities import find_municipality, load_municipalities
 from knowledge.reading import TimeWish, read_reply
+from knowledge.text import tokens
 from knowledge.understanding import bare_intent, understand
 
 from booking.model import BookingError, InvalidRequest, MeetingNotFound, NotAllowed, SlotTaken, TooManyMeetings
@@ -25,6 +26,10 @@ from ..formatting import format_short, format_wish
 from ..messages import Button, Reply
 
 _REF = re.compile(r"^[A-Z2-9]{5}$")
+# The flow's buttons (booking.<key>): their labels are never saved as the founder's idea.
+_LABEL_KEYS = ("consent_yes", "cancel_flow", "topics_done", "skip", "municipality_any", "more_times", "confirm_yes",
+               "other_time", "edit_idea", "edit_municipality", "guide_share_yes", "guide_share_no", "start_again",
+               "confirm_move_yes")
 
 
 def _from_minutes(value: str) -> datetime | None:
@@ -78,6 +83,12 @@ class BookingFeature(Feature):
     # --- founder: the flow --------------------------------------------------------------------
 
     async def start(self, turn: Turn, _: str = "") -> list[Reply]:
+        session, pending = turn.session, turn.user.pending
+        if (session.flow == "booking" and session.step != "consent" and not session.data.get("move_ref")
+                and pending is not None and pending.step == f"booking.{session.step}"):
+            # Already booking ("boka möte" again, an answer's book button): go on from here, keep what was chosen.
+            turn.asked_again = pending
+            return [pending.reply(lead=turn.t("booking.in_progress"))]
         if not await self.service.can_book_more(turn.address):
             return [Reply(turn.t("booking.too_many", limit=self.service.rules.max_upcoming_per_founder))]
         turn.session.start("booking", "consent")
@@ -166,11 +177,11 @@ class BookingFeature(Feature):
         return Reply(turn.t("booking.idea_prompt"), buttons=[[self._skip_idea_button(turn)]], replaces_pressed=replaces)
 
     async def idea_text(self, turn: Turn, text: str) -> list[Reply] | None:
-        if bare_intent(text, self.app.knowledge.matcher) not in (None, "booking"):
-            return None  # "var är jag?", "hjälp": the engine answers and the flow waits here for the idea
+        if bare_intent(text, self.app.knowledge.matcher) is not None or ("?" in text and self._is_question(turn, text)):
+            return None  # "var är jag?", "boka möte", "vad är ett ASF?": the engine answers, the idea still waits
         if len(text) > IDEA_MAX_CHARS:
             return [Reply(turn.t("booking.idea_too_long", max=IDEA_MAX_CHARS), buttons=[[self._skip_idea_button(turn)]])]
-        if not looks_like_idea(text):
+        if not looks_like_idea(text) or tokens(text) in self._button_labels():
             return [Reply(turn.t("booking.idea_unclear"), buttons=[[self._skip_idea_button(turn)]])]
         turn.session.data["idea"] = text
         return await self._after_idea(turn)
@@ -179,9 +190,20 @@ class BookingFeature(Feature):
         turn.session.data.pop("idea", None)
         return await self._after_idea(turn, replaces=True)
 
+    def _button_labels(self) -> list[list[str]]:
+        """The flow's own button labels in both languages, folded: typed from an old list, never an idea."""
+        catalogue = self.app.catalogue
+        keys = [f"booking.{k}" for k in _LABEL_KEYS] + ["faq.book_button", "guide.done_button", "guide.skip_button",
+                                                         "guide.back_button", "guide.start_button"]
+        labels = [catalogue.text(lang, key) for lang in ("sv", "en") for key in keys]
+        topics = self.app.knowledge.current.topics.values()
+        labels += [topic.label.get(lang) for topic in topics for lang in ("sv", "en")]
+        return [tokens(label) for label in labels]
+
     async def _after_idea(self, turn: Turn, replaces: bool = False) -> list[Reply]:
         if turn.session.data.pop("editing", None) and "start" in turn.session.data:
-            return await self.pick_time(turn, str(turn.session.data["start"]))  # back to the summary
+            turn.session.step = "confirm"  # the time stays chosen: straight back to the summary
+            return await self.pick_time(turn, str(turn.session.data["start"]))
         return self._ask_municipality(turn, replaces=replaces)
 
     async def edit(self, turn: Turn, what: str) -> list[Reply] | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from knowledge.understanding import Understanding, understand_question
 
-from ..answers import compose, faq_reply, follow_up_unknown_reply
+from ..answers import compose, faq_reply, follow_up_unknown_reply, several_reply
 from ..conversation import Context
 from ..engine import Feature, Turn
 from ..messages import Button, Reply
@@ -23,6 +23,7 @@ class FaqFeature(Feature):
         super().__init__(app)
         self.payloads = {"faq": self.show_entry}
         self.intents = {name: self.answer for name in FAQ_INTENTS}
+        self.intents["several"] = self.answer_several
         self.steps = {"faq.suggested": self.after_suggestions}
         self.deep_links = {"faq_": self.deep_link}
 
@@ -52,6 +53,29 @@ class FaqFeature(Feature):
         if u.intent == "fallback" and self.app.engine.handles("gd"):
             # Not knowing the answer, offer the way through it all: the start guide.
             replies[-1].buttons.insert(0, [Button(turn.t("guide.start_button"), "gd:go")])
+        return replies
+
+    async def answer_several(self, turn: Turn, text: str) -> list[Reply]:
+        """A message asking several things: up to three answered in one reply, the rest as buttons."""
+        knowledge = self.app.knowledge.current
+        items = turn.understandings
+        question_log = self.app.services.get("question_log")
+        requests = []
+        for u in items:
+            if u.intent in ("faq", "routing", "did_you_mean"):
+                if u.faq_id:
+                    self._remember_topics(turn, u.faq_id)
+                    self._remember_subject(turn, u.faq_id)
+                if question_log is not None:
+                    await question_log.record(turn.now, u.lang, outcome_of(u.intent, u.faq_id), u.faq_id)
+            else:
+                requests.append(u)  # "…och kan jag boka ett möte?": answered after the questions
+        replies = [several_reply(items, knowledge, turn.lang, turn.t, can_book=self.app.engine.can_book())]
+        for u in requests:
+            handler = self.app.engine.intent_handler(u.intent)
+            if handler is not None:
+                turn.understanding = u
+                replies += await handler(turn, u.text) or []
         return replies
 
     async def show_entry(self, turn: Turn, entry_id: str) -> list[Reply] | None:

@@ -102,8 +102,9 @@ class GuideFeature(Feature):
         where = path.standing(self.guide, progress)
         lines = []
         for number, step in enumerate(self.guide, start=1):
-            key = ("guide.line_done" if step in where.done else "guide.line_skipped" if step in where.skipped
-                   else "guide.line_here" if step == where.current else "guide.line_open")
+            # Where the founder is comes first: back at a skipped or done step, that is still where they are.
+            key = ("guide.line_here" if step == where.current else "guide.line_done" if step in where.done
+                   else "guide.line_skipped" if step in where.skipped else "guide.line_open")
             lines.append(turn.t(key, number=number, title=step.title.get(turn.lang)))
         text = [*lead, turn.t("guide.where_header", done=len(where.done), total=where.total), "\n".join(lines)]
         if progress.notes:

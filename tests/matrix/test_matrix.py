@@ -16,6 +16,7 @@ from icalendar import Calendar
 
 from bot.channels.matrix import choose, render
 from bot.messages import Button, Incoming, Reply
+from tests.conftest import vague_question
 
 
 # ---------------------------------------------------------------------- pure translation
@@ -55,7 +56,8 @@ async def test_invited_bot_joins_and_answers_a_faq_question_as_a_notice(bot, fou
 async def test_did_you_mean_options_are_answered_by_number_or_by_their_text(bot, founder):
     room = await founder.open_dm(bot.user_id)
     address = f"mx:{founder.user_id}"
-    suggestions = await bot.ask(founder, room, "lönebidrag kommun")
+    vague = vague_question()
+    suggestions = await bot.ask(founder, room, vague)
     options = await bot.channel.store.options(address)
     assert len(options) >= 2 and all(payload.startswith("faq:") for _, payload in options)
     assert f"\n1. {options[0][0]}\n2. {options[1][0]}" in suggestions[-1].body
@@ -63,9 +65,9 @@ async def test_did_you_mean_options_are_answered_by_number_or_by_their_text(bot,
 
     answer = await bot.ask(founder, room, "1")
     text = "\n".join(m.body for m in answer)
-    assert "lönebidrag" in text.lower() and "Menade du" not in text
+    assert "Ansvarig:" in text and "Menade du" not in text
 
-    await bot.ask(founder, room, "lönebidrag kommun")
+    await bot.ask(founder, room, vague)
     label, payload = (await bot.channel.store.options(address))[1]
     by_text = await bot.ask(founder, room, label.upper())
     expected = await bot.app.engine.handle(Incoming("console:compare", payload=payload))

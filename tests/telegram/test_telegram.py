@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import vague_question
+
 from bot.channels.telegram import html_chunks, keyboard
 from bot.messages import Attachment, Button, Reply
 
@@ -81,17 +83,18 @@ async def test_a_faq_question_is_answered_with_its_authority(bot):
 
 async def test_did_you_mean_buttons_answer_or_edit_in_place(bot, fake):
     anna = bot.user(1020)
+    vague = vague_question()
     await anna.say("/start")
-    await anna.say("lönebidrag kommun")
+    await anna.say(vague)
     suggestions = anna.last[-1]
     assert len(suggestions.buttons) >= 2 and all(data.startswith("faq:") for _, data in suggestions.buttons)
     suggestion_id = suggestions.result["message_id"]
 
     await anna.press(suggestions.buttons[0][1])  # a suggested question: its answer arrives as a new message
-    assert anna.last[0].method == "sendMessage" and "lönebidrag" in anna.text().lower()
+    assert anna.last[0].method == "sendMessage" and "Ansvarig:" in anna.text()
     assert fake.calls_to("answerCallbackQuery")
 
-    await anna.say("lönebidrag kommun")
+    await anna.say(vague)
     await anna.press("faq:-")  # "none of these" replaces the suggestions instead of piling up messages
     edit = anna.last[0]
     assert edit.method == "editMessageText" and edit.params["message_id"] != suggestion_id
