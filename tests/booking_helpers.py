@@ -25,6 +25,15 @@ async def outbox_texts(app, address: str) -> list[str]:
     return [r.text for r in await app.outbox.take(address)]
 
 
+async def officials_told(app, ref: str) -> list[str]:
+    """What the officials' console outboxes hold about meeting `ref`."""
+    texts = []
+    for official in (await app.services["booking"].snapshot()).officials:
+        if official.address:
+            texts += [t for t in await outbox_texts(app, official.address) if ref in t]
+    return texts
+
+
 async def outbox_replies(app, address: str):
     return await app.outbox.take(address)
 

@@ -15,7 +15,7 @@ from bot.app import build_app
 from bot.messages import Incoming
 from knowledge.followup import in_context
 from knowledge.understanding import understand
-from tests.booking_helpers import outbox_texts
+from tests.booking_helpers import officials_told
 from tests.conftest import Chat
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")  # the fake clock starts on Tuesday 10 March 2026, 09:00 here
@@ -61,15 +61,6 @@ async def upcoming(chat: Chat) -> list:
 
 async def unanswered(app) -> list[str]:
     return [r["text"] for r in await app.db.fetchall("SELECT text FROM unanswered ORDER BY id")]
-
-
-async def officials_told(app, ref: str) -> list[str]:
-    """What the officials' console outboxes hold about meeting `ref`."""
-    texts = []
-    for official in (await app.services["booking"].snapshot()).officials:
-        if official.address:
-            texts += [t for t in await outbox_texts(app, official.address) if ref in t]
-    return texts
 
 
 def ref_in(text: str) -> str:

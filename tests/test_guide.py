@@ -12,7 +12,7 @@ from bot.app import build_app
 from bot.messages import Incoming
 from knowledge import guide as path
 from knowledge.loader import load_knowledge
-from tests.booking_helpers import outbox_texts
+from tests.booking_helpers import officials_told
 from tests.conftest import Chat
 from tests.test_cli import run
 
@@ -258,15 +258,6 @@ async def book_from_step(chat: Chat, share: str | None) -> str:
     text = chat.text()
     assert "Bokat! Referens:" in text
     return re.search(r"Referens: (\w+)", text)[1]
-
-
-async def officials_told(app, ref: str) -> list[str]:
-    """What the officials' console outboxes hold about meeting `ref`."""
-    texts = []
-    for official in (await app.services["booking"].snapshot()).officials:
-        if official.address:
-            texts += [t for t in await outbox_texts(app, official.address) if ref in t]
-    return texts
 
 
 async def test_booking_from_a_step_shares_progress_with_consent(app):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from knowledge.understanding import Understanding, understand_question
+from knowledge.understanding import understand_question
 
 from ..answers import compose, faq_reply, follow_up_unknown_reply, several_reply
 from ..conversation import Context
