@@ -47,6 +47,9 @@ UNKNOWN_WEIGHT = 2.0  # a question word found nowhere weighs this share of the r
 LIGHT_WEIGHT = 0.3  # an everyday word ("betyder", "samma") weighs at most this share of it
 RECALL_SHARE = 0.75  # score = recall^0.75 * precision^0.25: covering the question matters most
 MIN_TYPO_LENGTH = 5  # a shorter word one letter off is as likely another word ("hamn"/"famn")
+# A word this common in general language (wordfreq's Zipf scale) is taken for a typo only one letter off:
+# "avdelning" is no typo of "utdelning", but "companion" may be one of "Coompanion".
+TYPO_FREQUENCY = 3.5
 PRECISION_CHECK = 64  # more hopeful entries than this: bound their precision before scoring them
 OTHER_LETTERS = 0.85  # "lån" typed with å against "län" in the FAQ: same letters folded, another word
 PART = 0.6  # a word matching one word of a synonym phrase ("förening" in "ekonomisk förening")
@@ -66,6 +69,8 @@ ANCHOR_FREQUENCY = 3.0
 ANCHOR_ENTRIES = 3
 ANCHOR_SIMILARITY = 0.8
 ANCHOR_SCORE = 20.0
+# A word this common in general language ("särskilt", "gör") does not make an answer about what a text says.
+ABOUT_FREQUENCY = 5.0
 
 
 @dataclass(frozen=True)
@@ -131,20 +136,21 @@ class _Vocabulary:
         self.words = sorted(set(words))
         self.known = frozenset(self.words)
         self.reversed = sorted(w[::-1] for w in self.words)
-        self._cache: dict[str, tuple[tuple[str, float], ...]] = {}
+        self._cache: dict[tuple[str, bool], tuple[tuple[str, float], ...]] = {}
 
-    def neighbours(self, word: str) -> tuple[tuple[str, float], ...]:
+    def neighbours(self, word: str, common: bool = False) -> tuple[tuple[str, float], ...]:
         """Other known words close to `word`, with a similarity below 1.
 
-        Only an unknown word is taken for a typo; any word may be part of a compound or have one.
+        Only an unknown word is taken for a typo, and a `common` one (a word of general language as
+        written) only one letter off; any word may be part of a compound or have one.
         """
-        cached = self._cache.get(word)
+        cached = self._cache.get((word, common))
         if cached is not None:
             return cached
         found: dict[str, float] = {}
         n = len(word)
         if n >= MIN_TYPO_LENGTH and word not in self.known:
-            limit = 1 if n < 8 else 2
+            limit = 1 if n < 8 or common else 2
             for other, distance, _ in process.extract(word, self.words, scorer=OSA.distance,
                                                       score_cutoff=limit, limit=None):
                 if other != word and abs(len(other) - n) <= limit:
@@ -160,7 +166,7 @@ class _Vocabulary:
                         found[part] = max(found.get(part, 0.0), compound_similarity(part, word))
         result = tuple(found.items())
         if len(self._cache) < 50_000:  # bounded: a long-running bot sees endless new words
-            self._cache[word] = result
+            self._cache[(word, common)] = result
         return result
 
     @staticmethod
@@ -281,7 +287,7 @@ class _LanguageIndex:
                 matches[part] = PART
         if not term.primary.startswith(GROUP):
             groups = self.analyzer.synonyms.phrases
-            for other, sim in self.vocabulary.neighbours(term.primary):
+            for other, sim in self.vocabulary.neighbours(term.primary, term.frequency >= TYPO_FREQUENCY):
                 # A misspelt "lönebidarg" is "lönebidrag", and so also "lönestöd".
                 for key in (other, groups.get((other,))):
                     if key is not None and key in self.idf and matches.get(key, 0.0) < sim:
@@ -533,12 +539,14 @@ class _Index:
         return {doc for index in self.languages.values() for doc in index.anchors(text)}
 
     def shares(self, doc: int, text: str) -> bool:
-        """Whether a document's phrasings, in either language, have a word of the text (light words aside)."""
+        """Whether a document's phrasings, in either language, have a word of the text (light and everyday
+        words aside)."""
         for index in self.languages.values():
             present = index.doc_keys[doc]
             for term in index.analyzer.terms(text):
-                if not term.light and any(sim >= ANCHOR_SIMILARITY and key in present
-                                          for key, sim in index.lookup(term)[1].items()):
+                if term.light or term.frequency >= ABOUT_FREQUENCY:
+                    continue
+                if any(sim >= ANCHOR_SIMILARITY and key in present for key, sim in index.lookup(term)[1].items()):
                     return True
         return False
 

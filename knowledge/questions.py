@@ -76,22 +76,24 @@ def split_questions(text: str) -> list[Question]:
     A message that asks nothing recognisable as a question, or asks one thing with no context, is one
     Question of the whole text.
     """
-    parts = [p for sentence in _sentences(text) for p in _clauses(sentence)]
-    asked = [p for p in parts if _asks(p)]
+    clauses = [_clauses(sentence) for sentence in _sentences(text)]
+    conditions = {c[0] for c in clauses if len(c) > 1 and _is_condition(c[0])}
+    parts = [p for sentence in clauses for p in sentence]
+    asked = [p for p in parts if p not in conditions and _asks(p)]
     if not asked:
         return [Question(text.strip())]
-    context = tuple(p for p in parts if not _asks(p) and _has_words(p))
+    context = tuple(p for p in parts if p not in asked and _has_words(p))
     questions: list[Question] = []
     for i, part in enumerate(parts):
         if part not in asked:
             continue
         leans_on, whole = "", False
-        refers, says_nothing = _refers_back(part), _says_nothing(part)
-        if refers or says_nothing:  # on the clause before, or for a first question on a context clause after it
+        refers, empty = _refers_back(part), says_nothing(part)
+        if refers or empty:  # on the clause before, or for a first question on a context clause after it
             before = [p for p in parts[:i] if _has_words(p)]
             after = [p for p in parts[i + 1:] if _has_words(p) and p not in asked]
             leans_on = before[-1] if before else (after[0] if after else "")
-            whole = says_nothing or leans_on not in asked
+            whole = empty or leans_on not in asked
         questions.append(Question(part, context, leans_on, whole))
     return questions
 
@@ -186,6 +188,13 @@ def _asks(part: str) -> bool:
     return any(f" {phrase} " in text for phrase in ASKING)
 
 
+def _is_condition(clause: str) -> bool:
+    """A sentence's first clause opened by "om"/"if" with more to follow ("Om jag bokar ett möte, vilka
+    uppgifter ...?"): a condition of the question after it, not an enumerated question of its own."""
+    words = _words(clause)
+    return bool(words) and words[0] in ("om", "if") and not clause.rstrip().endswith("?")
+
+
 def _has_words(part: str) -> bool:
     """Whether a clause says anything beyond a conjunction or a greeting ("Also," "Hej!")."""
     return any(w not in _LEADING_FILLER for w in _words(part))
@@ -206,7 +215,7 @@ def _refers_back(part: str) -> bool:
     return any(w in BACK_REFERENCES and not _dummy(words, i) for i, w in enumerate(words))
 
 
-def _says_nothing(part: str) -> bool:
+def says_nothing(part: str) -> bool:
     """A question of function words, question words and everyday words only ("vad ska jag ta?"), as told by
     their general frequency."""
     words = _words(part)

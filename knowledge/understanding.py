@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from .language import detect_language
 from .matcher import Candidate, Match, Matcher
 from .model import Knowledge, Lang
-from .questions import Question, split_questions
+from .questions import QUESTION_WORDS, Question, says_nothing, split_questions
 from .text import PhraseHit, lower_words, stopwords, tokens
 
 # Intent names from intents.yaml with a meaning of their own here.
@@ -27,6 +27,9 @@ COURTESY = frozenset({"greeting", "thanks", "help"})
 # own, so a longer message goes to the FAQ ("kan jag få ut en kopia på mina uppgifter").
 REQUESTS = frozenset({"booking", "my_meetings", "cancel", "human", "language_sv", "language_en"})
 ANSWERED = ("faq", "routing")
+# Besides question words, these make a message with a request trigger a question about the request's rules:
+# the generic "man" ("kan man boka ...") and obligation ("måste", "must").
+ASKING_RULES = frozenset("man måste maste must".split())
 
 
 @dataclass(frozen=True)
@@ -179,9 +182,26 @@ def _read(shown: str, asked: str, support: str, lang: Lang, knowledge: Knowledge
     if frame is not None:
         return _as_message(shown, _route(asked, lang, words, frame, knowledge, matcher))
     match = matcher.match(asked, lang, support=support)
-    if match.decision != "answer" and intent is not None and intent.label in REQUESTS and intent.size >= 2:
+    if asked != shown and match.decision != "answer" and asked.endswith(shown) and not says_nothing(shown):
+        # Read with the clause it leans on, a short question drowns in a long sentence of context; read on its
+        # own words with that clause as support, it may be clear ("..., vilken form passar bäst för det?"), if
+        # the answer is about what the clause says.
+        leaned = asked[:-len(shown)].strip()
+        alone = matcher.match(shown, lang, support=f"{leaned} {support}".strip())
+        if alone.decision == "answer" and matcher.about(alone.candidates[0].entry_id, leaned):
+            match = alone
+    if intent is not None and intent.label in REQUESTS and intent.size >= 2 \
+            and (match.decision != "answer" or not _asks_about(asked)):
+        # "vill gärna träffa någon från kommunen", "can I get an appointment ...": a request, even where
+        # an entry is about the same thing; "hur bokar jag ett möte?" asks about it and gets the entry.
         return _intent(shown, lang, intent)
     return _as_message(shown, _from_match(asked, lang, match, knowledge, matcher))
+
+
+def _asks_about(text: str) -> bool:
+    """Whether a text asks about something (how, what, who; what one must or may do: "måste man", "kan man")
+    rather than only making a request ("kan jag få en tid", "I'd like to meet someone")."""
+    return any(w in QUESTION_WORDS or w in ASKING_RULES for w in lower_words(text))
 
 
 def _support(question: Question, questions: list[Question]) -> str:
@@ -208,6 +228,10 @@ def _read_question(question: Question, questions: list[Question], lang: Lang, kn
     if refers_to_question and reading.intent in ANSWERED and reading.faq_id is not None \
             and not matcher.about(reading.faq_id, question.leans_on):
         return Understanding(question.text, lang, "fallback")
+    if refers_to_question and reading.intent == "did_you_mean":
+        # The same for what it offers: only entries about what it refers to.
+        about = tuple(s for s in reading.suggestions if matcher.about(s, question.leans_on))
+        return replace(reading, suggestions=about) if about else Understanding(question.text, lang, "fallback")
     return reading
 
 

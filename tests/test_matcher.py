@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from knowledge.loader import bundled_dir, read_yaml
-from knowledge.matcher import Candidate, Matcher, Thresholds, everyday_share
+from knowledge.matcher import Candidate, Matcher, Thresholds, _Vocabulary, everyday_share
 from knowledge.model import Alternates, Authority, Bilingual, FaqEntry, IntentPatterns, Knowledge, Topic
 
 SYNONYMS = {
@@ -303,6 +303,20 @@ def test_letters_as_written_tell_words_that_fold_alike_apart():
 
 
 # --- words the FAQ does not know, support, anchors ---------------------------------------------------------
+
+
+def test_an_everyday_word_is_taken_for_a_typo_only_one_letter_off():
+    vocabulary = _Vocabulary(["utdelning", "coompanion", "lönebidrag"])
+    assert "utdelning" not in dict(vocabulary.neighbours("avdelning", common=True))  # a word of its own
+    assert "utdelning" in dict(vocabulary.neighbours("avdelning", common=False))
+    assert "coompanion" in dict(vocabulary.neighbours("companion", common=True))
+    assert "lönebidrag" in dict(vocabulary.neighbours("lönebidarg"))
+
+
+def test_an_everyday_word_does_not_make_an_answer_about_a_text(knowledge_store):
+    matcher = knowledge_store.matcher
+    assert matcher.about("asf-regelverk", "finns det någon certifiering")
+    assert not matcher.about("asf-regelverk", "vi funderar på särskilt boende")  # "särskilt" is everyday
 
 
 def test_unknown_words_weigh_by_how_common_they_are():

@@ -284,6 +284,20 @@ def test_a_question_that_refers_back_to_another_question_keeps_its_own_words():
     assert second.leans_on == "Vad är lönebidrag" and not second.whole and second.asked == "hur ansöker man om det?"
 
 
+@pytest.mark.parametrize("text, asked", [
+    ("Om jag bokar ett möte, vilka uppgifter skickas vidare?", "vilka uppgifter skickas vidare?"),
+    ("If we hire someone, do we pay the whole wage?", "do we pay the whole wage?"),
+])
+def test_a_condition_before_a_question_is_its_context_not_a_question(text, asked):
+    [q] = split_questions(text)
+    assert q.asked == asked and q.context == (text.split(",")[0],)
+
+
+def test_an_enumerated_om_clause_is_still_a_question():
+    questions = split_questions("Vi undrar vilken företagsform vi ska ha, om vi behöver f-skatt och om vi ska ha moms")
+    assert len(questions) == 3
+
+
 @pytest.mark.parametrize("text", ["Finns det startbidrag?", "Går det att starta ett ASF ensam?", "Is it expensive to register a cooperative?"])
 def test_a_pronoun_that_stands_for_nothing_does_not_lean(text):
     [q] = split_questions(f"Vi startar ett café. {text}")
@@ -345,6 +359,31 @@ def test_understand_many_keeps_a_stated_request(kb):
     knowledge, matcher = kb
     items = understand_many("Vad är IOP? Jag vill boka ett möte.", knowledge, matcher)
     assert [(i.intent, i.faq_id) for i in items] == [("faq", "iop"), ("booking", None)]
+
+
+def test_a_short_question_leaning_on_long_context_is_judged_on_its_own_words(knowledge_store):
+    knowledge, matcher = knowledge_store.current, knowledge_store.matcher
+    text = ("Vi är tre som vill äga bolaget tillsammans och bestämma lika mycket allihop, oavsett vem som satsar "
+            "mest pengar. Vilken form passar bäst för det?")
+    assert understand(text, knowledge, matcher).faq_id in ("foretagsform-val", "ekonomisk-forening")
+    # ...but only with an answer about what the context says: a question of everyday words stays unanswered.
+    assert understand("min katt sover hela dagarna och jag är orolig, vad kan det bero på", knowledge,
+                      matcher).intent == "fallback"
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("can I get an appointment with someone from the municipality", "booking"),
+    ("vill gärna träffa någon från arbetsförmedlingen och kommunen samtidigt", "booking"),
+])
+def test_a_request_wins_over_the_entry_about_it_when_nothing_is_asked(knowledge_store, text, intent):
+    knowledge, matcher = knowledge_store.current, knowledge_store.matcher
+    assert understand(text, knowledge, matcher).intent == intent
+
+
+@pytest.mark.parametrize("text", ["hur bokar jag ett möte med kommunen", "måste man betala nåt för att boka ett möte"])
+def test_a_question_about_a_request_gets_the_entry(knowledge_store, text):
+    knowledge, matcher = knowledge_store.current, knowledge_store.matcher
+    assert understand(text, knowledge, matcher).intent == "faq"
 
 
 def test_an_answer_to_a_question_that_refers_back_must_be_about_its_subject(knowledge_store):
