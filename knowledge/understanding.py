@@ -3,7 +3,9 @@
 `understand` is a pure function over the knowledge and its matcher; the dialogue engine decides what
 to do with the result. A long message is read as its questions (knowledge.questions): each is matched on
 what it asks, with the rest of the message as support, so a sentence of context no phrasing covers does
-not sink the confidence. `understand_many` gives one Understanding per question.
+not sink the confidence; a close call among entries is settled by which one the context fits better, and a
+long question far ahead on one entry is answered by it (Matcher.leading). `understand_many` gives one
+Understanding per question.
 """
 
 from __future__ import annotations
@@ -30,6 +32,10 @@ ANSWERED = ("faq", "routing")
 # Besides question words, these make a message with a request trigger a question about the request's rules:
 # the generic "man" ("kan man boka ...") and obligation ("måste", "must").
 ASKING_RULES = frozenset("man måste maste must".split())
+# A close call is settled by the context when the context alone fits one of the close entries this many times
+# better than the next (scores of context read alone are low and compressed: 5 % is a clear lead there)...
+CONTEXT_LEAD = 1.05
+CONTEXT_RANKED = 20  # ...among the entries it fits best
 
 
 @dataclass(frozen=True)
@@ -49,7 +55,8 @@ def understand(text: str, knowledge: Knowledge, matcher: Matcher, lang_hint: Lan
 
     A message of several sentences or questions is read question by question (see understand_many); the
     result is then the first of them that is answered, else a request among them, else the best "did you
-    mean", else the message read whole.
+    mean", else the message read whole. A request stated in the context wins over answers to questions that
+    ask about nothing ("..., går det att ordna?").
     """
     lang = detect_language(text, lang_hint)
     words = tokens(text)
@@ -64,6 +71,11 @@ def understand(text: str, knowledge: Knowledge, matcher: Matcher, lang_hint: Lan
         return _read(text, text, "", lang, knowledge, matcher)
     readings = _readings(text, questions, lang, knowledge, matcher)
     best = _best(readings)
+    stated = _stated_requests(questions, lang, matcher)
+    if stated and best.intent in ANSWERED and not any(_asks_about(q.text) for q in questions):
+        # "Jag vill träffa någon från kommunen ..., går det att ordna?": a stated request, and questions that
+        # ask nothing about a subject (what, how, must one): the request, as when it is asked (see _read).
+        return _as_message(text, stated[0])
     if best.intent in ANSWERED or best.intent in REQUESTS or best.intent == "switch_language":
         return _as_message(text, best)
     # No question of it was answered: the message read whole may still be (a statement naming the subject).
@@ -185,17 +197,43 @@ def _read(shown: str, asked: str, support: str, lang: Lang, knowledge: Knowledge
     if asked != shown and match.decision != "answer" and asked.endswith(shown) and not says_nothing(shown):
         # Read with the clause it leans on, a short question drowns in a long sentence of context; read on its
         # own words with that clause as support, it may be clear ("..., vilken form passar bäst för det?"), if
-        # the answer is about what the clause says.
-        leaned = asked[:-len(shown)].strip()
-        alone = matcher.match(shown, lang, support=f"{leaned} {support}".strip())
-        if alone.decision == "answer" and matcher.about(alone.candidates[0].entry_id, leaned):
+        # the answer is about what the clause or the rest of the context says.
+        context = f"{asked[:-len(shown)].strip()} {support}".strip()
+        alone = matcher.match(shown, lang, support=context)
+        if alone.decision == "answer" and matcher.about(alone.candidates[0].entry_id, context):
             match = alone
+    if match.decision == "suggest" and support:
+        match = _settled_by_context(match, support, lang, matcher)
+    if match.decision != "answer":
+        # A long question no phrasing covers much of may still point at one entry far ahead of the rest.
+        leading = matcher.leading(asked, lang, support=support)
+        if leading:
+            match = Match("answer", tuple(leading), lang)
     if intent is not None and intent.label in REQUESTS and intent.size >= 2 \
             and (match.decision != "answer" or not _asks_about(asked)):
         # "vill gärna träffa någon från kommunen", "can I get an appointment ...": a request, even where
         # an entry is about the same thing; "hur bokar jag ett möte?" asks about it and gets the entry.
         return _intent(shown, lang, intent)
     return _as_message(shown, _from_match(asked, lang, match, knowledge, matcher))
+
+
+def _settled_by_context(match: Match, context: str, lang: Lang, matcher: Matcher) -> Match:
+    """A close call between entries that each answer the question well enough, settled by the context: when
+    the context sentences, read on their own, fit two of them and one clearly better ("Vi har aldrig skrivit
+    ett anbud. Finns det någon som kan hjälpa oss med ett anbud till en kommunal upphandling?"), that one is
+    answered. Otherwise (the context fits
+    only one of them, which is weak evidence, or none) the match as it was."""
+    t = matcher.thresholds
+    top = match.candidates[0].score
+    close = [c for c in match.candidates if c.score >= t.answer and top - c.score < t.margin]
+    if len(close) < 2:
+        return match
+    fit = {c.entry_id: c.score for c in matcher.rank_all(context, lang, CONTEXT_RANKED)}
+    close.sort(key=lambda c: -fit.get(c.entry_id, 0.0))
+    best, runner_up = fit.get(close[0].entry_id, 0.0), fit.get(close[1].entry_id, 0.0)
+    if runner_up <= 0.0 or best < CONTEXT_LEAD * runner_up:
+        return match
+    return Match("answer", (close[0], *(c for c in match.candidates if c != close[0])), match.lang)
 
 
 def _asks_about(text: str) -> bool:

@@ -371,3 +371,15 @@ def test_rank_all_has_no_floor(matcher):
 )
 def test_bundled_out_of_scope_questions_with_a_domain_word_fall_back(knowledge_store, text):
     assert knowledge_store.matcher.match(text, "sv").decision == "fallback"
+
+
+def test_a_long_question_far_ahead_on_one_entry_is_answered_by_it(knowledge_store):
+    matcher = knowledge_store.matcher
+    text = ("Måste minst hälften av dem vi anställer stå långt från arbetsmarknaden för att vi ska få lämna anbud på "
+            "reserverade kontrakt hos regionen?")
+    assert matcher.match(text, "sv").decision == "fallback"  # much it says no phrasing says...
+    assert [c.entry_id for c in matcher.leading(text, "sv")][:1] == ["reserverade-kontrakt"]  # ...but clearly this
+    # Another subject: nothing leads. A short question is judged by the thresholds alone.
+    assert matcher.leading("Min mamma har demens och vi funderar på ett boende i närheten. Hur ansöker man om plats "
+                           "hos kommunen och hur lång är kön?", "sv") == []
+    assert matcher.leading("reserverade kontrakt anbud regler", "sv") == []

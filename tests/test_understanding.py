@@ -413,3 +413,30 @@ def test_ranked_entries_reads_a_message_as_understand_does(kb):
     knowledge, matcher = kb
     ranked = ranked_entries("Vi startar ett kooperativ i Malmö med sex personer. Vad är IOP?", matcher, "sv")
     assert ranked[0].entry_id == "iop" and ranked == sorted(ranked, key=lambda c: -c.score)
+
+
+def test_a_close_call_is_settled_by_the_context(knowledge_store):
+    knowledge, matcher = knowledge_store.current, knowledge_store.matcher
+    question = "Finns det någon som kan hjälpa oss med ett anbud till en kommunal upphandling?"
+    alone = understand(question, knowledge, matcher)
+    assert alone.intent == "did_you_mean" and alone.suggestions[:2] == ("upphandling-lou", "reserverade-kontrakt")
+    u = understand(f"Vi har aldrig skrivit något anbud förut. {question}", knowledge, matcher)
+    assert (u.intent, u.faq_id) == ("faq", "upphandling-lou")  # the context fits both, procurement in general better
+
+
+def test_a_stated_request_wins_over_a_question_that_asks_about_nothing(knowledge_store):
+    knowledge, matcher = knowledge_store.current, knowledge_store.matcher
+    text = "Jag vill träffa någon från Arbetsförmedlingen och kommunen samtidigt"
+    assert understand("Jag vill träffa någon från Försäkringskassan och Arbetsförmedlingen samtidigt, kan ni ordna ett "
+                      "gemensamt möte?", knowledge, matcher).intent == "booking"
+    # ...but a question about the request gets the entry about it, and another question its own answer.
+    assert understand(f"{text}, hur går det till?", knowledge, matcher).faq_id == "dukat-bord-boka"
+    assert understand("Jag vill boka ett möte. Vad kostar det?", knowledge, matcher).faq_id == "dukat-bord-kostnad"
+
+
+def test_a_question_read_on_its_own_words_may_be_about_any_of_its_context(knowledge_store):
+    knowledge, matcher = knowledge_store.current, knowledge_store.matcher
+    # "det" leans on the sentence before it; the answer is about the first one (a non-profit association).
+    text = ("Vi är en ideell förening med ett kafé där folk arbetstränar. Vi säljer också fika och lunch till vanliga "
+            "kunder. Är det ett ASF vi har eller heter det något annat?")
+    assert understand(text, knowledge, matcher).faq_id == "ideell-forening-asf"
