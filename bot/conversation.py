@@ -10,9 +10,9 @@ Both are plain data, stored as JSON with the user (bot/engine.py: UserStore).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Callable
 
 from knowledge.reading import Option
 
@@ -99,17 +99,16 @@ def pending_from(replies: list[Reply], now: datetime, step: str | None,
 
 @dataclass(frozen=True)
 class Context:
-    """The subject of the last answer: which entry, in which language, when."""
+    """The subject of the last answer: which entry, and when."""
 
     entry_id: str
     at: datetime
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def fresh(self, now: datetime) -> bool:
         return timedelta(0) <= now - self.at <= CONTEXT_TTL
 
     def to_json(self) -> str:
-        return json.dumps({"entry": self.entry_id, "at": self.at.isoformat(), **self.extra}, ensure_ascii=False)
+        return json.dumps({"entry": self.entry_id, "at": self.at.isoformat()})
 
     @classmethod
     def from_json(cls, raw: str | None) -> "Context | None":
@@ -117,6 +116,6 @@ class Context:
             return None
         try:
             data = json.loads(raw)
-            return cls(str(data.pop("entry")), datetime.fromisoformat(data.pop("at")), data)
+            return cls(str(data["entry"]), datetime.fromisoformat(data["at"]))
         except (ValueError, KeyError, TypeError):
             return None

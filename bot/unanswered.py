@@ -136,11 +136,12 @@ def catalogue_labels() -> frozenset[str]:
 
 def known_labels(knowledge=None) -> frozenset[str]:
     """Folded texts that are buttons, not questions: the catalogue's fixed texts and, given a Knowledge,
-    its FAQ questions (shown as buttons under "menade du")."""
+    its FAQ questions (shown as buttons under "menade du") and topic labels."""
     if knowledge is None:
         return catalogue_labels()
     questions = {fold(e.question.get(lang)) for e in knowledge.entries.values() for lang in ("sv", "en")}
-    return catalogue_labels() | questions
+    topics = {fold(t.label.get(lang)) for t in knowledge.topics.values() for lang in ("sv", "en")}  # booking's buttons
+    return catalogue_labels() | questions | topics
 
 
 class UnansweredLog:

@@ -13,8 +13,7 @@ from functools import lru_cache
 from datetime import datetime, timedelta, timezone
 
 from knowledge.municipalities import find_municipality, load_municipalities
-from knowledge.reading import TimeWish, read_reply
-from knowledge.text import tokens
+from knowledge.reading import TimeWish
 from knowledge.understanding import bare_intent, understand
 
 from booking.model import BookingError, InvalidRequest, MeetingNotFound, NotAllowed, SlotTaken, TooManyMeetings
@@ -23,15 +22,10 @@ from booking.service import IDEA_MAX_CHARS, InviteInvalid
 from ..booking_texts import BookingTexts, minutes
 from ..engine import Feature, Turn, clean_text
 from ..formatting import format_short, format_wish
+from ..unanswered import worth_logging
 from ..messages import Button, Reply
 
 _REF = re.compile(r"^[A-Z2-9]{5}$")
-# The flow's buttons (booking.<key>): their labels are never saved as the founder's idea.
-_LABEL_KEYS = ("consent_yes", "cancel_flow", "topics_done", "skip", "municipality_any", "more_times", "confirm_yes",
-               "other_time", "edit_idea", "edit_municipality", "guide_share_yes", "guide_share_no", "start_again",
-               "confirm_move_yes")
-
-
 def _from_minutes(value: str) -> datetime | None:
     try:
         number = int(value)
@@ -45,12 +39,6 @@ def _from_minutes(value: str) -> datetime | None:
 @lru_cache(maxsize=1)
 def _municipalities():
     return load_municipalities()
-
-
-def looks_like_idea(text: str) -> bool:
-    """An idea has words in it: a lone number, "ja", "hoppa over" or a button's text is not one."""
-    letters = sum(ch.isalpha() for ch in text)
-    return letters >= 3 and read_reply(text, [], datetime.now(timezone.utc)).kind != "meaning"
 
 
 class BookingFeature(Feature):
@@ -181,7 +169,7 @@ class BookingFeature(Feature):
             return None  # "var är jag?", "boka möte", "vad är ett ASF?": the engine answers, the idea still waits
         if len(text) > IDEA_MAX_CHARS:
             return [Reply(turn.t("booking.idea_too_long", max=IDEA_MAX_CHARS), buttons=[[self._skip_idea_button(turn)]])]
-        if not looks_like_idea(text) or tokens(text) in self._button_labels():
+        if not worth_logging(text, turn.lang, self.app.unanswered.labels()):  # "2", "ja", a button's text
             return [Reply(turn.t("booking.idea_unclear"), buttons=[[self._skip_idea_button(turn)]])]
         turn.session.data["idea"] = text
         return await self._after_idea(turn)
@@ -189,16 +177,6 @@ class BookingFeature(Feature):
     async def skip_idea(self, turn: Turn, _: str) -> list[Reply]:
         turn.session.data.pop("idea", None)
         return await self._after_idea(turn, replaces=True)
-
-    def _button_labels(self) -> list[list[str]]:
-        """The flow's own button labels in both languages, folded: typed from an old list, never an idea."""
-        catalogue = self.app.catalogue
-        keys = [f"booking.{k}" for k in _LABEL_KEYS] + ["faq.book_button", "guide.done_button", "guide.skip_button",
-                                                         "guide.back_button", "guide.start_button"]
-        labels = [catalogue.text(lang, key) for lang in ("sv", "en") for key in keys]
-        topics = self.app.knowledge.current.topics.values()
-        labels += [topic.label.get(lang) for topic in topics for lang in ("sv", "en")]
-        return [tokens(label) for label in labels]
 
     async def _after_idea(self, turn: Turn, replaces: bool = False) -> list[Reply]:
         if turn.session.data.pop("editing", None) and "start" in turn.session.data:
