@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from .matcher import Matcher
 from .model import FaqEntry, Knowledge, Lang
-from .text import fold_word, lower_words, stopwords, tokens
+from .text import fold_word, general_frequency, lower_words, stopwords, tokens
 from .understanding import Understanding, understand
 
 # Words that tie a message to the previous answer, folded.
@@ -67,14 +67,6 @@ def _words_of(texts: tuple[str, ...]) -> frozenset[str]:
     return frozenset(w for t in texts for w in tokens(t))
 
 
-def _zipf(word: str, lang: str) -> float:
-    try:
-        from wordfreq import zipf_frequency
-    except ImportError:  # without word frequencies every word counts as everyday
-        return 8.0
-    return zipf_frequency(word, lang)
-
-
 def new_subject(text: str, lang: Lang, entry: FaqEntry) -> bool:
     """Whether the message names a subject of its own that the last entry does not speak of: a domain term
     ("och hur funkar nystartsjobb?"), or any word of its own when nothing in it points back ("och vad gäller
@@ -90,7 +82,7 @@ def new_subject(text: str, lang: Lang, entry: FaqEntry) -> bool:
         if word in known or any(k.startswith(word) or word.startswith(k) for k in known if len(k) >= 5):
             continue
         # Frequencies are of words as written: folded, "föreningar" would be no everyday word at all.
-        if _zipf(written, lang) < DOMAIN_ZIPF or not points_back:
+        if general_frequency(written) < DOMAIN_ZIPF or not points_back:
             return True
     return False
 
