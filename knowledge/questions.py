@@ -173,6 +173,12 @@ def _starts_question(words: list[str]) -> bool:
         first in AUX_SV or fold_word(first) not in stopwords()["sv"])
 
 
+def opens_question(words: list[str]) -> bool:
+    """Whether words (lower case as typed) open a question: a question word, a verb first with a subject
+    after it ("kostar det", "is it"), and the other openings split_questions reads as asking."""
+    return _starts_question(words)
+
+
 def _asks(part: str) -> bool:
     """Whether a clause asks something: a question mark, a question word or verb first, or a request."""
     if part.rstrip().endswith("?"):

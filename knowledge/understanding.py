@@ -10,12 +10,13 @@ Understanding per question.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from .language import detect_language
 from .matcher import Candidate, Match, Matcher
 from .model import Knowledge, Lang
-from .questions import QUESTION_WORDS, Question, says_nothing, split_questions
+from .questions import QUESTION_WORDS, Question, opens_question, says_nothing, split_questions
 from .text import PhraseHit, lower_words, stopwords, tokens
 
 # Intent names from intents.yaml with a meaning of their own here.
@@ -32,6 +33,9 @@ ANSWERED = ("faq", "routing")
 # Besides question words, these make a message with a request trigger a question about the request's rules:
 # the generic "man" ("kan man boka ...") and obligation ("måste", "must").
 ASKING_RULES = frozenset("man måste maste must".split())
+# A sentence opened by a verb and a subject asks about something ("kostar det ...", "is it too early to ...")
+# unless the verb is one a request is made with ("kan jag få en tid", "går det att ordna", "har ni tid").
+REQUEST_VERBS = frozenset("kan kunde skulle får far går gar vill har finns can could would may will might have has".split())
 # A close call is settled by the context when the context alone fits one of the close entries this many times
 # better than the next (scores of context read alone are low and compressed: 5 % is a clear lead there)...
 CONTEXT_LEAD = 1.05
@@ -239,7 +243,10 @@ def _settled_by_context(match: Match, context: str, lang: Lang, matcher: Matcher
 def _asks_about(text: str) -> bool:
     """Whether a text asks about something (how, what, who; what one must or may do: "måste man", "kan man")
     rather than only making a request ("kan jag få en tid", "I'd like to meet someone")."""
-    return any(w in QUESTION_WORDS or w in ASKING_RULES for w in lower_words(text))
+    if any(w in QUESTION_WORDS or w in ASKING_RULES for w in lower_words(text)):
+        return True
+    sentences = (lower_words(s) for s in re.split(r"(?<=[.?!])\s+", text))
+    return any(len(w) > 1 and w[0] not in REQUEST_VERBS and opens_question(w) for w in sentences)
 
 
 def _support(question: Question, questions: list[Question]) -> str:

@@ -32,8 +32,8 @@ BASELINE = {"right": 0.923, "strict": 0.842, "abstain": 0.909}
 # answered from the FAQ.
 BLIND_TARGETS = {"strict": 0.90, "abstain": 0.90}
 # Not met yet (bench/match.py prints both): the blind set must at least not fall below what it gave when
-# this was recorded (2026-12-02: strict 74.2 % of the 155 with an entry, abstention 93.3 %), less a question.
-BLIND_FLOOR = {"strict": 0.735, "abstain": 0.911}
+# this was recorded (2026-12-02: strict 75.5 % of the 155 with an entry, abstention 93.3 %), less a question.
+BLIND_FLOOR = {"strict": 0.748, "abstain": 0.911}
 LONG = 80  # characters: a message this long or longer counts as "long" in the split figures
 
 
@@ -293,7 +293,7 @@ def scores(dev_set, knowledge_store, pytestconfig) -> dict[str, Score]:
     knowledge, matcher = knowledge_store.current, knowledge_store.matcher
     result = {}
     for name, files in (("dev a+b", ("dev_a.yaml", "dev_b.yaml")), ("dev c", ("dev_c.yaml",)), ("dev d", ("dev_d.yaml",)),
-                        ("dev all", None)):
+                        ("dev e", ("dev_e.yaml",)), ("dev all", None)):
         questions = [q for q in dev_set if files is None or q.source in files]
         result[name] = evaluate(questions, lambda q: understand_dev(q, knowledge, matcher))
         if name != "dev all":

@@ -374,13 +374,21 @@ def test_a_short_question_leaning_on_long_context_is_judged_on_its_own_words(kno
 @pytest.mark.parametrize("text, intent", [
     ("can I get an appointment with someone from the municipality", "booking"),
     ("vill gärna träffa någon från arbetsförmedlingen och kommunen samtidigt", "booking"),
+    ("går det att få en tid med någon från kommunen?", "booking"),  # "går det att" makes a request
 ])
 def test_a_request_wins_over_the_entry_about_it_when_nothing_is_asked(knowledge_store, text, intent):
     knowledge, matcher = knowledge_store.current, knowledge_store.matcher
     assert understand(text, knowledge, matcher).intent == intent
 
 
-@pytest.mark.parametrize("text", ["hur bokar jag ett möte med kommunen", "måste man betala nåt för att boka ett möte"])
+@pytest.mark.parametrize("text", [
+    "hur bokar jag ett möte med kommunen",
+    "måste man betala nåt för att boka ett möte",
+    # a verb and a subject first ask about the request: its cost, whether one is ready for it
+    "kostar det pengar att boka ett möte med er?",
+    "behöver jag ha en affärsplan klar för att boka ett möte?",
+    "is it free to book a meeting with the officials?",
+])
 def test_a_question_about_a_request_gets_the_entry(knowledge_store, text):
     knowledge, matcher = knowledge_store.current, knowledge_store.matcher
     assert understand(text, knowledge, matcher).intent == "faq"
