@@ -97,8 +97,7 @@ def several_reply(items: list[Understanding], knowledge: Knowledge, lang: str, t
         elif u.intent == "routing" and u.authorities:
             body = authority_routing_reply(u.authorities, knowledge, lang, t, u.text).text
         elif u.intent == "did_you_mean":
-            buttons += [[Button(knowledge.entries[i].question.get(lang), f"faq:{i}")]
-                        for i in u.suggestions[:MORE_BUTTONS] if i in knowledge.entries]
+            buttons += _entry_buttons(u.suggestions[:MORE_BUTTONS], knowledge, lang)
             continue
         else:
             continue
@@ -110,8 +109,13 @@ def several_reply(items: list[Understanding], knowledge: Knowledge, lang: str, t
     return Reply("\n\n".join(parts), buttons=buttons)
 
 
+def _entry_buttons(ids: tuple[str, ...], knowledge: Knowledge, lang: str) -> list[list[Button]]:
+    """One button a row for each entry, labelled with its question."""
+    return [[Button(knowledge.entries[i].question.get(lang), f"faq:{i}")] for i in ids if i in knowledge.entries]
+
+
 def suggestions_reply(ids: tuple[str, ...], knowledge: Knowledge, lang: str, t: T) -> Reply:
-    buttons = [[Button(knowledge.entries[i].question.get(lang), f"faq:{i}")] for i in ids if i in knowledge.entries]
+    buttons = _entry_buttons(ids, knowledge, lang)
     buttons.append([Button(t("faq.none_of_these"), "faq:-")])
     return Reply(t("faq.did_you_mean"), buttons=buttons)
 

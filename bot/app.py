@@ -28,7 +28,7 @@ from .features import coordinator as coordinator_module
 from .features.booking import BookingFeature
 from .features.coordinator import CoordinatorFeature
 from .features.core import CoreFeature
-from .features.faq import FaqFeature, UnansweredLog
+from .features.faq import FaqFeature
 from .features.guide import GuideFeature
 from .features.official import OfficialFeature
 from .features.privacy import PrivacyFeature
@@ -36,6 +36,7 @@ from .notify import Notifier
 from .personal_data import BotPersonalData, PersonalData
 from .retention import RetentionService
 from .roles import Roles, RolesPersonalData
+from .unanswered import UnansweredLog
 
 log = logging.getLogger(__name__)
 

@@ -260,12 +260,12 @@ class Engine:
 
     def _understand(self, turn: Turn, text: str) -> Understanding:
         knowledge = self.app.knowledge
-        u = understand(text, knowledge.current, knowledge.matcher, lang_hint=turn.user.lang)
+        u = whole = understand(text, knowledge.current, knowledge.matcher, lang_hint=turn.user.lang)
         context = turn.user.context
         subject = context.entry_id if context is not None and context.fresh(turn.now) else None
         u = in_context(text, u, subject, knowledge.current, knowledge.matcher)
         if u.intent != "switch_language" and may_ask_several(text):
-            items = understand_many(text, knowledge.current, knowledge.matcher, lang_hint=turn.user.lang)
+            items = understand_many(text, knowledge.current, knowledge.matcher, lang_hint=turn.user.lang, whole=whole)
             if len(items) > 1:
                 turn.understandings = items
                 u = Understanding(text, u.lang, "several")

@@ -9,27 +9,14 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from pathlib import Path
 from typing import AbstractSet
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
-
-from knowledge.loader import bundled_dir
+from knowledge.reading import only_answers_a_step
 from knowledge.text import fold, tokens
 from knowledge.understanding import Understanding
 
 from .catalogue import Catalogue
 
-REPLIES_FILE = bundled_dir() / "replies.yaml"  # the typed-reply vocabulary (knowledge/reading.py reads it too)
-
-# Always known, whatever replies.yaml holds: yes/no, navigation and politeness, folded.
-FALLBACK_PHRASES = frozenset({
-    "ja", "japp", "jo", "ok", "okej", "nej", "na", "yes", "yeah", "no", "nope", "nasta", "tillbaka", "hoppa over",
-    "hoppa", "klar", "klart", "avbryt", "borja om", "next", "back", "skip", "done", "cancel", "start over",
-    "tack", "thanks", "snalla", "please", "hej", "hi",
-})
-FALLBACK_NUMBER_WORDS = frozenset({"nr", "nummer", "alternativ", "number", "option", "no", "den", "the"})
 # Markup and script: shown literally by every channel, but never a question.
 _MARKUP = re.compile(r"<\s*/?\s*[a-z][a-z0-9]*(\s[^<>]*)?/?\s*>|javascript\s*:|\bon[a-z]+\s*=|\$\{|\{\{", re.IGNORECASE)
 # SQL injection as pasted by probes: "1' OR '1'='1", "'; DROP TABLE x;--", "UNION SELECT".
@@ -62,63 +49,7 @@ def worth_logging(text: str, lang: str = "sv", labels: AbstractSet[str] = frozen
     folded = " ".join(words)
     if folded in labels:
         return False
-    vocabulary = reply_vocabulary()
-    if all(w.isdigit() or w in vocabulary.numbers for w in words):
-        return False
-    core = _strip(words, vocabulary.politeness)
-    if not core or " ".join(core) in vocabulary.phrases:
-        return False
-    return not all(w in vocabulary.single_words for w in words)
-
-
-class ReplyVocabulary:
-    """Folded phrases that answer a step rather than ask something: yes/no, navigation, politeness, numbers."""
-
-    def __init__(self, phrases: set[str], politeness: set[str], numbers: set[str]) -> None:
-        self.phrases = frozenset(phrases | politeness)
-        self.politeness = frozenset(politeness)
-        self.numbers = frozenset(numbers)
-        self.single_words = frozenset(p for p in self.phrases if " " not in p)
-
-
-@lru_cache(maxsize=1)
-def reply_vocabulary(path: Path = REPLIES_FILE) -> ReplyVocabulary:
-    """Yes/no, navigation, politeness and number words: knowledge/data/replies.yaml when it is there and
-    readable, always with a small built-in list of the commonest ones."""
-    phrases, politeness, numbers = set(FALLBACK_PHRASES), {"tack", "thanks", "please", "snalla"}, set(FALLBACK_NUMBER_WORDS)
-    try:
-        data = YAML(typ="safe").load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, YAMLError):  # missing or half-written: the built-in words serve
-        data = {}
-    if isinstance(data, dict):
-        for values in (data.get("meanings") or {}).values():
-            phrases |= _folded(values)
-        politeness |= _folded(data.get("politeness"))
-        number_data = data.get("numbers") or {}
-        if isinstance(number_data, dict):
-            for key in ("before", "after", "last"):
-                numbers |= {w for p in _folded(number_data.get(key)) for w in p.split()}
-            for values in (number_data.get("words") or {}).values():
-                numbers |= _folded(values)
-    return ReplyVocabulary(phrases, politeness, numbers)
-
-
-def _folded(entry) -> set[str]:
-    """Folded phrases from a list or from lists per language."""
-    if isinstance(entry, dict):
-        return {p for values in entry.values() for p in _folded(values)}
-    if not isinstance(entry, list):
-        return set()
-    return {f for f in (fold(str(v)) for v in entry) if f}
-
-
-def _strip(words: list[str], ignorable: frozenset[str]) -> list[str]:
-    start, end = 0, len(words)
-    while start < end and words[start] in ignorable:
-        start += 1
-    while end > start and words[end - 1] in ignorable:
-        end -= 1
-    return words[start:end]
+    return not only_answers_a_step(text)  # "ja", "nr 2", "hoppa över": knowledge/reading.py's own words
 
 
 @lru_cache(maxsize=1)

@@ -281,8 +281,25 @@ def _meanings(folded: Sequence[str], words: ReplyWords) -> set[str]:
     return _tiling(folded, words.meanings) or _tiling([_single_letters(w) for w in folded], words.drawn_out)
 
 
+def only_answers_a_step(text: str, words: ReplyWords = WORDS) -> bool:
+    """Whether a text says nothing but what answers a step: a number however said ("2", "nr 2", "den andra")
+    or yes/no, navigation and politeness words alone ("ja tack", "hoppa över", "next"); never a question."""
+    folded = tokens(text)
+    if not folded or len(folded) > MAX_LABEL_WORDS:
+        return False
+    if _number(folded, words) is not None:
+        return True
+    return (_tiles(folded, words.meanings) is not None
+            or _tiles([_single_letters(w) for w in folded], words.drawn_out) is not None)
+
+
 def _tiling(folded: Sequence[str], phrases: PhraseFinder) -> set[str]:
     """The meanings of the fewest phrases (meaning or politeness) that together are the whole reply."""
+    return {m for m in _tiles(folded, phrases) or () if m}
+
+
+def _tiles(folded: Sequence[str], phrases: PhraseFinder) -> list[str] | None:
+    """The labels of the fewest phrases that together are the whole reply ("" for politeness), or None."""
     best: list[list[str] | None] = [None] * (len(folded) + 1)
     best[0] = []
     # A word that is both ("ok") counts as a meaning rather than as politeness.
@@ -291,7 +308,7 @@ def _tiling(folded: Sequence[str], phrases: PhraseFinder) -> set[str]:
         before = best[hit.start]
         if before is not None and (best[hit.end] is None or len(best[hit.end]) > len(before) + 1):
             best[hit.end] = before + [hit.label]
-    return {m for m in best[-1] or () if m}
+    return best[-1]
 
 
 @lru_cache(maxsize=512)  # the same few labels are read on every reply

@@ -90,7 +90,7 @@ def understand(text: str, knowledge: Knowledge, matcher: Matcher, lang_hint: Lan
 
 
 def understand_many(text: str, knowledge: Knowledge, matcher: Matcher, lang_hint: Lang | None = None,
-                    limit: int = 3) -> list[Understanding]:
+                    limit: int = 3, whole: Understanding | None = None) -> list[Understanding]:
     """One Understanding per distinct question of a message, in the message's order.
 
     Contract: a message with one question (or a bare intent such as "boka möte") gives [understand(text)].
@@ -101,15 +101,19 @@ def understand_many(text: str, knowledge: Knowledge, matcher: Matcher, lang_hint
     that got only a "did you mean" come last, together, as one "did_you_mean" Understanding of the whole
     message (distinct entry ids, best first), so a reply can offer them as buttons. Questions that found
     nothing are left out, unless nothing at all was understood: then the result is [understand(text)].
+    `whole` is understand(text) when the caller already has it (it is not worked out twice).
     """
+    def as_one() -> list[Understanding]:
+        return [whole if whole is not None else understand(text, knowledge, matcher, lang_hint)]
+
     lang = detect_language(text, lang_hint)
     words = tokens(text)
     if not words or _trigger(words, matcher.intents.find(words))[1]:
-        return [understand(text, knowledge, matcher, lang_hint)]
+        return as_one()
     questions = split_questions(text)
     stated = _stated_requests(questions, lang, matcher)
     if len(questions) < 2 and not stated:
-        return [understand(text, knowledge, matcher, lang_hint)]
+        return as_one()
     answered: list[Understanding] = []
     beyond: list[Understanding] = []  # answered, but over the limit
     offered: list[tuple[float, str]] = []
@@ -137,7 +141,7 @@ def understand_many(text: str, knowledge: Knowledge, matcher: Matcher, lang_hint
     if suggestions:
         items.append(Understanding(text, lang, "did_you_mean", score=max(sc for sc, _ in offered),
                                    suggestions=suggestions))
-    return items or [understand(text, knowledge, matcher, lang_hint)]
+    return items or as_one()
 
 
 def bare_intent(text: str, matcher: Matcher) -> str | None:

@@ -15,9 +15,9 @@ from bot.unanswered import (
     catalogue_labels,
     known_labels,
     looks_hostile,
-    reply_vocabulary,
     worth_logging,
 )
+from knowledge.reading import load_reply_words, only_answers_a_step
 from knowledge.loader import load_knowledge
 from knowledge.store import KnowledgeStore
 from knowledge.text import fold
@@ -47,17 +47,14 @@ def test_questions_are_worth_logging(text):
     assert worth_logging(text, "sv", catalogue_labels())
 
 
-def test_the_reply_words_come_from_replies_yaml_with_a_fallback(tmp_path):
-    missing = reply_vocabulary(tmp_path / "missing.yaml")
-    assert {"ja", "nej", "hoppa over", "next", "cancel"} <= missing.phrases
-    broken = tmp_path / "broken.yaml"
-    broken.write_text("meanings: [unclosed\n", encoding="utf-8")
-    assert reply_vocabulary(broken).phrases == missing.phrases
+def test_the_reply_words_are_the_typed_readers_and_come_from_replies_yaml(tmp_path):
     own = tmp_path / "replies.yaml"
     own.write_text("meanings:\n  yes:\n    sv: [jajamänsan]\npoliteness:\n  sv: [vänligen]\n"
                    "numbers:\n  words:\n    2: [tvåan]\n", encoding="utf-8")
-    words = reply_vocabulary(own)
-    assert "jajamansan" in words.phrases and "vanligen" in words.politeness and "tvaan" in words.numbers
+    words = load_reply_words(own)
+    assert only_answers_a_step("jajamänsan vänligen", words) and only_answers_a_step("tvåan", words)
+    assert not only_answers_a_step("jajamänsan", load_reply_words())  # not in the bundled lists
+    assert all(only_answers_a_step(w) for w in ("ja", "nej", "hoppa over", "next", "cancel"))
 
 
 def test_hostile_input_is_recognised_and_ordinary_questions_are_not():

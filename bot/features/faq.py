@@ -9,7 +9,6 @@ from ..conversation import Context
 from ..engine import Feature, Turn
 from ..messages import Button, Reply
 from ..reports import outcome_of
-from ..unanswered import UnansweredLog  # noqa: F401  (moved; kept importable from here)
 
 FAQ_INTENTS = ("faq", "routing", "did_you_mean", "fallback", "follow_up_unknown")
 # Meeting requests while no booking feature is installed get compose()'s honest "not here yet".
@@ -37,8 +36,7 @@ class FaqFeature(Feature):
             # An intent no feature handles (yet): treat the message as a question.
             u = understand_question(text, u.lang, knowledge, self.app.knowledge.matcher)
         if u.intent in ("faq", "routing") and u.faq_id:
-            self._remember_topics(turn, u.faq_id)
-            self._remember_subject(turn, u.faq_id)
+            self._remember(turn, u.faq_id)
         elif u.intent == "did_you_mean":
             if turn.session.flow is None:  # in a flow the suggestions are shown and the flow keeps waiting
                 turn.session.start("faq", "suggested", question=text)
@@ -64,8 +62,7 @@ class FaqFeature(Feature):
         for u in items:
             if u.intent in ("faq", "routing", "did_you_mean"):
                 if u.faq_id:
-                    self._remember_topics(turn, u.faq_id)
-                    self._remember_subject(turn, u.faq_id)
+                    self._remember(turn, u.faq_id)
                 if question_log is not None:
                     await question_log.record(turn.now, u.lang, outcome_of(u.intent, u.faq_id), u.faq_id)
             else:
@@ -90,8 +87,7 @@ class FaqFeature(Feature):
             return None
         if turn.session.flow == "faq":
             turn.session.clear()
-        self._remember_topics(turn, entry_id)
-        self._remember_subject(turn, entry_id)
+        self._remember(turn, entry_id)
         reply = faq_reply(entry, self.app.knowledge.current, turn.lang, turn.t, can_book=self.app.engine.can_book())
         return [reply]
 
@@ -102,12 +98,11 @@ class FaqFeature(Feature):
         turn.session.clear()  # typing something new instead of picking: just carry on
         return None
 
-    def _remember_subject(self, turn: Turn, entry_id: str) -> None:
-        """A follow-up in the next minutes is understood as being about this entry (knowledge/followup.py)."""
-        turn.user.context = Context(entry_id, turn.now)
-
-    def _remember_topics(self, turn: Turn, entry_id: str) -> None:
+    def _remember(self, turn: Turn, entry_id: str) -> None:
+        """What the user just asked about: its topics come pre-selected when booking, and a follow-up in the
+        next minutes is understood as being about this entry (knowledge/followup.py)."""
         entry = self.app.knowledge.current.entries.get(entry_id)
         if entry is None:
             return
         turn.user.remember_topics(entry.topics)
+        turn.user.context = Context(entry_id, turn.now)
