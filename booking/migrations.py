@@ -82,4 +82,28 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        2,
+        """
+        -- Each version of a meeting as its messages showed it: a button carries the version it was sent
+        -- with, so a press on an older message can be told what changed instead of acting on the new one.
+        CREATE TABLE meeting_versions (
+            meeting_id TEXT NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+            sequence INTEGER NOT NULL,
+            start_utc TEXT NOT NULL,
+            end_utc TEXT NOT NULL,
+            state TEXT NOT NULL,
+            official_ids TEXT NOT NULL DEFAULT '[]',   -- attending officials (not those who declined)
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (meeting_id, sequence)
+        );
+        INSERT INTO meeting_versions(meeting_id, sequence, start_utc, end_utc, state, official_ids, created_at)
+        SELECT m.id, m.sequence, m.start_utc, m.end_utc, m.state,
+               (SELECT json_group_array(official_id) FROM
+                   (SELECT official_id FROM participants p WHERE p.meeting_id = m.id AND p.state != 'declined'
+                    ORDER BY p.rowid)),
+               m.updated_at
+        FROM meetings m;
+        """,
+    ),
 ]

@@ -53,10 +53,25 @@ class NotAllowed(BookingError):
     code = "not_allowed"
 
 
-class NoSubstitute(BookingError):
-    """No other official can take a declining official's place and keep the meeting valid."""
+class SameTime(InvalidRequest):
+    """A move to the time the meeting already has: nothing to change."""
 
-    code = "no_substitute"
+    code = "same_time"
+
+
+class StaleVersion(BookingError):
+    """A button of an older version of the meeting was pressed; nothing was done.
+
+    `meeting` is the meeting now, `seen` the version the pressed message showed (None when its history
+    was not kept), `answer` the presser's participant state now (None when no longer asked)."""
+
+    code = "stale_version"
+
+    def __init__(self, meeting: "Meeting", seen: "MeetingVersion | None", answer: str | None = None) -> None:
+        super().__init__(ref=meeting.ref)
+        self.meeting = meeting
+        self.seen = seen
+        self.answer = answer
 
 
 class MeetingState(StrEnum):
@@ -192,6 +207,52 @@ class Meeting:
     def active(self) -> bool:
         """Whether the meeting still occupies its officials' time (not cancelled)."""
         return self.state != MeetingState.CANCELLED
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingVersion:
+    """A meeting as its messages showed it at one `sequence`: every button carries that number."""
+
+    sequence: int
+    start: datetime
+    end: datetime
+    state: str
+    official_ids: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _check_span(self)
+        _set(self, "official_ids", tuple(self.official_ids))
+        _set(self, "state", MeetingState(self.state))
+
+    @classmethod
+    def of(cls, meeting: Meeting) -> "MeetingVersion":
+        return cls(meeting.sequence, meeting.start, meeting.end, meeting.state, meeting.official_ids)
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """What changed between a version someone saw and the meeting now."""
+
+    old_start: datetime | None = None  # set when the time changed
+    old_end: datetime | None = None
+    left: tuple[str, ...] = ()  # officials no longer attending
+    joined: tuple[str, ...] = ()  # officials attending now who were not then
+    cancelled: bool = False
+
+    @property
+    def moved(self) -> bool:
+        return self.old_start is not None
+
+
+def changes_since(seen: MeetingVersion, now: Meeting) -> Changes:
+    moved = (seen.start, seen.end) != (now.start, now.end)
+    return Changes(
+        old_start=seen.start if moved else None,
+        old_end=seen.end if moved else None,
+        left=tuple(i for i in seen.official_ids if i not in now.official_ids),
+        joined=tuple(i for i in now.official_ids if i not in seen.official_ids),
+        cancelled=not now.active and seen.state != MeetingState.CANCELLED,
+    )
 
 
 @dataclass(frozen=True, slots=True)

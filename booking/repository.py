@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any, Iterable
 
-from .model import AvailabilityException, Meeting, Official, Organisation, Participant, WeeklyWindow, utc
+from .model import (
+    AvailabilityException, Meeting, MeetingVersion, Official, Organisation, Participant, WeeklyWindow, utc,
+)
 
 
 @dataclass(frozen=True)
@@ -176,6 +178,25 @@ async def insert_meeting(conn: Any, meeting: Meeting, lang: str, share_guide: bo
             "INSERT INTO participants(meeting_id, official_id, state, updated_at) VALUES (?, ?, 'invited', ?)",
             (meeting.id, official_id, stamp),
         )
+    await record_version(conn, meeting, now)
+
+
+async def record_version(conn: Any, meeting: Meeting, now: datetime) -> None:
+    """Keep `meeting` as its version `meeting.sequence` (what messages sent now show)."""
+    await conn.execute(
+        "INSERT OR REPLACE INTO meeting_versions(meeting_id, sequence, start_utc, end_utc, state, official_ids, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (meeting.id, meeting.sequence, _iso(meeting.start), _iso(meeting.end), str(meeting.state),
+         json.dumps(list(meeting.official_ids)), _iso(now)),
+    )
+
+
+async def meeting_version(conn: Any, meeting_id: str, sequence: int) -> MeetingVersion | None:
+    row = await _one(conn, "SELECT * FROM meeting_versions WHERE meeting_id = ? AND sequence = ?", (meeting_id, sequence))
+    if row is None:
+        return None
+    return MeetingVersion(row["sequence"], _dt(row["start_utc"]), _dt(row["end_utc"]), row["state"],
+                          tuple(json.loads(row["official_ids"])))
 
 
 async def set_participant(conn: Any, meeting_id: str, official_id: str, state: str, now: datetime) -> None:

@@ -26,7 +26,9 @@ from .model import (
     Organisation,
     Participant,
     ParticipantState,
+    SameTime,
     Slot,
+    StaleVersion,
     utc,
 )
 from .rules import BookingRules
@@ -53,9 +55,10 @@ class InviteInvalid(NotAllowed):
 class Notice:
     """Something a person must be told about a meeting.
 
-    event: invited | confirmed | substituted | changed | no_substitute | cancelled | removed
+    event: invited | moved | confirmed | substituted | changed | no_substitute | cancelled | removed
     recipient: the address to tell; official_id set when the recipient is an official;
-    about: the official the event concerns (who declined, who substitutes).
+    about: the official the event concerns (who declined, who substitutes);
+    data: for "moved" the old time (old_start, old_end) and the official's answer to it (answer).
     """
 
     event: str
@@ -235,9 +238,15 @@ class BookingService:
         await self._tell([self._official_notice("invited", meeting, o) for o in self._attending(snap, meeting)])
         return meeting
 
-    async def respond(self, official_address: str, ref: str, accept: bool) -> tuple[Meeting, str]:
+    async def respond(
+        self, official_address: str, ref: str, accept: bool, version: int | None = None
+    ) -> tuple[Meeting, str]:
         """An official accepts or declines. Returns the meeting after the change and what happened:
-        accepted | confirmed | already | substituted | no_substitute."""
+        accepted | confirmed | already | substituted | no_substitute.
+
+        `version` is the meeting version the pressed message showed (None: whatever is current). A press on
+        an older version changes nothing and raises StaleVersion, so an answer never lands on a meeting the
+        official has not seen."""
         async with self.db.transaction() as conn:
             now = self.clock.now()
             official = await repo.official_by_address(conn, official_address)
@@ -246,6 +255,11 @@ class BookingService:
                 raise MeetingNotFound(ref=ref)
             parts = {p.official_id: p for p in await repo.participants(conn, meeting.id)}
             mine = parts.get(official.id)
+            if version is not None and version != meeting.sequence:
+                seen = await repo.meeting_version(conn, meeting.id, version)
+                if mine is None and (seen is None or official.id not in seen.official_ids):
+                    raise MeetingNotFound(ref=ref)  # never theirs: indistinguishable from unknown
+                raise StaleVersion(meeting, seen, str(mine.state) if mine else None)
             if mine is None:
                 raise MeetingNotFound(ref=ref)  # not theirs: indistinguishable from unknown
             if not meeting.active or meeting.start <= now:
@@ -265,47 +279,59 @@ class BookingService:
                     notices.append(Notice("confirmed", meeting.founder_address, meeting))
                     outcome = "confirmed"
             else:
-                snap = await repo.snapshot(conn, now)
-                declined = [oid for oid, p in parts.items() if p.state == ParticipantState.DECLINED]
-                substitute = find_substitute(
-                    meeting, official.id, officials=[o for o in snap.officials if o.active], windows=snap.windows,
-                    exceptions=snap.exceptions, meetings=snap.meetings, rules=self.rules, now=now, exclude=declined,
-                )
-                await repo.set_participant(conn, meeting.id, official.id, ParticipantState.DECLINED, now)
-                remaining = tuple(i for i in meeting.official_ids if i != official.id)
-                if substitute is not None:
-                    await repo.set_participant(conn, meeting.id, substitute.id, ParticipantState.INVITED, now)
-                    meeting = replace(
-                        meeting, official_ids=remaining + (substitute.id,), sequence=meeting.sequence + 1,
-                        state=MeetingState.PENDING,
-                    )
-                    await repo.update_meeting(conn, meeting.id, now, sequence=meeting.sequence, state=str(meeting.state))
-                    notices.append(self._official_notice("invited", meeting, substitute))
-                    notices.append(Notice("substituted", meeting.founder_address, meeting, about=substitute.id,
-                                          data={"declined": official.id}))
-                    for oid in remaining:
-                        other = snap.official(oid)
-                        if other:
-                            notices.append(self._official_notice("changed", meeting, other, about=substitute.id))
-                    outcome = "substituted"
-                else:
-                    meeting = replace(meeting, official_ids=remaining, state=MeetingState.CANCELLED,
-                                      sequence=meeting.sequence + 1)
-                    await repo.update_meeting(conn, meeting.id, now, sequence=meeting.sequence, state=str(meeting.state))
-                    notices.append(Notice("no_substitute", meeting.founder_address, meeting, about=official.id))
-                    for oid in remaining:
-                        other = snap.official(oid)
-                        if other:
-                            notices.append(self._official_notice("cancelled", meeting, other))
-                    outcome = "no_substitute"
+                meeting, outcome, notices = await self._decline_in(conn, meeting, official, parts, now)
         await self._tell(notices)
         return meeting, outcome
 
-    async def cancel(self, ref: str, founder_address: str) -> Meeting:
-        """The founder cancels their meeting; the officials are told."""
+    async def _decline_in(
+        self, conn: Any, meeting: Meeting, official: Official, parts: dict[str, Participant], now: datetime
+    ) -> tuple[Meeting, str, list[Notice]]:
+        """`official` drops out of `meeting` inside the caller's transaction: a substitute is invited, or
+        the meeting is cancelled when nobody can keep it valid. Returns the meeting, the outcome, the notices."""
+        snap = await repo.snapshot(conn, now)
+        declined = [oid for oid, p in parts.items() if p.state == ParticipantState.DECLINED]
+        substitute = find_substitute(
+            meeting, official.id, officials=[o for o in snap.officials if o.active], windows=snap.windows,
+            exceptions=snap.exceptions, meetings=snap.meetings, rules=self.rules, now=now, exclude=declined,
+        )
+        await repo.set_participant(conn, meeting.id, official.id, ParticipantState.DECLINED, now)
+        remaining = tuple(i for i in meeting.official_ids if i != official.id)
+        notices: list[Notice] = []
+        if substitute is not None:
+            await repo.set_participant(conn, meeting.id, substitute.id, ParticipantState.INVITED, now)
+            meeting = replace(
+                meeting, official_ids=remaining + (substitute.id,), sequence=meeting.sequence + 1,
+                state=MeetingState.PENDING,
+            )
+            await repo.update_meeting(conn, meeting.id, now, sequence=meeting.sequence, state=str(meeting.state))
+            await repo.record_version(conn, meeting, now)
+            notices.append(self._official_notice("invited", meeting, substitute))
+            notices.append(Notice("substituted", meeting.founder_address, meeting, about=substitute.id,
+                                  data={"declined": official.id}))
+            for oid in remaining:
+                other = snap.official(oid)
+                if other:
+                    notices.append(Notice("changed", other.address or "", meeting, official_id=other.id,
+                                          about=substitute.id, data={"declined": official.id}))
+            return meeting, "substituted", notices
+        meeting = replace(meeting, official_ids=remaining, state=MeetingState.CANCELLED, sequence=meeting.sequence + 1)
+        await repo.update_meeting(conn, meeting.id, now, sequence=meeting.sequence, state=str(meeting.state))
+        await repo.record_version(conn, meeting, now)
+        notices.append(Notice("no_substitute", meeting.founder_address, meeting, about=official.id))
+        for oid in remaining:
+            other = snap.official(oid)
+            if other:
+                notices.append(self._official_notice("cancelled", meeting, other))
+        return meeting, "no_substitute", notices
+
+    async def cancel(self, ref: str, founder_address: str, version: int | None = None) -> Meeting:
+        """The founder cancels their meeting; the officials are told. With `version` (what the founder
+        was shown when asked), a meeting changed since raises StaleVersion and stays."""
         async with self.db.transaction() as conn:
             now = self.clock.now()
             meeting = await self._founders_meeting(conn, ref, founder_address, now)
+            if version is not None and version != meeting.sequence:
+                raise StaleVersion(meeting, await repo.meeting_version(conn, meeting.id, version))
             meeting, notices = await self._cancel_in(conn, meeting, now)
         await self._tell(notices)
         return meeting
@@ -313,22 +339,34 @@ class BookingService:
     async def _cancel_in(self, conn: Any, meeting: Meeting, now: datetime) -> tuple[Meeting, list[Notice]]:
         meeting = replace(meeting, state=MeetingState.CANCELLED, sequence=meeting.sequence + 1)
         await repo.update_meeting(conn, meeting.id, now, state=str(meeting.state), sequence=meeting.sequence)
+        await repo.record_version(conn, meeting, now)
         officials = {o.id: o for o in await repo.officials(conn)}
         notices = [self._official_notice("cancelled", meeting, officials[i]) for i in meeting.official_ids if i in officials]
         return meeting, notices
 
     async def move(self, ref: str, founder_address: str, slot: Slot) -> Meeting:
-        """Move the founder's meeting to `slot`; officials who stay are asked again, new ones invited,
-        those no longer needed get a cancellation."""
+        """Move the founder's meeting to `slot`. Raises SameTime when it already starts then (nothing
+        changes, nobody is told).
+
+        Policy: a new time must be confirmed again. Every official of the new slot is asked (state
+        'invited', the meeting 'pending' until all have said yes, then the founder hears it is
+        confirmed), because a yes to the old time says nothing about the new one and the founder must
+        never see "confirmed" for a time an official has not seen. Officials who had already been asked
+        get one "moved" message (old and new time, whether they had said yes) with the new version's
+        buttons, not a new request; officials new to the meeting get a request; those no longer needed
+        are told they are free."""
         async with self.db.transaction() as conn:
             now = self.clock.now()
             meeting = await self._founders_meeting(conn, ref, founder_address, now)
+            if utc(slot.start) == meeting.start:
+                raise SameTime(ref=ref)
             snap = await repo.snapshot(conn, now)
             check_slot(
                 slot, officials=snap.officials, windows=snap.windows, exceptions=snap.exceptions,
                 meetings=snap.meetings, rules=self.rules, now=now, topics=meeting.topics,
                 municipality=meeting.municipality, founder_address=founder_address, ignore_meeting_id=meeting.id,
             )
+            asked = {p.official_id: p.state for p in await repo.participants(conn, meeting.id)}
             dropped = [i for i in meeting.official_ids if i not in slot.official_ids]
             moved = replace(
                 meeting, start=slot.start, end=slot.end, official_ids=slot.official_ids,
@@ -343,7 +381,14 @@ class BookingService:
             )
             for official_id in slot.official_ids:
                 await repo.set_participant(conn, meeting.id, official_id, ParticipantState.INVITED, now)
-        notices = [self._official_notice("invited", moved, o) for o in self._attending(snap, moved)]
+            await repo.record_version(conn, moved, now)
+        notices = []
+        for official in self._attending(snap, moved):
+            if official.id in asked:
+                notices.append(Notice("moved", official.address or "", moved, official_id=official.id, data={
+                    "old_start": meeting.start, "old_end": meeting.end, "answer": str(asked[official.id])}))
+            else:
+                notices.append(self._official_notice("invited", moved, official))
         notices += [self._official_notice("removed", moved, o) for o in snap.officials if o.id in dropped]
         await self._tell(notices)
         return moved
@@ -357,20 +402,33 @@ class BookingService:
         return meeting
 
     async def add_absence(self, official_id: str, start: datetime, end: datetime) -> list[tuple[Meeting, str]]:
-        """Record an absence; each of the official's meetings in it is handled as a decline."""
+        """Record an absence and handle each of the official's upcoming meetings in it as a decline
+        (substitute or cancellation), all in one transaction; everyone is told after the commit."""
+        start, end = utc(start), utc(end)
+        if end <= start:
+            raise InvalidRequest("end must be after start")
+        results: list[tuple[Meeting, str]] = []
+        notices: list[Notice] = []
         async with self.db.transaction() as conn:
+            now = self.clock.now()
+            official = next((o for o in await repo.officials(conn) if o.id == official_id), None)
+            if official is None:
+                raise InvalidRequest("unknown official", official_id=official_id)
             await conn.execute(
                 "INSERT INTO availability_exceptions(official_id, start_utc, end_utc, kind) VALUES (?, ?, ?, 'absence')",
-                (official_id, utc(start).isoformat(), utc(end).isoformat()),
+                (official_id, start.isoformat(), end.isoformat()),
             )
-            official = next((o for o in await repo.officials(conn) if o.id == official_id), None)
-        if official is None:
-            raise InvalidRequest("unknown official", official_id=official_id)
-        results = []
-        for meeting in await self.agenda(official_id, start - self.rules.duration, end):
-            if meeting.start < utc(end) and meeting.end > utc(start) and meeting.start > self.clock.now() and official.address:
-                results.append(await self.respond(official.address, meeting.ref, accept=False))
-        self._changed()
+            for meeting in await repo.meetings_between(conn, start - timedelta(days=1), end):
+                if official_id not in meeting.official_ids or not (meeting.start < end and meeting.end > start):
+                    continue
+                if meeting.start <= now:
+                    continue
+                # Each decline reads the bookings afresh: a substitute found for one meeting is busy for the next.
+                parts = {p.official_id: p for p in await repo.participants(conn, meeting.id)}
+                meeting, outcome, told = await self._decline_in(conn, meeting, official, parts, now)
+                results.append((meeting, outcome))
+                notices += told
+        await self._tell(notices)
         return results
 
     async def windows_of(self, official_id: str) -> list[Any]:

@@ -26,7 +26,7 @@ async def test_booking_invites_two_officials_from_two_organisations(app):
         assert len(replies) == 1
         invitation = replies[0]
         assert meeting.ref in invitation.text and "Ett café som anställer nyanlända" in invitation.text
-        assert [b.payload for b in invitation.all_buttons()] == [f"mt:acc:{meeting.ref}", f"mt:dec:{meeting.ref}"]
+        assert [b.payload for b in invitation.all_buttons()] == [f"mt:acc:{meeting.ref}:0", f"mt:dec:{meeting.ref}:0"]  # version 0
         calendar = Calendar.from_ical(invitation.attachments[0].content)
         assert calendar["METHOD"] == "REQUEST"
 

@@ -3,7 +3,12 @@
 Founder's flow (session flow "booking"): consent → topics → idea (optional) → municipality → times
 ("fler tider") → confirm → booked with an .ics file. Time buttons carry the start in epoch minutes
 and the officials are chosen again when pressed, so stale buttons never book a taken time.
-Payloads: `bk:` for founders, `mt:acc:<ref>` / `mt:dec:<ref>` for officials.
+Payloads: `bk:` for founders, `mt:acc:<ref>:<version>` / `mt:dec:<ref>:<version>` for officials.
+
+Buttons about a meeting carry the meeting's version (`Meeting.sequence`, raised by every change of time,
+officials or state) where pressing an old one could do harm: an official's answer and the founder's
+"yes, cancel". A press on an older version acts on nothing and shows the meeting as it is now.
+Replies to officials' presses are in the official's language (`officials.lang`).
 """
 
 from __future__ import annotations
@@ -16,7 +21,9 @@ from knowledge.municipalities import find_municipality, load_municipalities
 from knowledge.reading import TimeWish
 from knowledge.understanding import bare_intent, understand
 
-from booking.model import BookingError, InvalidRequest, MeetingNotFound, NotAllowed, SlotTaken, TooManyMeetings
+from booking.model import (
+    BookingError, InvalidRequest, Meeting, MeetingNotFound, NotAllowed, SameTime, SlotTaken, StaleVersion, TooManyMeetings,
+)
 from booking.service import IDEA_MAX_CHARS, InviteInvalid
 
 from ..booking_texts import BookingTexts, minutes
@@ -26,6 +33,17 @@ from ..unanswered import worth_logging
 from ..messages import Button, Reply
 
 _REF = re.compile(r"^[A-Z2-9]{5}$")
+_VERSION = re.compile(r"^\d{1,6}$")
+
+
+def _ref_and_version(arg: str) -> tuple[str, int | None] | None:
+    """'K7Q2A:3' -> ('K7Q2A', 3); 'K7Q2A' (a message from before versions) -> ('K7Q2A', None); junk -> None."""
+    ref, colon, version = arg.partition(":")
+    if not _REF.match(ref) or (colon and not _VERSION.match(version)):
+        return None
+    return ref, int(version) if colon else None
+
+
 def _from_minutes(value: str) -> datetime | None:
     try:
         number = int(value)
@@ -101,7 +119,7 @@ class BookingFeature(Feature):
         if action == "cxy":
             return await self.do_cancel(turn, arg)
         if action == "keep":
-            return [Reply(turn.t("booking.kept"), replaces_pressed=True)]
+            return await self.keep(turn, arg)
         if action == "mv":
             return await self.start_move(turn, arg)
         if action == "re":
@@ -227,8 +245,9 @@ class BookingFeature(Feature):
                            intro: str = "booking.times_prompt") -> list[Reply]:
         data = turn.session.data
         turn.session.step = "times"
-        slots = await self.service.offer(data.get("topics", []), data.get("municipality"), after=after,
-                                         ignore_meeting_id=data.get("move_id"))
+        slots = self._not_current(turn, await self.service.offer(
+            data.get("topics", []), data.get("municipality"), after=after, ignore_meeting_id=data.get("move_id"),
+            limit=6 if data.get("move_from") else 5))[:5]
         days = self.service.rules.horizon_days
         if not slots:
             key = "booking.no_more_times" if after else "booking.no_times"
@@ -236,6 +255,12 @@ class BookingFeature(Feature):
                 turn.session.clear()
             return [Reply(turn.t(key, days=days))]
         return [self._times_reply(turn, slots, turn.t(intro), replaces)]
+
+    @staticmethod
+    def _not_current(turn: Turn, slots: list) -> list:
+        """While moving, the meeting's own time is no choice."""
+        current = turn.session.data.get("move_from")
+        return [s for s in slots if minutes(s.start) != current]
 
     def _times_reply(self, turn: Turn, slots: list, intro: str, replaces: bool = False) -> Reply:
         buttons = [[Button(format_short(s.start, turn.lang), f"bk:t:{minutes(s.start)}")] for s in slots]
@@ -248,9 +273,11 @@ class BookingFeature(Feature):
         data = turn.session.data
         if turn.session.step not in ("times", "confirm"):
             return None
+        if data.get("move_from") and wish.start == wish.end and minutes(wish.start) == data["move_from"]:
+            return await self._same_time(turn)
         turn.session.step = "times"
-        slots = await self.service.offer_near(data.get("topics", []), data.get("municipality"), wish.start, wish.end,
-                                              ignore_meeting_id=data.get("move_id"))
+        slots = self._not_current(turn, await self.service.offer_near(
+            data.get("topics", []), data.get("municipality"), wish.start, wish.end, ignore_meeting_id=data.get("move_id")))
         wished = format_wish(wish, turn.lang)
         if not slots:
             return await self._offer_times(turn, intro="booking.time_wish_none")
@@ -272,6 +299,8 @@ class BookingFeature(Feature):
         if start is None or turn.session.step not in ("times", "confirm"):
             return None
         data = turn.session.data
+        if data.get("move_ref") and minutes(start) == data.get("move_from"):
+            return await self._same_time(turn)
         slot = await self.service.slot_at(start, data.get("topics", []), data.get("municipality"), data.get("move_id"))
         if slot is None:
             return await self._offer_times(turn, intro="booking.time_gone")
@@ -333,11 +362,15 @@ class BookingFeature(Feature):
                 )
         except SlotTaken:
             return await self._offer_times(turn, intro="booking.time_gone")
+        except SameTime:
+            return await self._same_time(turn)
         except TooManyMeetings as exc:
             turn.session.clear()
             return [Reply(turn.t("booking.too_many", limit=exc.details.get("limit", self.service.rules.max_upcoming_per_founder)))]
         except (MeetingNotFound, NotAllowed):
             turn.session.clear()
+            if data.get("move_ref"):
+                return await self._not_changeable(turn, data["move_ref"])
             return [Reply(turn.t("booking.not_allowed"))]
         except InvalidRequest:
             return await self._offer_times(turn, intro="booking.time_gone")
@@ -378,7 +411,7 @@ class BookingFeature(Feature):
             return await self.ask_cancel(turn, meetings[0].ref)
         return await self.my_meetings(turn)
 
-    async def _own(self, turn: Turn, ref: str):
+    async def _own(self, turn: Turn, ref: str) -> Meeting | None:
         if not _REF.match(ref):
             return None
         try:
@@ -387,37 +420,86 @@ class BookingFeature(Feature):
             return None
         return meeting if meeting.founder_address == turn.address else None
 
-    async def ask_cancel(self, turn: Turn, ref: str) -> list[Reply]:
+    def _already_cancelled(self, turn: Turn, ref: str) -> list[Reply]:
+        return [Reply(turn.t("officials.founder_already_cancelled", ref=ref), replaces_pressed=True,
+                      buttons=[[Button(turn.t("booking.start_again"), "bk:start", "yes restart")]])]
+
+    async def _not_changeable(self, turn: Turn, ref: str) -> list[Reply]:
+        """Why the founder's meeting `ref` cannot be kept, moved or cancelled any more."""
         meeting = await self._own(turn, ref)
         if meeting is None:
             return [Reply(turn.t("booking.not_found"))]
-        buttons = [[Button(turn.t("booking.cancel_yes"), f"bk:cxy:{ref}", "yes"), Button(turn.t("booking.cancel_no"), "bk:keep", "no")]]
-        return [Reply(turn.t("booking.cancel_confirm", ref=ref, time=self.texts.when(meeting, turn.lang)), buttons=buttons)]
+        if not meeting.active:
+            return self._already_cancelled(turn, meeting.ref)
+        return [Reply(turn.t("booking.not_allowed"))]
 
-    async def do_cancel(self, turn: Turn, ref: str) -> list[Reply]:
-        if not _REF.match(ref):
+    def _changeable(self, turn: Turn, meeting: Meeting | None) -> bool:
+        return meeting is not None and meeting.active and meeting.start > turn.now
+
+    def _cancel_question(self, turn: Turn, meeting: Meeting, key: str = "booking.cancel_confirm") -> list[Reply]:
+        buttons = [[Button(turn.t("booking.cancel_yes"), f"bk:cxy:{meeting.ref}:{meeting.sequence}", "yes"),
+                    Button(turn.t("booking.cancel_no"), f"bk:keep:{meeting.ref}", "no")]]
+        return [Reply(turn.t(key, ref=meeting.ref, time=self.texts.when(meeting, turn.lang)), buttons=buttons)]
+
+    async def ask_cancel(self, turn: Turn, ref: str) -> list[Reply]:
+        meeting = await self._own(turn, ref)
+        if not self._changeable(turn, meeting):
+            return await self._not_changeable(turn, ref)
+        return self._cancel_question(turn, meeting)  # type: ignore[arg-type]
+
+    async def do_cancel(self, turn: Turn, arg: str) -> list[Reply]:
+        parsed = _ref_and_version(arg)
+        if parsed is None:
             return [Reply(turn.t("booking.not_found"))]
+        ref, version = parsed
         try:
-            meeting = await self.service.cancel(ref, turn.address)
+            meeting = await self.service.cancel(ref, turn.address, version=0 if version is None else version)
         except MeetingNotFound:
             return [Reply(turn.t("booking.not_found"))]
         except NotAllowed:
-            return [Reply(turn.t("booking.not_allowed"))]
+            return await self._not_changeable(turn, ref)
+        except StaleVersion as stale:
+            now, seen = stale.meeting, stale.seen
+            if seen is not None and (seen.start, seen.end) == (now.start, now.end):
+                return await self.do_cancel(turn, f"{ref}:{now.sequence}")  # only the table changed: the question holds
+            return self._cancel_question(turn, now, "officials.founder_changed_since")  # asked about another time
         details = await self.service.details(meeting)
         return [Reply(turn.t("booking.cancelled", ref=ref), attachments=[self.texts.ics(details, turn.lang, cancel=True)],
                       replaces_pressed=True)]
 
+    async def keep(self, turn: Turn, ref: str) -> list[Reply]:
+        """"Nej, behåll": true only while the meeting is still on."""
+        if not ref:  # a question sent before buttons named their meeting: show what there is
+            return await self.my_meetings(turn)
+        meeting = await self._own(turn, ref)
+        if not self._changeable(turn, meeting):
+            return await self._not_changeable(turn, ref)
+        return [Reply(turn.t("booking.kept", ref=ref, time=self.texts.when(meeting, turn.lang)),  # type: ignore[arg-type]
+                      replaces_pressed=True)]
+
     async def start_move(self, turn: Turn, ref: str) -> list[Reply]:
         meeting = await self._own(turn, ref)
-        if meeting is None:
-            return [Reply(turn.t("booking.not_found"))]
-        if not meeting.active or meeting.start <= turn.now:
-            return [Reply(turn.t("booking.not_allowed"))]
+        if not self._changeable(turn, meeting):
+            return await self._not_changeable(turn, ref)
+        assert meeting is not None
         turn.session.start("booking", "times", topics=list(meeting.topics), municipality=meeting.municipality,
-                           move_ref=meeting.ref, move_id=meeting.id)
+                           move_ref=meeting.ref, move_id=meeting.id, move_from=minutes(meeting.start))
         replies = await self._offer_times(turn)
         intro = Reply(turn.t("booking.move_prompt", ref=ref, time=self.texts.when(meeting, turn.lang)))
         return [intro, *replies]
+
+    async def _same_time(self, turn: Turn) -> list[Reply]:
+        """A move to the time the meeting already has: said plainly, nothing changes, the times again."""
+        ref = turn.session.data.get("move_ref", "")
+        meeting = await self._own(turn, ref)
+        if not self._changeable(turn, meeting):
+            turn.session.clear()
+            return await self._not_changeable(turn, ref)
+        assert meeting is not None
+        turn.session.data["move_from"] = minutes(meeting.start)
+        turn.session.data.pop("start", None)
+        lead = Reply(turn.t("officials.founder_same_time", ref=meeting.ref, time=self.texts.when(meeting, turn.lang)))
+        return [lead, *await self._offer_times(turn)]
 
     async def rebook(self, turn: Turn, arg: str) -> list[Reply] | None:
         """A time offered after a decline with no substitute: book anew with the old meeting's details."""
@@ -431,6 +513,15 @@ class BookingFeature(Feature):
 
     # --- officials ----------------------------------------------------------------------------
 
+    async def _as_official(self, turn: Turn):
+        """The linked official pressing or writing, or None. Their first contact is theirs, not a founder's:
+        no newcomer's welcome, and their chat takes the official's language."""
+        official = await self.service.official_by_address(turn.address)
+        if official is not None and turn.user.is_new:
+            turn.user.is_new = False
+            turn.user.lang = official.lang
+        return official
+
     async def redeem(self, turn: Turn, arg: str) -> list[Reply]:
         code = arg[len("inv_"):]
         try:
@@ -440,48 +531,67 @@ class BookingFeature(Feature):
         snap = await self.service.snapshot()
         org = snap.organisations.get(official.organisation_id)
         turn.user.lang = official.lang
+        turn.user.is_new = False
         return [Reply(turn.t("booking.linked", name=official.name, organisation=org.name if org else ""))]
 
     async def official_button(self, turn: Turn, rest: str) -> list[Reply] | None:
-        action, _, ref = rest.partition(":")
-        if action not in ("acc", "dec") or not _REF.match(ref):
+        action, _, arg = rest.partition(":")
+        parsed = _ref_and_version(arg)
+        if action not in ("acc", "dec") or parsed is None:
             return None
+        ref, version = parsed
+        official = await self._as_official(turn)
+        lang = official.lang if official is not None else turn.lang
+
+        def t(key: str, **params: object) -> str:
+            return self.app.catalogue.text(lang, key, **params)
+
         try:
-            meeting, outcome = await self.service.respond(turn.address, ref, accept=action == "acc")
+            # A message from before buttons carried versions showed the first version.
+            meeting, outcome = await self.service.respond(turn.address, ref, accept=action == "acc",
+                                                          version=0 if version is None else version)
+        except StaleVersion as stale:
+            assert official is not None
+            return [await self.texts.outdated(stale, official, lang)]
         except MeetingNotFound:
-            return [Reply(turn.t("booking.not_your_meeting"))]
+            return [Reply(t("booking.not_your_meeting"))]
         except NotAllowed:
-            return [Reply(turn.t("booking.answer_not_allowed"))]
-        when = self.texts.when(meeting, turn.lang)
+            return [Reply(t("booking.answer_not_allowed"))]
+        when = self.texts.when(meeting, lang)
         if outcome == "already":
-            return [Reply(turn.t("booking.already_accepted", ref=ref))]
+            return [Reply(t("booking.already_accepted", ref=ref))]
         if outcome in ("accepted", "confirmed"):
             key = "booking.accepted_all" if outcome == "confirmed" else "booking.accepted"
-            return [Reply(turn.t(key, ref=ref, time=when), replaces_pressed=True)]
+            return [Reply(t(key, ref=ref, time=when), replaces_pressed=True)]
         if outcome == "substituted":
             details = await self.service.details(meeting)
             substitute = details.officials[-1]
             org = details.organisations.get(substitute.organisation_id)
-            name = turn.t("booking.person", name=substitute.name, organisation=org.name if org else "")
-            return [Reply(turn.t("booking.declined_substituted", ref=ref, substitute=name), replaces_pressed=True)]
-        return [Reply(turn.t("booking.declined_no_substitute", ref=ref), replaces_pressed=True)]
+            name = t("booking.person", name=substitute.name, organisation=org.name if org else "")
+            return [Reply(t("booking.declined_substituted", ref=ref, substitute=name), replaces_pressed=True)]
+        return [Reply(t("booking.declined_no_substitute", ref=ref), replaces_pressed=True)]
 
     async def agenda(self, turn: Turn, _: str = "") -> list[Reply]:
-        official = await self.service.official_by_address(turn.address)
+        official = await self._as_official(turn)
         if official is None or not official.active:
             return [Reply(turn.t("booking.officials_only"))]
+        lang = official.lang
+
+        def t(key: str, **params: object) -> str:
+            return self.app.catalogue.text(lang, key, **params)
+
         now = turn.now
         meetings = await self.service.agenda(official.id, now - timedelta(hours=1), now + timedelta(days=60))
         if not meetings:
-            return [Reply(turn.t("booking.agenda_none"))]
-        lines, buttons = [turn.t("booking.agenda_header")], []
+            return [Reply(t("booking.agenda_none"))]
+        lines, buttons = [t("booking.agenda_header")], []
         for m in meetings:
             details = await self.service.details(m)
             state = next((p.state for p in details.participants if p.official_id == official.id), "invited")
-            lines.append(turn.t("booking.agenda_line", ref=m.ref, time=self.texts.when(m, turn.lang),
-                                topics=self.texts.topics(m.topics, turn.lang), answer=turn.t(f"booking.answer_{state}")))
-            if state == "invited":
-                buttons += self.texts.official_buttons(m.ref, turn.lang)
+            lines.append(t("booking.agenda_line", ref=m.ref, time=self.texts.when(m, lang),
+                           topics=self.texts.topics(m.topics, lang), answer=t(f"booking.answer_{state}")))
+            if state == "invited" and m.start > now:
+                buttons += self.texts.official_buttons(m, lang)
         return [Reply("\n".join(lines), buttons=buttons)]
 
 

@@ -2,8 +2,8 @@
 
 /tider shows the weekly windows; `/tider mån 09:00-12:00 13:00-16:00` replaces Monday's, `/tider mån -`
 clears it. `/franvaro 2026-12-01 2026-12-03` (or one date) asks for confirmation, then records the
-absence; each meeting in it gets a substitute or is cancelled with new times offered to the founder,
-and everyone is told. Only linked, active officials may use these; anyone else gets a polite refusal.
+absence; each meeting in it gets a substitute or is cancelled with new times offered to the founder, all
+in one transaction, and everyone is told after it. Replies are in the official's language. Only linked, active officials may use these; anyone else gets a polite refusal.
 """
 
 from __future__ import annotations
@@ -49,13 +49,27 @@ class OfficialFeature(Feature):
         return self.app.services["booking"]
 
     async def _official(self, turn: Turn):
+        """The active official writing, or None. Their first contact gets no founder's welcome, and the
+        replies are in the official's language."""
         official = await self.service.official_by_address(turn.address)
-        return official if official is not None and official.active else None
+        if official is None or not official.active:
+            return None
+        if turn.user.is_new:
+            turn.user.is_new = False
+            turn.user.lang = official.lang
+        return official
+
+    def _t(self, official):
+        def t(key: str, **params: object) -> str:
+            return self.app.catalogue.text(official.lang, key, **params)
+
+        return t
 
     async def times(self, turn: Turn, args: str) -> list[Reply]:
         official = await self._official(turn)
         if official is None:
             return [Reply(turn.t("booking.officials_only"))]
+        t = self._t(official)
         if args.strip():
             parts = args.lower().split()
             day = DAY_WORDS.get(parts[0])
@@ -68,18 +82,18 @@ class OfficialFeature(Feature):
                     day = None
                     break
             if day is None or len(parts) < 2:
-                return [Reply(turn.t("official.times_usage"))]
+                return [Reply(t("official.times_usage"))]
             try:
                 await self.service.set_day_windows(official.id, day, spans)
             except InvalidRequest:
-                return [Reply(turn.t("official.times_usage"))]
+                return [Reply(t("official.times_usage"))]
         windows = await self.service.windows_of(official.id)
-        names = turn.t("time.weekdays").split(",")
-        lines = [turn.t("official.times_header")]
+        names = t("time.weekdays").split(",")
+        lines = [t("official.times_header")]
         for weekday in range(7):
             spans = [f"{w.start:%H:%M}–{w.end:%H:%M}" for w in sorted(windows, key=lambda w: w.start) if w.weekday == weekday]
-            lines.append(turn.t("official.times_line", day=names[weekday], spans=", ".join(spans) or turn.t("official.times_none")))
-        lines.append(turn.t("official.times_hint"))
+            lines.append(t("official.times_line", day=names[weekday], spans=", ".join(spans) or t("official.times_none")))
+        lines.append(t("official.times_hint"))
         return [Reply("\n".join(lines))]
 
     def _range(self, turn: Turn, first: date | None, last: date | None) -> str | None:
@@ -97,22 +111,24 @@ class OfficialFeature(Feature):
         official = await self._official(turn)
         if official is None:
             return [Reply(turn.t("booking.officials_only"))]
+        t = self._t(official)
         parts = args.split()
         first = _parse_date(parts[0]) if parts else None
         last = _parse_date(parts[1]) if len(parts) > 1 else first
         problem = self._range(turn, first, last) if len(parts) <= 2 else "official.absence_usage"
         if problem:
-            return [Reply(turn.t(problem, days=MAX_ABSENCE_DAYS))]
-        buttons = [[Button(turn.t("official.absence_yes"), f"of:abs:{first:%Y%m%d}:{last:%Y%m%d}"),
-                    Button(turn.t("official.absence_no"), "of:no")]]
-        return [Reply(turn.t("official.absence_confirm", first=first.isoformat(), last=last.isoformat()), buttons=buttons)]
+            return [Reply(t(problem, days=MAX_ABSENCE_DAYS))]
+        buttons = [[Button(t("official.absence_yes"), f"of:abs:{first:%Y%m%d}:{last:%Y%m%d}"),
+                    Button(t("official.absence_no"), "of:no")]]
+        return [Reply(t("official.absence_confirm", first=first.isoformat(), last=last.isoformat()), buttons=buttons)]
 
     async def button(self, turn: Turn, rest: str) -> list[Reply] | None:
         official = await self._official(turn)
         if official is None:
             return [Reply(turn.t("booking.officials_only"))]
+        t = self._t(official)
         if rest == "no":
-            return [Reply(turn.t("official.absence_dropped"), replaces_pressed=True)]
+            return [Reply(t("official.absence_dropped"), replaces_pressed=True)]
         action, _, span = rest.partition(":")
         a, _, b = span.partition(":")
         try:
@@ -126,5 +142,5 @@ class OfficialFeature(Feature):
         results = await self.service.add_absence(official.id, start, end)
         substituted = sum(1 for _, outcome in results if outcome == "substituted")
         cancelled = sum(1 for _, outcome in results if outcome == "no_substitute")
-        return [Reply(turn.t("official.absence_done", first=first.isoformat(), last=last.isoformat(),
-                             substituted=substituted, cancelled=cancelled), replaces_pressed=True)]
+        return [Reply(t("official.absence_done", first=first.isoformat(), last=last.isoformat(),
+                        substituted=substituted, cancelled=cancelled), replaces_pressed=True)]

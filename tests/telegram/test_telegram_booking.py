@@ -115,7 +115,7 @@ async def test_officials_link_by_invite_and_answer_notifications_with_buttons(bo
     # Each invited official got the request in their own Telegram chat, with accept/decline buttons.
     for person in (first, second):
         notice = [c for c in fake.sent(person.id) if ref in c.visible_text]
-        assert notice and {data for _, data in notice[-1].buttons} >= {f"mt:acc:{ref}", f"mt:dec:{ref}"}
+        assert notice and {data for _, data in notice[-1].buttons} >= {f"mt:acc:{ref}:0", f"mt:dec:{ref}:0"}
         assert "Café <Återbruk> & verkstad" in notice[-1].visible_text and notice[-1].ok
 
     await first.press("Ja, jag kommer")
