@@ -23,12 +23,14 @@ from .model import (
     Topic,
     fold_phrase,
 )
+from .municipalities import check_municipalities
 
 AUTHORITIES_FILE = "authorities.yaml"
 TOPICS_FILE = "topics.yaml"
 SYNONYMS_FILE = "synonyms.yaml"
 INTENTS_FILE = "intents.yaml"
 GUIDE_FILE = "guide.yaml"  # optional: a knowledge directory without it has no start guide
+MUNICIPALITIES_FILE = "municipalities.yaml"  # optional: checked when present (the bot reads the bundled one)
 FAQ_DIR = "faq"
 
 
@@ -81,6 +83,7 @@ def check_knowledge(directory: str | Path | None = None) -> tuple[Knowledge | No
     synonyms = _load_synonyms(root / SYNONYMS_FILE, problems)
     intents = _load_intents(root / INTENTS_FILE, problems)
     guide = _load_guide(root / GUIDE_FILE, authorities, topics, entries, problems)
+    _check_municipalities(root / MUNICIPALITIES_FILE, problems)
 
     if problems:
         return None, problems
@@ -245,6 +248,21 @@ def _load_guide(
     if not steps and not invalid and not any(p.file.startswith(str(path)) for p in problems):
         problems.append(Problem(str(path), None, "steps", "too_few", {"min": "1"}))
     return tuple(steps.values())
+
+
+def _check_municipalities(path: Path, problems: list[Problem]) -> None:
+    """The municipality directory's problems (knowledge/municipalities.py says which), each at its line."""
+    if not path.exists():
+        return
+    data = read_yaml(path, problems)
+    if data is None:
+        return
+
+    def locate(raw: Any) -> str:
+        line = _line_of(raw)
+        return f"{path}:{line}" if line else str(path)
+
+    problems += check_municipalities(data, str(path), locate)
 
 
 def _load_synonyms(path: Path, problems: list[Problem]) -> dict[str, list[str]]:

@@ -1,20 +1,24 @@
 """Sweden's municipalities, and which one a founder's short typed answer names.
 
 "norrkoping", "Norrköpings kommun", "vi finns i norrköping" and "nkpg" all become Norrköping (0581), so the
-bot stores the official spelling; "vet inte", "2" or "hoppa över" name none.
+bot stores the official spelling; "vet inte", "2" or "hoppa över" name none. `get_municipality` finds the
+stored one again by code or name, with its official name, region, website and samordningsförbund where known.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import urlsplit
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 from ruamel.yaml import YAML
 
+from .model import Problem
 from .text import fold_word, light_words, lower_words, stopwords, tokens
 
 MUNICIPALITIES_FILE = Path(__file__).parent / "data" / "municipalities.yaml"
@@ -35,14 +39,27 @@ _ONE_TYPO_FROM = 6
 _TWO_TYPOS_FROM = 10
 
 
+MUNICIPALITY_COUNT = 290
+# Genitives that are not the name itself: Falun's municipality is "Falu kommun".
+_GENITIVE_STEMS = {"Falun": "Falu"}
+_FIELDS = ("code", "name", "official", "county", "region", "website", "samordningsforbund")
+_REQUIRED = ("code", "name", "official", "county", "region")
+
+
 @dataclass(frozen=True)
 class Municipality:
-    """One of Sweden's municipalities: its kommunkod, its name as SCB writes it, its county (län)."""
+    """One of Sweden's municipalities: its kommunkod, its name as SCB writes it, its county (län), and where the
+    data file has them its official name, its county's region, its website and its local samordningsförbund.
+    Two municipalities are the same when code, name, county and aliases are."""
 
     code: str
     name: str
     county: str
     aliases: tuple[str, ...] = ()
+    official: str | None = field(default=None, compare=False)  # "Norrköpings kommun", "Göteborgs stad"
+    region: str | None = field(default=None, compare=False)  # "Region Östergötland"
+    website: str | None = field(default=None, compare=False)  # "https://www.norrkoping.se"; None where not verified
+    samordningsforbund: str | None = field(default=None, compare=False)
 
 
 @lru_cache(maxsize=4)
@@ -52,7 +69,9 @@ def load_municipalities(path: Path = MUNICIPALITIES_FILE) -> tuple[Municipality,
     data = YAML(typ="safe").load(Path(path).read_text(encoding="utf-8")) or {}
     municipalities = tuple(
         Municipality(code=str(item["code"]), name=str(item["name"]), county=str(item["county"]),
-                     aliases=tuple(str(a) for a in item.get("aliases") or ()))
+                     aliases=tuple(str(a) for a in item.get("aliases") or ()),
+                     official=_optional(item, "official"), region=_optional(item, "region"),
+                     website=_optional(item, "website"), samordningsforbund=_optional(item, "samordningsforbund"))
         for item in data.get("municipalities") or ()
     )
     for m in municipalities:
@@ -64,6 +83,83 @@ def load_municipalities(path: Path = MUNICIPALITIES_FILE) -> tuple[Municipality,
             raise ValueError(f"municipality {what}s listed twice: {', '.join(repeated)}")
     _index(municipalities)  # raises if two municipalities share a spelling
     return municipalities
+
+
+def _optional(item: dict, key: str) -> str | None:
+    value = item.get(key)
+    return str(value) if value is not None else None
+
+
+def get_municipality(code_or_name: str, municipalities: tuple[Municipality, ...] | None = None) -> Municipality | None:
+    """The municipality with this code ("0581"), stored name ("Norrköping") or official name ("Norrköpings
+    kommun"), in any case; None for anything else. Unlike find_municipality it reads no typos or phrases."""
+    key = code_or_name.strip().casefold()
+    return _by_key(municipalities if municipalities is not None else load_municipalities()).get(key)
+
+
+@lru_cache(maxsize=4)
+def _by_key(municipalities: tuple[Municipality, ...]) -> dict[str, Municipality]:
+    keys: dict[str, Municipality] = {}
+    for m in municipalities:
+        for key in (m.code, m.name, m.official):
+            if key:
+                keys.setdefault(key.casefold(), m)
+    return keys
+
+
+def check_municipalities(data: Any, file: str, locate: Callable[[Any], str] | None = None) -> list[Problem]:
+    """Every problem in a parsed municipalities file, for `faq check`: the list and its required fields, 290
+    entries, unique codes and names, one region per county, https websites with a host, and an official name that
+    contains the name. Entries are named by code; `locate` says where an entry is written (default: `file`)."""
+    items = data.get("municipalities") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        return [Problem(file, None, "municipalities", "expected_list", {"key": "municipalities"})]
+    problems: list[Problem] = []
+    if len(items) != MUNICIPALITY_COUNT:
+        problems.append(Problem(file, None, "municipalities", "municipality_count",
+                                {"count": str(len(items)), "expected": str(MUNICIPALITY_COUNT)}))
+    first_with: dict[tuple[str, str], tuple[int, str]] = {}  # ("code" | "name", value) -> (index, "0581 Norrköping")
+    region_of: dict[str, tuple[str, str]] = {}  # county -> (its region, the entry that said so first)
+    for index, item in enumerate(items):
+        where = locate(item) if locate else file
+        if not isinstance(item, dict):
+            problems.append(Problem(where, f"#{index + 1}", None, "invalid_value", {"detail": repr(item)}))
+            continue
+        value = {key: str(item[key]) if item.get(key) is not None else "" for key in _FIELDS}
+        code, name, official, county, region = (value[k] for k in ("code", "name", "official", "county", "region"))
+        entry = code or f"#{index + 1}"
+        problems += [Problem(where, entry, key, "missing_field", {"field": key}) for key in _REQUIRED if not value[key]]
+        if code and not (len(code) == 4 and code.isdigit()):
+            problems.append(Problem(where, entry, "code", "municipality_bad_code", {"value": code}))
+        for key in ("code", "name"):
+            first, other = first_with.setdefault((key, value[key]), (index, f"{code} {name}"))
+            if value[key] and first != index:
+                problems.append(Problem(where, entry, key, "municipality_repeated",
+                                        {"value": value[key], "other": other}))
+        if county and region:
+            county_region, other = region_of.setdefault(county, (region, entry))
+            if region != county_region:
+                problems.append(Problem(where, entry, "region", "municipality_region_mismatch",
+                                        {"county": county, "region": region, "expected": county_region,
+                                         "other": other}))
+        if "website" in item and not _is_https_site(item["website"]):
+            problems.append(Problem(where, entry, "website", "municipality_bad_website", {"value": value["website"]}))
+        if name and official and _GENITIVE_STEMS.get(name, name) not in official:
+            problems.append(Problem(where, entry, "official", "municipality_official_name",
+                                    {"official": official, "name": name}))
+    return problems
+
+
+def _is_https_site(website: Any) -> bool:
+    """An https address with a host name: "https://www.norrkoping.se" yes, "http://…", "www.x.se", "https://" no."""
+    if not isinstance(website, str) or not website or any(c.isspace() for c in website):
+        return False
+    try:
+        parts = urlsplit(website)
+        host = parts.hostname or ""
+    except ValueError:
+        return False
+    return parts.scheme == "https" and "." in host.strip(".") and not parts.username
 
 
 def find_municipality(text: str, municipalities: tuple[Municipality, ...]) -> Municipality | None:
