@@ -6,7 +6,6 @@ the engine loads the user and their conversation state, dispatches, and saves th
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import re
@@ -21,6 +20,7 @@ from knowledge.text import stopwords, tokens
 from knowledge.understanding import Understanding, understand, understand_many
 
 from .conversation import Context, Pending, pending_from
+from .keyed_locks import KeyedLocks
 from .messages import Incoming, Reply
 from .ratelimit import RateLimiter
 
@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 MAX_MESSAGE_CHARS = 1000
 Handler = Callable[["Turn", str], Awaitable[Optional[list[Reply]]]]
 TimeHandler = Callable[["Turn", TimeWish], Awaitable[Optional[list[Reply]]]]
+# Called with the write connection and the turn's replies inside the transaction that saves the turn, so
+# a channel can keep the answer with the turn's effects (bot/channels/matrix.py: answered once).
+Record = Callable[[Any, list[Reply]], Awaitable[None]]
 # A message this short with no question mark, fitting none of a step's options, is a wrong answer to
 # the step ("choose one of these"), not a question of its own.
 SHORT_ANSWER_WORDS = 3
@@ -134,7 +137,7 @@ class Engine:
         self._deep_links: dict[str, Handler] = {}
         self._time_steps: dict[str, TimeHandler] = {}
         self._required_roles: dict[str, str] = {}
-        self._user_locks: dict[str, asyncio.Lock] = {}
+        self.user_locks: KeyedLocks[str] = KeyedLocks()
         self.rate_limiter = RateLimiter()
 
     def add_feature(self, feature: Feature) -> None:
@@ -165,40 +168,65 @@ class Engine:
     def handles(self, payload_prefix: str) -> bool:
         return payload_prefix in self._payloads
 
-    async def handle(self, incoming: Incoming) -> list[Reply]:
-        """Answer one message or button press. Never raises for anything a user can send."""
-        lock = self._user_locks.setdefault(incoming.address, asyncio.Lock())
-        async with lock:
+    async def handle(self, incoming: Incoming, record: Record | None = None) -> list[Reply]:
+        """Answer one message or button press. Never raises for anything a user can send.
+
+        One user's messages are handled one at a time. `record`, when given, is called once with the
+        replies inside a write transaction: the one that saves the turn's state when the turn has any."""
+        async with self.user_locks.hold(incoming.address):
             try:
-                return await self._handle(incoming)
+                return await self._handle(incoming, record)
             except Exception:
                 log.exception("engine failed on a %s message", incoming.channel)
                 lang = await self._lang_of(incoming.address)
-                return [Reply(self.app.catalogue.text(lang, "core.error"))]
-            finally:
-                if not lock.locked() and not lock._waiters:  # type: ignore[attr-defined]
-                    self._user_locks.pop(incoming.address, None)
+                replies = [Reply(self.app.catalogue.text(lang, "core.error"))]
+            await self._record_alone(record, replies)
+            return replies
 
-    async def _handle(self, incoming: Incoming) -> list[Reply]:
+    async def _handle(self, incoming: Incoming, record: Record | None) -> list[Reply]:
         users = self.app.users
         now = self.app.clock.now()
-        verdict = self.rate_limiter.check(incoming.address, now)
-        if verdict != "ok":
-            if verdict == "drop":
-                return []
-            lang = await self._lang_of(incoming.address)
-            return [Reply(self.app.catalogue.text(lang, "core.slow_down"))]
         user = await users.get_or_create(incoming.address, incoming.lang_hint, now)
         session = await users.load_session(incoming.address)
+        if not self._presses_an_option(incoming, user, session, now):
+            verdict = self.rate_limiter.take(incoming.address, now)
+            if not verdict.allowed:  # refused, never dropped: the user is told it was not read
+                key, params = ("flood.not_read", {"seconds": verdict.retry_after}) if verdict.repeated \
+                    else ("core.slow_down", {})
+                replies = [Reply(self.app.catalogue.text(user.lang, key, **params))]
+                await self._record_alone(record, replies)
+                return replies
         turn = Turn(incoming, user, session, now, self.app)
         replies = await self._dispatch(turn)
+        if user.is_new and not turn.erased:
+            replies.insert(0, Reply(turn.t("core.first_contact")))
         if turn.erased:
+            await self._record_alone(record, replies)
             return replies
         self._remember_options(turn, replies)
-        await users.save(turn.user, turn.session, now)
-        if user.is_new:
-            replies.insert(0, Reply(turn.t("core.first_contact")))
+        also = (lambda conn: record(conn, replies)) if record is not None else None
+        await users.save(turn.user, turn.session, now, also=also)
         return replies
+
+    async def _record_alone(self, record: Record | None, replies: list[Reply]) -> None:
+        """`record` for a turn that saves nothing (refused, failed, or the user's data erased)."""
+        if record is not None:
+            async with self.app.db.transaction() as conn:
+                await record(conn, replies)
+
+    def _presses_an_option(self, incoming: Incoming, user: User, session: Session, now: datetime) -> bool:
+        """A press of one of the options the user was just shown, by button or typed ("2", "ja", an option's
+        text): answering a flow quickly is not flooding."""
+        pending = user.pending
+        if pending is None or not pending.fresh(now, self._step_key(session)):
+            return False
+        if incoming.payload is not None:
+            return incoming.payload in {o.payload for o in pending.options}
+        raw = incoming.text or ""
+        text = clean_text(raw) if len(raw) <= MAX_MESSAGE_CHARS else ""
+        if not text or text.startswith(("/", "!")):
+            return False
+        return read_reply(text, pending.options, now, accepts_time=pending.accepts_time).payload is not None
 
     def _step_key(self, session: Session) -> str | None:
         return f"{session.flow}.{session.step}" if session.flow else None
@@ -408,12 +436,16 @@ class UserStore:
             return Session()
         return Session(row["flow"], row["step"], json.loads(row["data"]), stored=True)
 
-    async def save(self, user: User, session: Session, now: datetime) -> None:
-        if session.flow is None and not session.stored:  # most messages: one statement, no transaction
+    async def save(self, user: User, session: Session, now: datetime,
+                   also: Callable[[Any], Awaitable[None]] | None = None) -> None:
+        """Save the user and the session; `also(conn)` runs in the same transaction."""
+        if session.flow is None and not session.stored and also is None:  # most messages: one statement
             await self.db.execute(_SAVE_USER, _user_row(user, now))
             return
         async with self.db.transaction() as conn:
             await conn.execute(_SAVE_USER, _user_row(user, now))
+            if also is not None:
+                await also(conn)
             if session.flow is None:
                 await conn.execute("DELETE FROM sessions WHERE address = ?", (user.address,))
             else:

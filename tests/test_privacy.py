@@ -64,25 +64,26 @@ async def test_retention_deletes_exactly_what_is_old(app, clock):
     assert await tables_mentioning(app, "console:recent")
 
 
-async def test_flooding_gets_one_polite_message_then_silence(app, clock):
+async def test_flooding_gets_a_short_reply_to_every_refused_message(app, clock):
     chat = Chat(app, "console:flood")
-    answered = 0
+    answered = refused = 0
     for _ in range(40):
         replies = await chat.say("hej")
-        answered += bool(replies) and "snabbare" not in replies[0].text
-    assert answered == app.engine.rate_limiter.capacity
-    warnings = 0
+        assert len(replies) == 1 or not answered  # the first also has the welcome
+        is_refusal = "snabbare" in replies[0].text or "Inte heller läst" in replies[0].text
+        answered += not is_refusal
+        refused += is_refusal
+    assert answered == app.engine.rate_limiter.capacity and refused == 40 - answered
     clock.advance(seconds=1)
-    for _ in range(3):
-        replies = await chat.say("hej")
-        warnings += bool(replies)
-    assert warnings == 0, "only the first refusal is announced"
+    assert (await chat.say("hej"))[0].text == app.catalogue.text("sv", "flood.not_read", seconds=1)
     clock.advance(minutes=2)
     assert (await chat.say("hej"))[0].text.startswith("Hej")
 
 
 def test_rate_limiter_refills_over_time():
     limiter = RateLimiter(capacity=2, per_minute=60)
-    assert [limiter.check("a", START) for _ in range(4)] == ["ok", "ok", "warn", "drop"]
-    assert limiter.check("a", START + timedelta(seconds=1)) == "ok"
-    assert limiter.check("b", START) == "ok"
+    verdicts = [limiter.take("a", START) for _ in range(4)]
+    assert [v.allowed for v in verdicts] == [True, True, False, False]
+    assert [v.repeated for v in verdicts[2:]] == [False, True] and verdicts[2].retry_after == 1
+    assert limiter.take("a", START + timedelta(seconds=1)).allowed
+    assert limiter.take("b", START).allowed

@@ -8,12 +8,20 @@ It translates and transports; the engine decides what to say.
   only messages that address it (a mention pill, its user id, or its name first: "Dukat bord: …").
   A user's address is `mx:@user:server`; the direct chat a user last wrote from is remembered (`matrix_store`) and
   notifications go there. When there is none the bot opens one (a private room, invitation only).
-- **Once, and nothing missed.** The sync token (`next_batch`) is saved in the store directory only
-  after every message of that sync has been answered, so a restart resumes exactly there: nothing
-  sent while the bot was down is missed, nothing is answered twice. Event ids are also claimed in the
-  database, so a sync replayed after a crash between answering and saving the token is skipped. On
-  the very first start the history is skipped (only invitations are accepted), and in a room the bot
-  has just joined, the messages before its own join are not answered.
+- **Answered once, even across a crash.** The sync token (`next_batch`) is saved in the store directory
+  only after every message of that sync has been handled, so a restart resumes there and nothing sent
+  while the bot was down is missed. A message's answer is written to the database (`matrix_store`) in
+  the same transaction as the turn's state (the user's options and flow), before anything is sent, and
+  marked sent after the last part went out. An event seen again is therefore never handled again: its
+  answer is skipped when it was sent, sent when it was not. Answers left unsent (a crash, a failed
+  send) are sent at the next sync or start, before anything new to that user. Each part of an answer is
+  sent with a transaction id made from the event id, so a part that already reached the homeserver
+  before a crash is not stored twice there (the homeserver remembers transaction ids of a device for a
+  day). What can repeat: when the bot dies during a turn after a change in the database (a booking, a
+  cancellation, an official's answer) but before the turn was saved, the message is handled again
+  from the state before it, and the booking service refuses to make the same change twice. On the
+  very first start the history is skipped (only invitations are accepted), and in a room the bot has
+  just joined, the messages before its own join are not answered.
 - **Replies** are `m.notice` events (bots answer with notices so other bots don't answer them back)
   with a plain `body` and an HTML `formatted_body` in which every text is escaped.
 - **Buttons.** Matrix has no inline keyboard, so options are numbered ("1. Ja, boka") and the last
@@ -37,6 +45,7 @@ It translates and transports; the engine decides what to say.
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import html
 import io
@@ -46,7 +55,6 @@ import os
 import re
 import secrets
 import time
-from collections import defaultdict
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
@@ -74,10 +82,11 @@ from nio import (
     WhoamiResponse,
 )
 
+from ..keyed_locks import KeyedLocks
 from ..messages import Incoming, Reply, choose
 from ..notify import Undeliverable
 from ..runner import StartFailed, redact_in_logs
-from .matrix_store import MatrixPersonalData, MatrixStore
+from .matrix_store import Answer, MatrixPersonalData, MatrixStore
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +161,8 @@ class MatrixChannel:
         self.failed: asyncio.Future = asyncio.get_running_loop().create_future()
         self._task: asyncio.Task | None = None
         self._handlers: set[asyncio.Task] = set()
-        self._locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._locks: KeyedLocks[str] = KeyedLocks()
+        self._unsent: set[str] = set()  # addresses with an answer still to send (sent before their next one)
         self._commit: asyncio.Task | None = None
         self._synced = asyncio.Event()
         self._stopping = False
@@ -202,6 +212,7 @@ class MatrixChannel:
                 await self.client.keys_upload()
             profile = await self.client.get_displayname()
             self.display_name = getattr(profile, "displayname", None)
+            self._unsent = {answer.address for answer in await self.store.unsent()}
             saved = self._load_credentials().get("next_batch")
             await self._sync_once(since=saved, timeout_ms=0, first=not saved)
         except StartFailed:
@@ -307,16 +318,19 @@ class MatrixChannel:
         tasks: list[asyncio.Task] = []
         for room_id in response.rooms.invite:
             tasks.append(self._spawn(self._join(room_id), key=f"join:{room_id}"))
+        # Answers not sent yet (the last run stopped, or a send failed) go out before anything new to that user.
+        unsent, self._unsent = self._unsent, set()
+        tasks += [self._spawn(self._send_unsent(address), key=address) for address in sorted(unsent)]
         if not first and response.next_batch != before:
             for room_id, info in response.rooms.join.items():
                 room = client.rooms.get(room_id)
                 if room is None:
                     continue
                 for event in self._new_events(info.timeline.events):
-                    if getattr(event, "sender", None) == self.user_id:
+                    sender = getattr(event, "sender", None)
+                    if sender is None or sender == self.user_id:
                         continue
-                    key = f"{room_id}|{getattr(event, 'sender', '')}"
-                    tasks.append(self._spawn(self._on_event(room, event), key=key))
+                    tasks.append(self._spawn(self._on_event(room, event), key=address_of(sender)))
         for room_id in response.rooms.leave:
             await self.store.forget_room(room_id)
         previous = self._commit
@@ -355,18 +369,14 @@ class MatrixChannel:
             await client.keys_claim(client.get_users_for_key_claiming())
 
     def _spawn(self, work: Any, key: str) -> asyncio.Task:
-        """Run `work` now; works with the same key (one user in one room) run one at a time, in order."""
-        lock = self._locks[key]
+        """Run `work` now; works with the same key (one user) run one at a time, in order."""
 
         async def guarded() -> None:
             try:
-                async with lock:
+                async with self._locks.hold(key):  # the task's first step: taken in the order of spawning
                     await work
             except Exception:  # one bad event must never stop the others or the sync loop
                 log.exception("matrix: handling an event failed")
-            finally:
-                if not lock.locked() and not getattr(lock, "_waiters", None):
-                    self._locks.pop(key, None)
 
         task = asyncio.create_task(guarded())
         self._handlers.add(task)
@@ -383,8 +393,11 @@ class MatrixChannel:
 
     # ------------------------------------------------------------------ incoming
     async def _on_event(self, room: MatrixRoom, event: Any) -> None:
-        if not await self.store.claim(event.event_id):
-            self.replayed += 1  # seen in an earlier run that stopped before saving its sync token
+        known = await self.store.answered(event.event_id)
+        if known:  # seen in an earlier run that stopped before saving its sync token
+            self.replayed += 1
+            if isinstance(known, Answer):  # answered then, not (all) sent: send it, do not handle it again
+                await self._send_answer(known)
             return
         sender = event.sender
         address = address_of(sender)
@@ -394,9 +407,7 @@ class MatrixChannel:
             with suppress(Exception):
                 await self.client.request_room_key(event)  # type: ignore[union-attr]
             if direct:
-                text = await self._text(address, "matrix.undecryptable")
-                self._answered(event.event_id, await self._send_replies(room.room_id, address, [Reply(text)],
-                                                                        remember=False))
+                await self._answer_alone(room.room_id, event.event_id, address, "matrix.undecryptable")
             return
         if isinstance(event, RoomMessageNotice):
             return  # notices are what bots send: never answer them (no loops between bots)
@@ -408,18 +419,34 @@ class MatrixChannel:
                     return
             incoming = await self._incoming(address, text)
         elif isinstance(event, RoomMessageMedia) and direct:
-            text = await self._text(address, "matrix.text_only")
-            self._answered(event.event_id, await self._send_replies(room.room_id, address, [Reply(text)],
-                                                                    remember=False))
+            await self._answer_alone(room.room_id, event.event_id, address, "matrix.text_only")
             return
         else:
             return
         if direct:
             await self.store.set_room(address, room.room_id)
         started = time.perf_counter()
-        replies = await self.app.engine.handle(incoming)
-        self._answered(event.event_id, await self._send_replies(room.room_id, address, replies))
+        answer: list[Answer] = []
+
+        async def record(conn: Any, replies: list[Reply]) -> None:  # in the transaction that saves the turn
+            answer.append(self._answer(event.event_id, room.room_id, address, replies))
+            await self.store.record(conn, answer[-1], render(replies)[1])
+
+        await self.app.engine.handle(incoming, record=record)
+        await self._send_answer(answer[-1])
         log.debug("matrix: answered %s in %.0f ms", pseudonym(sender), (time.perf_counter() - started) * 1000)
+
+    async def _answer_alone(self, room_id: str, event_id: str, address: str, key: str) -> None:
+        """A line of the channel's own (not the engine's) as the answer; the user's options stay."""
+        answer = self._answer(event_id, room_id, address, [Reply(await self._text(address, key))])
+        async with self.app.db.transaction() as conn:
+            await self.store.record(conn, answer, None)
+        await self._send_answer(answer)
+
+    async def _send_unsent(self, address: str) -> None:
+        for answer in await self.store.unsent(address):
+            log.info("matrix: sending an answer to %s that was not sent before", pseudonym(user_of(address)))
+            await self._send_answer(answer)
 
     def _answered(self, event_id: str, sent: list[str]) -> None:
         """Record which events answered `event_id` (kept for the last few hundred; tests and the bench wait
@@ -477,7 +504,7 @@ class MatrixChannel:
             room_id = await self._open_direct(user_id)
             await self.store.set_room(address, room_id)
         try:
-            await self._send_replies(room_id, address, replies, notification=True)
+            await self._send_notification(room_id, address, replies)
         except Undeliverable:
             await self.store.forget_room(room_id)
             raise
@@ -531,12 +558,35 @@ class MatrixChannel:
             with suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._synced.wait(), remaining)
 
-    async def _send_replies(self, room_id: str, address: str, replies: list[Reply], remember: bool = True,
-                            notification: bool = False) -> list[str]:
-        """Send in order; returns the event ids. Options are remembered for the user's next answer (a
-        notification without options leaves the options of the ongoing conversation alone)."""
+    @staticmethod
+    def _answer(event_id: str, room_id: str, address: str, replies: list[Reply]) -> Answer:
+        files = [(a.filename, a.mime_type, base64.b64encode(a.content).decode()) for r in replies for a in r.attachments]
+        return Answer(event_id, room_id, address, render(replies)[0], files)
+
+    async def _send_answer(self, answer: Answer) -> None:
+        """Send every part of a recorded answer, then mark it sent. A part's transaction id comes from the
+        event id, so sending the answer again (after a crash) does not make a second copy on the homeserver."""
+        base = "dukat." + hashlib.sha256(answer.event_id.encode()).hexdigest()[:32]
+        try:
+            sent = [await self._send(answer.room_id, content, tx_id=f"{base}.{i}")
+                    for i, content in enumerate(answer.contents)]
+            for i, (filename, mime_type, data) in enumerate(answer.files):
+                sent.append(await self._send_file(answer.room_id, filename, base64.b64decode(data), mime_type,
+                                                  tx_id=f"{base}.f{i}"))
+        except Undeliverable as exc:  # the room is gone or closed to the bot: nobody to answer there any more
+            log.warning("matrix: an answer to %s could not be delivered (%s)", pseudonym(user_of(answer.address)), exc)
+            sent = []
+        except BaseException:
+            self._unsent.add(answer.address)  # sent at the next sync, before anything new to that user
+            raise
+        await self.store.sent(answer.event_id)
+        self._answered(answer.event_id, sent)
+
+    async def _send_notification(self, room_id: str, address: str, replies: list[Reply]) -> list[str]:
+        """A notification: sent in order; returns the event ids. Its options become the ones the user's next
+        answer is read against (one without options leaves those of the ongoing conversation alone)."""
         contents, options = render(replies)
-        if remember and (options or not notification):
+        if options:
             await self.store.set_options(address, options)
         sent = [await self._send(room_id, content) for content in contents]
         for reply in replies:
@@ -545,10 +595,10 @@ class MatrixChannel:
                                                   attachment.mime_type))
         return sent
 
-    async def _send(self, room_id: str, content: dict[str, Any]) -> str:
+    async def _send(self, room_id: str, content: dict[str, Any], tx_id: str | None = None) -> str:
         assert self.client is not None
         try:
-            response = await self.client.room_send(room_id, "m.room.message", content,
+            response = await self.client.room_send(room_id, "m.room.message", content, tx_id=tx_id,
                                                    ignore_unverified_devices=True)
         except LocalProtocolError as exc:  # the room is not (yet) known to the client
             raise Undeliverable(f"{PREFIX}: {exc}") from None
@@ -558,7 +608,8 @@ class MatrixChannel:
             raise OSError(f"matrix: sending failed ({response.status_code})")
         return response.event_id
 
-    async def _send_file(self, room_id: str, filename: str, data: bytes, mime_type: str) -> str:
+    async def _send_file(self, room_id: str, filename: str, data: bytes, mime_type: str,
+                         tx_id: str | None = None) -> str:
         client = self.client
         assert client is not None
         room = client.rooms.get(room_id)
@@ -573,7 +624,7 @@ class MatrixChannel:
             content["file"] = {**keys, "url": upload.content_uri}
         else:
             content["url"] = upload.content_uri
-        return await self._send(room_id, content)
+        return await self._send(room_id, content, tx_id)
 
 
 def quiet_library_logs() -> None:

@@ -50,6 +50,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
+from ..keyed_locks import KeyedLocks
 from ..messages import Incoming, Reply
 from ..notify import Undeliverable
 from ..runner import StartFailed
@@ -190,7 +191,7 @@ class PerUserOrder(BaseUpdateProcessor):
     def __init__(self, running: int = CONCURRENT_USERS) -> None:
         super().__init__(max_concurrent_updates=1_000_000)
         self._running = asyncio.Semaphore(running)
-        self._locks: dict[int, asyncio.Lock] = {}
+        self._locks: KeyedLocks[int] = KeyedLocks()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         user = update.effective_user if isinstance(update, Update) else None
@@ -198,13 +199,8 @@ class PerUserOrder(BaseUpdateProcessor):
             async with self._running:
                 await coroutine
             return
-        lock = self._locks.setdefault(user.id, asyncio.Lock())
-        try:
-            async with lock, self._running:
-                await coroutine
-        finally:
-            if not lock.locked() and not getattr(lock, "_waiters", None):
-                self._locks.pop(user.id, None)
+        async with self._locks.hold(user.id), self._running:
+            await coroutine
 
     async def initialize(self) -> None:
         """Nothing to set up."""

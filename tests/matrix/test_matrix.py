@@ -172,11 +172,11 @@ async def test_a_failure_on_one_message_does_not_stop_the_channel(bot, founder, 
     original = bot.app.engine.handle
     calls = []
 
-    async def broken_once(incoming):
+    async def broken_once(incoming, **kwargs):
         calls.append(1)
         if len(calls) == 1:
             raise RuntimeError("boom")
-        return await original(incoming)
+        return await original(incoming, **kwargs)
 
     monkeypatch.setattr(bot.app.engine, "handle", broken_once)
     await founder.send(room, "Vad är ett ASF?")
