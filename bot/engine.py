@@ -23,6 +23,7 @@ from .conversation import Context, Pending, pending_from
 from .keyed_locks import KeyedLocks
 from .messages import Incoming, Reply
 from .ratelimit import RateLimiter
+from .roles import FOUNDER
 
 if TYPE_CHECKING:
     from .app import App
@@ -198,7 +199,7 @@ class Engine:
                 return replies
         turn = Turn(incoming, user, session, now, self.app)
         replies = await self._dispatch(turn)
-        if user.is_new and not turn.erased:
+        if user.is_new and not turn.erased and not await self._is_staff(incoming.address):
             replies.insert(0, Reply(turn.t("core.first_contact")))
         if turn.erased:
             await self._record_alone(record, replies)
@@ -207,6 +208,11 @@ class Engine:
         also = (lambda conn: record(conn, replies)) if record is not None else None
         await users.save(turn.user, turn.session, now, also=also)
         return replies
+
+    async def _is_staff(self, address: str) -> bool:
+        """Officials and coordinators are never welcomed as founders, even on their first message."""
+        roles = self.app.roles
+        return roles is not None and bool(await roles.roles_of(address) - {FOUNDER})
 
     async def _record_alone(self, record: Record | None, replies: list[Reply]) -> None:
         """`record` for a turn that saves nothing (refused, failed, or the user's data erased)."""

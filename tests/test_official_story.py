@@ -353,3 +353,19 @@ async def test_upgrade_keeps_each_meetings_current_version(app):
     await app.db.migrate(all_migrations())
     rows = await app.db.fetchall("SELECT * FROM meeting_versions WHERE meeting_id = ?", (meeting.id,))
     assert [(r["sequence"], r["official_ids"]) for r in rows] == [(0, '["%s"]' % '","'.join(meeting.official_ids))]
+
+
+async def test_an_imported_official_writing_first_is_not_welcomed_as_a_founder(app):
+    """An official whose address came from the officials file, never written to, types a greeting first."""
+    from booking import repository as repo
+
+    async with app.db.read() as conn:
+        official = next(o for o in await repo.officials(conn) if o.address)
+    welcome = {_t(app, "core.first_contact", "sv"), _t(app, "core.first_contact", "en")}
+    first = await _inbox(app, official.address)
+    await first.say("hej")
+    assert first.last and not welcome & {r.text for r in first.last}
+
+    founder = Chat(app, "tg:424242", pace=3)
+    await founder.say("hej")
+    assert welcome & {r.text for r in founder.last}  # a founder's first message is still welcomed
