@@ -109,7 +109,8 @@ class _Parser:
             doc = YAML(typ="rt").load(text)
         except YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
-            raise OfficialsFileError([ImportProblem((mark.line + 1) if mark else 0, "syntax", {"reason": getattr(exc, "problem", "")})])
+            reason = getattr(exc, "problem", None) or str(exc)
+            raise OfficialsFileError([ImportProblem((mark.line + 1) if mark else 0, "syntax", {"reason": reason})]) from None
         if not isinstance(doc, dict):
             raise OfficialsFileError([ImportProblem(1, "not_a_mapping")])
         for key in doc:
@@ -141,7 +142,7 @@ class _Parser:
         place = item.get("place")
         for key in item:
             if key not in ("id", "name", "authority", "place"):
-                self.problem(line, "unknown_key", key=key)
+                self.problem(_key_line(item, key) or line, "unknown_key", key=key)
         if _ID.match(oid) and name and authority in self.authorities:
             self.data.organisations.append((Organisation(oid, name, authority), str(place) if place else None))
 
@@ -150,7 +151,7 @@ class _Parser:
             return self.problem(line, "not_a_mapping")
         for key in item:
             if key not in CSV_COLUMNS:
-                self.problem(line, "unknown_key", key=key)
+                self.problem(_key_line(item, key) or line, "unknown_key", key=key)
         availability = item.get("availability") or {}
         spans: list[tuple[int, str]] = []
         if not isinstance(availability, dict):
@@ -162,23 +163,47 @@ class _Parser:
                     self.problem(line, "bad_weekday", value=str(day))
                     continue
                 spans += [(WEEKDAYS.index(str(day).lower()), str(v)) for v in values]
-        self._add_official(line, item.get("id"), item.get("name"), item.get("organisation"), item.get("topics"),
-                           item.get("municipalities"), item.get("address"), item.get("lang"), item.get("active", True), spans)
+        topics, municipalities = (self._list(line, name, item.get(name)) for name in ("topics", "municipalities"))
+        self._add_official(line, item.get("id"), item.get("name"), item.get("organisation"), topics,
+                           municipalities, item.get("address"), item.get("lang"), item.get("active", True), spans)
+
+    def _list(self, line: int, name: str, value: Any) -> list[Any]:
+        """A list field: one item may be given alone; a mapping or a number is a problem."""
+        if value is None:
+            return []
+        if isinstance(value, str):
+            return [value]
+        if isinstance(value, list) and all(isinstance(v, (str, int)) for v in value):
+            return value
+        self.problem(line, "bad_list", field=name)
+        return []
 
     # --- CSV -----------------------------------------------------------------------------
 
     def csv(self, text: str) -> OfficialsData:
-        reader = csv.DictReader(io.StringIO(text))
-        missing = [c for c in ("id", "name", "organisation") if c not in (reader.fieldnames or [])]
-        unknown = [c for c in (reader.fieldnames or []) if c not in CSV_COLUMNS]
+        reader = csv.DictReader(io.StringIO(text), strict=True)
+        self.csv_line = 0  # the last line read whole
+        try:
+            self._csv_rows(reader)
+        except csv.Error as exc:  # e.g. a quote that is never closed: it starts on the line after the last good one
+            self.problem(self.csv_line + 1, "csv_syntax", reason=str(exc))
+        return self.finish()
+
+    def _csv_rows(self, reader: csv.DictReader) -> None:
+        fieldnames = reader.fieldnames or []
+        self.csv_line = reader.line_num
+        missing = [c for c in ("id", "name", "organisation") if c not in fieldnames]
+        unknown = [c for c in fieldnames if c not in CSV_COLUMNS]
         if missing or unknown:
             for c in missing:
                 self.problem(1, "missing_column", column=c)
             for c in unknown:
                 self.problem(1, "unknown_column", column=c)
-            return self.finish()
+            return
         for row in reader:
-            line = reader.line_num
+            line = self.csv_line = reader.line_num
+            if row.get(None):  # type: ignore[call-overload]  # DictReader keeps cells beyond the header under None
+                self.problem(line, "extra_cells", count=len(row[None]))  # type: ignore[index]
             spans: list[tuple[int, str]] = []
             for part in filter(None, (p.strip() for p in (row.get("availability") or "").split(";"))):
                 day, _, span = part.partition(" ")
@@ -194,7 +219,6 @@ class _Parser:
                 _split(row.get("municipalities")), row.get("address") or None, row.get("lang") or "sv",
                 active in ("true", "1", "ja", "yes"), spans,
             )
-        return self.finish()
 
     # --- shared --------------------------------------------------------------------------
 

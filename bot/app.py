@@ -19,7 +19,7 @@ from . import roles as roles_module
 from .booking_texts import BookingTexts
 from .catalogue import Catalogue
 from .channels import matrix_store, telegram_store
-from .channels.console import ConsoleOutbox
+from .channels.console import ConsoleFiles, ConsoleOutbox
 from .clock import Clock, SystemClock
 from .config import Settings
 from .db import Database, Migration
@@ -103,6 +103,7 @@ async def _wire(settings: Settings, db: Database, clock: Clock | None, knowledge
     app.personal_data.register(BotPersonalData())
     app.personal_data.register(RolesPersonalData())
     app.personal_data.register(guide_module.GuidePersonalData())
+    app.personal_data.register(ConsoleFiles(settings.outbox_dir()))
     app.services["guide"] = guide_module.GuideService(app, guide_module.GuideStore(db))
     app.background.append(RetentionService(app.personal_data, clock, settings.retention_days))
     app.notifier.register("console", app.outbox.deliver)

@@ -42,7 +42,7 @@ class Catalogue:
     def has(self, key: str) -> bool:
         return key in self._texts[DEFAULT_LANG]
 
-    def text(self, lang: str, key: str, **params: object) -> str:
+    def text(self, lang: str, key: str, /, **params: object) -> str:
         """The text for `key` in `lang` (Swedish when missing there), formatted with `params`."""
         template = self._texts.get(lang, {}).get(key) or self._texts[DEFAULT_LANG].get(key)
         if template is None:

@@ -4,22 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import sys
 from pathlib import Path
 
 import click
 
 from . import __version__
-from .catalogue import Catalogue
-from .config import Settings
-
-
-def _settings() -> Settings:
-    return Settings.from_env()
-
-
-def _catalogue_text(key: str, **params: object) -> str:
-    return Catalogue.load().text(_settings().default_lang, key, **params)
+from .cli_booking import meetings, officials
+from .cli_common import ProblemsGroup, fail, format_problems, open_app, settings, text
+from .cli_coordinator import coordinators, faq_copy, faq_reload, report_command
+from .cli_run import run_command
 
 
 def _fail_on_knowledge(problems) -> None:
@@ -27,37 +22,14 @@ def _fail_on_knowledge(problems) -> None:
     sys.exit(1)
 
 
-def format_problems(problems, lang: str | None = None) -> str:
-    from knowledge.loader import iter_problems_sorted
-
-    catalogue = Catalogue.load()
-    lang = lang or _settings().default_lang
-    lines = [catalogue.text(lang, "problems.header", count=len(problems))]
-    for p in iter_problems_sorted(problems):
-        message = catalogue.text(lang, f"problems.{p.code}", **p.params)
-        lines.append(catalogue.text(lang, "problems.line", file=p.file, entry=p.entry or "-", field=p.field or "-", message=message))
-    return "\n".join(lines)
-
-
-async def open_app(settings: Settings | None = None):
-    """Build the app for a command; a broken knowledge dir exits 1 with every problem listed."""
-    from knowledge.loader import KnowledgeError
-
-    from .app import build_app
-
-    try:
-        return await build_app(settings or _settings())
-    except KnowledgeError as exc:
-        _fail_on_knowledge(exc.problems)
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=ProblemsGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="dukat-bord")
 def main() -> None:
     """Dukat bord: a chatbot for people starting a work-integrating social enterprise (ASF) in Sweden.
 
     Configuration comes from the environment: DUKAT_DB (SQLite file), DUKAT_KNOWLEDGE_DIR
-    (FAQ directory, default bundled), DUKAT_LANG (sv or en, default sv).
+    (FAQ directory, default bundled), DUKAT_LANG (sv or en, default sv). A bad value stops any command
+    with the problems listed (exit 2); bad input to a command is listed too (exit 1 or 2).
     """
 
 
@@ -70,20 +42,27 @@ def chat(address: str) -> None:
 
     Type a question and press Enter; type the number of an option to press that button.
     With input from a pipe, each line is one message and the command exits at the end of input.
+    Ctrl-C or Ctrl-D (end of input) ends the chat at once; what was said is kept.
     """
     from .channels.console import ConsoleChat
+    from .roles import valid_address
 
     if ":" not in address:
         address = f"console:{address}"
+    if not valid_address(address):
+        raise click.UsageError(text("coordinator.cli_bad_address", address=address))
+
+    stop = asyncio.Event()  # set by Ctrl-C: the chat ends after the turn in progress, which is saved
 
     async def run() -> None:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGINT, stop.set)  # removed when the loop closes
         app = await open_app()
         try:
             for service in app.background:
                 await service.start()
             console = ConsoleChat(app, address)
             await console.run(sys.stdin, interactive=sys.stdin.isatty(), outbox=app.outbox,
-                              announce_pending=address != "console:local")
+                              announce_pending=address != "console:local", stop=stop)
         finally:
             for service in reversed(app.background):
                 await service.stop()
@@ -101,31 +80,28 @@ def ask(question: str | None, as_json: bool) -> None:
     Keeps no conversation state. JSON keys: question, lang, intent, faq_id, score, authorities,
     answer, suggestions.
     """
-    from knowledge.loader import KnowledgeError
     from knowledge.store import KnowledgeStore
     from knowledge.understanding import understand
 
     from .answers import compose
+    from .catalogue import Catalogue
 
-    settings = _settings()
-    try:
-        store = KnowledgeStore(settings.knowledge_dir)
-    except KnowledgeError as exc:
-        _fail_on_knowledge(exc.problems)
-    catalogue = Catalogue.load()
     if question is None:
-        raise click.UsageError("give a QUESTION, or '-' to read questions from standard input")
+        raise click.UsageError(text("cli_problems.no_question"))
+    config = settings()
+    store = KnowledgeStore(config.knowledge_dir)
+    catalogue = Catalogue.load()
     lines = sys.stdin if question == "-" else [question]
     for line in lines:
-        text = line.rstrip("\n")
-        if question == "-" and not text.strip():
+        line_text = line.rstrip("\n")
+        if question == "-" and not line_text.strip():
             continue
-        u = understand(text, store.current, store.matcher, lang_hint=settings.default_lang)
+        u = understand(line_text, store.current, store.matcher, lang_hint=config.default_lang)
         replies = compose(u, store.current, lambda key, **p: catalogue.text(u.lang, key, **p))
         answer = "\n\n".join(r.text for r in replies)
         if as_json:
             click.echo(json.dumps({
-                "question": text,
+                "question": line_text,
                 "lang": u.lang,
                 "intent": u.intent,
                 "faq_id": u.faq_id,
@@ -156,12 +132,12 @@ def faq_check(directory: Path | None) -> None:
     """
     from knowledge.loader import check_knowledge
 
-    target = directory or _settings().knowledge_dir
+    target = directory or settings().knowledge_dir
     knowledge, problems = check_knowledge(target)
     if problems or knowledge is None:
         _fail_on_knowledge(problems)
-    click.echo(_catalogue_text("problems.ok", entries=len(knowledge.entries), authorities=len(knowledge.authorities),
-                               topics=len(knowledge.topics), steps=len(knowledge.guide)))
+    click.echo(text("problems.ok", entries=len(knowledge.entries), authorities=len(knowledge.authorities),
+                    topics=len(knowledge.topics), steps=len(knowledge.guide)))
 
 
 @faq.command("list")
@@ -169,14 +145,13 @@ def faq_check(directory: Path | None) -> None:
 @click.option("--topic", default=None, help="Only entries with this topic id.")
 def faq_list(lang: str | None, topic: str | None) -> None:
     """List the FAQ entries: id, topics, responsible authority and question."""
-    from knowledge.loader import KnowledgeError, load_knowledge
+    from knowledge.loader import load_knowledge
 
-    settings = _settings()
-    try:
-        knowledge = load_knowledge(settings.knowledge_dir)
-    except KnowledgeError as exc:
-        _fail_on_knowledge(exc.problems)
-    lang = lang or settings.default_lang
+    config = settings()
+    knowledge = load_knowledge(config.knowledge_dir)
+    if topic and topic not in knowledge.topics:
+        fail("cli_problems.unknown_topic", topic=topic, topics=", ".join(sorted(knowledge.topics)))
+    lang = lang or config.default_lang
     for entry in knowledge.entries.values():
         if topic and topic not in entry.topics:
             continue
@@ -189,19 +164,21 @@ def backup(target: Path) -> None:
     """Copy the database to TARGET while the bot may be running (SQLite online backup)."""
     from .db import Database, integrity_problems
 
-    settings = _settings()
+    config = settings()
     if target.exists():
-        raise click.UsageError(_catalogue_text("cli.backup_exists", path=target))
+        raise click.UsageError(text("cli.backup_exists", path=target))
+    if config.db_path != ":memory:" and not Path(config.db_path).exists():
+        fail("cli_problems.no_database", path=config.db_path)
 
     async def run() -> None:
-        db = await Database.open(settings.db_path, _migrations())
+        db = await Database.open(config.db_path, _migrations())
         try:
             await db.backup_to(target)
         finally:
             await db.close()
         problems = await integrity_problems(target)
         if problems:
-            raise click.ClickException(_catalogue_text("cli.not_sound", path=target, problems="; ".join(problems)))
+            raise click.ClickException(text("cli.not_sound", path=target, problems="; ".join(problems)))
 
     asyncio.run(run())
     click.echo(str(target))
@@ -217,7 +194,7 @@ def restore(source: Path, yes: bool) -> None:
     """
     from .db import integrity_problems, restore_from
 
-    settings = _settings()
+    config = settings()
 
     async def check() -> list[str]:
         try:
@@ -227,11 +204,11 @@ def restore(source: Path, yes: bool) -> None:
 
     problems = asyncio.run(check())
     if problems:
-        raise click.ClickException(_catalogue_text("cli.not_sound", path=source, problems="; ".join(problems)))
+        raise click.ClickException(text("cli.not_sound", path=source, problems="; ".join(problems)))
     if not yes:
-        click.confirm(_catalogue_text("cli.restore_confirm", target=settings.db_path, source=source), abort=True)
-    asyncio.run(restore_from(source, settings.db_path))
-    click.echo(settings.db_path)
+        click.confirm(text("cli.restore_confirm", target=config.db_path, source=source), abort=True)
+    asyncio.run(restore_from(source, config.db_path))
+    click.echo(config.db_path)
 
 
 def _migrations():
@@ -240,17 +217,9 @@ def _migrations():
     return all_migrations()
 
 
-from .cli_run import run_command  # noqa: E402  (the command lives in its own module)
-
 main.add_command(run_command)
-
-from .cli_booking import meetings, officials  # noqa: E402
-
 main.add_command(officials)
 main.add_command(meetings)
-
-from .cli_coordinator import coordinators, faq_copy, faq_reload, report_command  # noqa: E402
-
 main.add_command(coordinators)
 main.add_command(report_command)
 faq.add_command(faq_reload)

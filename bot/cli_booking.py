@@ -2,33 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import click
 
-from .catalogue import Catalogue
-from .config import Settings
-
-
-def _t(key: str, **params: object) -> str:
-    return Catalogue.load().text(Settings.from_env().default_lang, key, **params)
-
-
-def _run(work):
-    """Build the app (migrating the database, loading demo officials into an empty one), run `work(app)`."""
-    from .cli import open_app
-
-    async def main():
-        app = await open_app()
-        try:
-            return await work(app)
-        finally:
-            await app.close()
-
-    return asyncio.run(main())
+from .cli_common import fail, with_app
+from .cli_common import text as _t
 
 
 @click.group()
@@ -49,7 +30,7 @@ def officials_list() -> None:
                 o.address or "-", _t("booking_cli.active_yes" if o.active else "booking_cli.active_no"),
             ]))
 
-    _run(work)
+    with_app(work)
 
 
 @officials.command("import")
@@ -72,13 +53,15 @@ def officials_import(file: Path, deactivate_others: bool) -> None:
             click.echo(_t("booking_cli.import_failed", file=file, count=len(exc.problems)), err=True)
             for p in exc.problems:
                 reason = _t(f"booking_cli.problem_{p.code}", **p.params)
-                click.echo(_t("booking_cli.problem_line", file=file.name, line=p.line, reason=reason), err=True)
+                where = {"line": p.line} if p.line else {}  # line 0: the file as a whole
+                click.echo(_t("booking_cli.problem_line" if p.line else "booking_cli.problem_file", file=file.name,
+                              reason=reason, **where), err=True)
             sys.exit(1)
         async with app.db.transaction() as conn:
             orgs, people = await apply(conn, data, deactivate_others=deactivate_others)
         click.echo(_t("booking_cli.imported", organisations=orgs, officials=people))
 
-    _run(work)
+    with_app(work)
 
 
 @officials.command("export")
@@ -100,7 +83,7 @@ def officials_export(file: Path | None) -> None:
         else:
             click.echo(text, nl=False)
 
-    _run(work)
+    with_app(work)
 
 
 @officials.command("invite")
@@ -113,15 +96,14 @@ def officials_invite(official_id: str) -> None:
         try:
             code = await app.services["booking"].create_invite(official_id)
         except InvalidRequest:
-            click.echo(_t("booking_cli.unknown_official", id=official_id), err=True)
-            sys.exit(1)
+            fail("booking_cli.unknown_official", id=official_id)
         click.echo(code)
         click.echo(_t("booking_cli.invite_how", command=f"/start inv_{code}"))
         username = app.settings.telegram_bot_username
         if username:
             click.echo(f"https://t.me/{username}?start=inv_{code}")
 
-    _run(work)
+    with_app(work)
 
 
 @click.group()
@@ -159,4 +141,4 @@ def meetings_list(day: datetime | None, include_cancelled: bool) -> None:
                 ", ".join(names.get(i, i) for i in m.official_ids), ",".join(m.topics), m.municipality or "-",
             ]))
 
-    _run(work)
+    with_app(work)

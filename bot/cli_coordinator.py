@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import signal
@@ -12,27 +11,8 @@ from pathlib import Path
 
 import click
 
-from .catalogue import Catalogue
-from .config import Settings
-
-PID_FILE = "dukat-bord.pid"
-
-
-def _t(key: str, **params: object) -> str:
-    return Catalogue.load().text(Settings.from_env().default_lang, key, **params)
-
-
-def _run(work):
-    from .cli import open_app
-
-    async def main():
-        app = await open_app()
-        try:
-            return await work(app)
-        finally:
-            await app.close()
-
-    return asyncio.run(main())
+from .cli_common import fail, format_problems, settings, with_app
+from .cli_common import text as _t
 
 
 def _address(address: str) -> str:
@@ -57,7 +37,7 @@ def coordinators_add(address: str) -> None:
     async def work(app):
         return await app.roles.grant(address)
 
-    added = _run(work)
+    added = with_app(work)
     click.echo(_t("coordinator.cli_added" if added else "coordinator.cli_already", address=address))
 
 
@@ -70,9 +50,8 @@ def coordinators_remove(address: str) -> None:
     async def work(app):
         return await app.roles.revoke(address)
 
-    if not _run(work):
-        click.echo(_t("coordinator.cli_not_coordinator", address=address), err=True)
-        sys.exit(1)
+    if not with_app(work):
+        fail("coordinator.cli_not_coordinator", address=address)
     click.echo(_t("coordinator.cli_removed", address=address))
 
 
@@ -83,7 +62,7 @@ def coordinators_list() -> None:
     async def work(app):
         return await app.roles.listing()
 
-    for address, granted in _run(work):
+    for address, granted in with_app(work):
         click.echo(f"{address}\t{granted[:10]}")
 
 
@@ -94,11 +73,11 @@ def coordinators_invite() -> None:
     async def work(app):
         return await app.roles.create_invite()
 
-    code = _run(work)
-    settings = Settings.from_env()
+    code = with_app(work)
     click.echo(_t("coordinator.cli_invite", code=code))
-    if settings.telegram_bot_username:
-        click.echo(f"https://t.me/{settings.telegram_bot_username}?start=co_{code}")
+    username = settings().telegram_bot_username
+    if username:
+        click.echo(f"https://t.me/{username}?start=co_{code}")
 
 
 def _date(ctx, param, value):
@@ -124,22 +103,20 @@ def report_command(start: date, end: date, csv_file: Path | None, png_file: Path
         raise click.UsageError(_t("coordinator.cli_backwards", start=start.isoformat(), end=end.isoformat()))
     if (end - start).days > 366:
         raise click.UsageError(_t("coordinator.cli_too_long"))
-    catalogue = Catalogue.load()
-    lang = Settings.from_env().default_lang
-
-    def t(key: str, **params: object) -> str:
-        return catalogue.text(lang, key, **params)
+    for path in (csv_file, png_file):
+        if path is not None and not path.parent.is_dir():
+            fail("cli_problems.no_folder", path=path)
 
     async def work(app):
         return await build_report(app.db, start, end)
 
-    report = _run(work)
-    click.echo(report_text(report, t))
+    report = with_app(work)
+    click.echo(report_text(report, _t))
     if csv_file is not None:
-        csv_file.write_text(report_csv(report, t), encoding="utf-8")
+        csv_file.write_text(report_csv(report, _t), encoding="utf-8")
         click.echo(_t("coordinator.cli_wrote", path=csv_file))
     if png_file is not None:
-        png_file.write_bytes(report_png(report, t))
+        png_file.write_bytes(report_png(report, _t))
         click.echo(_t("coordinator.cli_wrote", path=png_file))
 
 
@@ -153,20 +130,17 @@ def faq_reload() -> None:
 
     from .features.coordinator import pid_file
 
-    settings = Settings.from_env()
-    _, problems = check_knowledge(settings.knowledge_dir)
+    config = settings()
+    _, problems = check_knowledge(config.knowledge_dir)
     if problems:
-        from .cli import format_problems
-
         click.echo(format_problems(problems), err=True)
         sys.exit(1)
-    path = pid_file(settings)
+    path = pid_file(config)
     try:
         pid = int(path.read_text().strip())
         os.kill(pid, signal.SIGHUP)
     except (OSError, ValueError):
-        click.echo(_t("coordinator.cli_not_running", path=path), err=True)
-        sys.exit(1)
+        fail("coordinator.cli_not_running", path=path)
     click.echo(_t("coordinator.cli_reload_sent", pid=pid))
 
 

@@ -7,8 +7,7 @@ import sys
 
 import click
 
-from .catalogue import Catalogue
-from .config import Settings
+from .cli_common import settings, text
 from .runner import EXIT_FAILED, EXIT_NOT_CONFIGURED, StartFailed, configured_channels, run, setup_logging
 
 LOG_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR"]
@@ -28,26 +27,15 @@ def run_command(log_level: str) -> None:
     Exit status: 0 after SIGTERM/SIGINT; 1 when a channel cannot start or stops working;
     2 when no channel is configured (use `dukat-bord chat` to talk to the bot without an account).
     """
-    from knowledge.loader import KnowledgeError
-
-    settings = Settings.from_env()
-    catalogue = Catalogue.load()
-
-    def say(key: str, **params: object) -> None:
-        click.echo(catalogue.text(settings.default_lang, key, **params), err=True)
-
-    if not configured_channels(settings):
-        say("run.not_configured")
+    config = settings()
+    if not configured_channels(config):
+        click.echo(text("run.not_configured"), err=True)
         sys.exit(EXIT_NOT_CONFIGURED)
-    setup_logging(log_level, settings)
+    setup_logging(log_level, config)
     try:
-        code = asyncio.run(run(settings))
+        code = asyncio.run(run(config))
     except StartFailed as exc:
-        say(exc.key, **exc.params)
+        click.echo(text(exc.key, **exc.params), err=True)
         sys.exit(EXIT_FAILED)
-    except KnowledgeError as exc:
-        from .cli import format_problems
-
-        click.echo(format_problems(exc.problems, settings.default_lang), err=True)
-        sys.exit(EXIT_FAILED)
+    # A broken database, knowledge or rules file ends here too: bot/cli_common.py's ProblemsGroup lists it, exit 1.
     sys.exit(code)

@@ -8,9 +8,11 @@ transactions start with BEGIN IMMEDIATE and wait on SQLite's busy timeout.
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import os
-from contextlib import asynccontextmanager
+import sqlite3
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, AsyncIterator, Iterable, Sequence
@@ -36,6 +38,36 @@ class Migration:
     sql: str
 
 
+class DatabaseUnusable(Exception):
+    """The database file cannot be opened or is not a SQLite database of ours; `reason` says why in a word
+    (the catalogue text `cli_problems.database_<reason>`), `detail` is the system's own message."""
+
+    def __init__(self, path: str, exc: BaseException) -> None:
+        self.path = path
+        self.reason = _reason(exc)
+        self.detail = (exc.strerror or str(exc)) if isinstance(exc, OSError) else str(exc)
+        super().__init__(f"{path}: {self.reason} ({self.detail})")
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, sqlite3.Error):
+        name = getattr(exc, "sqlite_errorname", "")
+        for reason, names in (("not_sqlite", ("SQLITE_NOTADB", "SQLITE_CORRUPT")),
+                              ("cannot_open", ("SQLITE_CANTOPEN",)),
+                              ("locked", ("SQLITE_BUSY", "SQLITE_LOCKED")),
+                              ("read_only", ("SQLITE_READONLY",)),
+                              ("no_permission", ("SQLITE_PERM", "SQLITE_AUTH"))):
+            if name.startswith(names):
+                return reason
+        return "other"
+    if isinstance(exc, OSError):
+        return {errno.EACCES: "no_permission", errno.EPERM: "no_permission", errno.EISDIR: "is_directory",
+                errno.ENOENT: "no_directory", errno.ENOTDIR: "file_in_path", errno.EEXIST: "file_in_path",
+                errno.EROFS: "read_only",
+                errno.ENOSPC: "disk_full"}.get(exc.errno or 0, "other")
+    return "other"
+
+
 class Database:
     def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
         self._conn = conn
@@ -44,23 +76,35 @@ class Database:
 
     @classmethod
     async def open(cls, path: str | os.PathLike[str], migrations: Iterable[Migration] = ()) -> "Database":
+        """Open (creating it owner-only) and migrate the database; DatabaseUnusable says why it cannot be."""
         path = str(path)
         quiet_library_logs()
-        if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-            _create_private(path)
-        conn = await aiosqlite.connect(path, isolation_level=None)
-        conn.row_factory = aiosqlite.Row
-        for pragma in (
-            f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
-            "PRAGMA journal_mode=WAL",
-            "PRAGMA synchronous=NORMAL",
-            "PRAGMA foreign_keys=ON",
-        ):
-            await conn.execute(pragma)
-        db = cls(conn, path)
-        await db.migrate(migrations)
-        return db
+        conn: aiosqlite.Connection | None = None
+        try:
+            if path != ":memory:":
+                if os.path.isdir(path):
+                    raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+                _create_private(path)
+            conn = await aiosqlite.connect(path, isolation_level=None)
+            conn.row_factory = aiosqlite.Row
+            for pragma in (
+                f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
+                "PRAGMA journal_mode=WAL",
+                "PRAGMA synchronous=NORMAL",
+                "PRAGMA foreign_keys=ON",
+            ):
+                await conn.execute(pragma)
+            db = cls(conn, path)
+            await db.migrate(migrations)
+            return db
+        except BaseException as exc:
+            if conn is not None:  # its worker thread would keep the process alive for ever
+                with suppress(Exception):
+                    await conn.close()
+            if isinstance(exc, (sqlite3.Error, OSError)):
+                raise DatabaseUnusable(path, exc) from exc
+            raise
 
     async def close(self) -> None:
         async with self._lock:

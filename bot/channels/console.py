@@ -1,8 +1,9 @@
 """Console channel: a chat in the terminal, no account needed. Also scriptable through a pipe.
 
 Buttons are shown as numbered options; typing the number or the option's text presses the button. Attachments are saved
-to a folder and their path printed. Messages for console addresses that are not at the keyboard
-(for example an official notified of a booking) wait in an outbox until `chat --as ADDRESS`.
+to the user's own folder (owner-only, erased with the user's data: `ConsoleFiles`) and their path printed. Messages for
+console addresses that are not at the keyboard (for example an official notified of a booking) wait in an outbox until
+`chat --as ADDRESS`. Ctrl-C or the end of input ends the chat at once (`InputLines`).
 
 The console's own lines (intro, prompt, notices) come from the catalogue in the user's language, read again
 after every turn. Before a new user has said anything, a person at a terminal gets the terminal's language
@@ -13,12 +14,16 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import codecs
+import hashlib
 import json
 import os
 import re
+import shutil
 import sys
+from datetime import datetime
 from pathlib import Path
-from typing import Callable, Mapping, TextIO
+from typing import Any, Callable, Mapping, TextIO
 
 from ..messages import Attachment, Button, Incoming, Reply, choose
 
@@ -89,6 +94,101 @@ class ConsoleOutbox:
         return [reply for row in rows for reply in replies_from_json(row["replies"])]
 
 
+class ConsoleFiles:
+    """The files the console saves for a user (e.g. /mina_data's export, a meeting's .ics): one folder per address
+    under `root`, readable by the owner only, and erased with the user's data (a personal-data source)."""
+
+    name = "console_files"
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def folder(self, address: str) -> Path:
+        """The address made safe for a file name, plus a hash of it so that two addresses never share a folder."""
+        readable = re.sub(r"[^\w-]", "_", address)[:48]
+        digest = hashlib.blake2b(address.encode(), digest_size=4).hexdigest()
+        return self.root / f"{readable}-{digest}"
+
+    def save(self, address: str, attachment: Attachment) -> Path:
+        folder = self.folder(address)
+        for directory in (self.root, folder):
+            directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.chmod(directory, 0o700)  # also a folder an earlier version made readable by all
+        name = re.sub(r"[^\w.-]", "_", attachment.filename).lstrip(".") or "file"
+        path = folder / name
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        with os.fdopen(fd, "wb") as file:
+            os.fchmod(fd, 0o600)  # a file there from before keeps its mode otherwise
+            file.write(attachment.content)
+        return path.resolve()
+
+    async def export(self, db: Any, address: str) -> list[str]:
+        folder = self.folder(address)
+        return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+
+    async def erase(self, conn: Any, address: str, now: datetime) -> list:
+        shutil.rmtree(self.folder(address), ignore_errors=True)
+        return []
+
+    async def active_since(self, conn: Any, cutoff: datetime) -> set[str]:
+        return set()  # saving a file is no contact of its own
+
+
+class InputLines:
+    """The lines of the chat's input. A terminal or a pipe is watched by the event loop rather than read in a
+    thread, so that Ctrl-C ends the chat at once: a read waiting in a thread would keep the process alive until
+    Enter. Input that never blocks (a file, a StringIO) is read directly."""
+
+    def __init__(self, inp: TextIO) -> None:
+        self.inp = inp
+        self.loop = asyncio.get_running_loop()
+        self.queue: asyncio.Queue[str | None] = asyncio.Queue()
+        self.decoder = codecs.getincrementaldecoder(getattr(inp, "encoding", None) or "utf-8")(errors="replace")
+        self.partial = ""
+        self.fd: int | None = None
+        try:
+            fd = inp.fileno()
+            self.loop.add_reader(fd, self._readable)
+            self.fd = fd
+        except (AttributeError, OSError, ValueError, NotImplementedError):
+            pass  # not a file descriptor the loop can watch: a regular file, /dev/null or text in memory
+
+    def _readable(self) -> None:
+        try:
+            chunk = os.read(self.fd, 65536)  # type: ignore[arg-type]
+        except OSError:
+            chunk = b""  # e.g. the terminal was closed
+        self.partial += self.decoder.decode(chunk, final=not chunk)
+        *lines, self.partial = self.partial.split("\n")
+        for line in lines:
+            self.queue.put_nowait(line + "\n")
+        if not chunk:  # end of input
+            if self.partial:
+                self.queue.put_nowait(self.partial)
+            self.queue.put_nowait(None)
+            self.close()
+
+    async def next(self, stop: asyncio.Event) -> str | None:
+        """The next line, or None at the end of input or once `stop` is set."""
+        if stop.is_set():
+            return None
+        if self.fd is None and self.queue.empty():
+            return self.inp.readline() or None
+        line = asyncio.ensure_future(self.queue.get())
+        stopped = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({line, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        stopped.cancel()
+        if not line.done():
+            line.cancel()
+            return None
+        return line.result()
+
+    def close(self) -> None:
+        if self.fd is not None:
+            self.loop.remove_reader(self.fd)
+            self.fd = None
+
+
 class ConsoleChat:
     """One user's chat in the terminal. `lang_hint` is the language to use until the user has one (see the
     module docstring); `environ` is where `run` looks for the terminal's locale."""
@@ -130,11 +230,7 @@ class ConsoleChat:
         self.out.flush()
 
     def _save(self, attachment: Attachment) -> Path:
-        self.attachments_dir.mkdir(parents=True, exist_ok=True)
-        safe = re.sub(r"[^\w.-]", "_", attachment.filename) or "file"
-        path = self.attachments_dir / safe
-        path.write_bytes(attachment.content)
-        return path.resolve()
+        return ConsoleFiles(self.attachments_dir).save(self.address, attachment)
 
     def to_incoming(self, line: str) -> Incoming:
         text = line.strip()
@@ -156,7 +252,10 @@ class ConsoleChat:
         elif announce:
             self.out.write(self.t("console.no_pending", address=self.address) + "\n")
 
-    async def run(self, inp: TextIO, interactive: bool, outbox: ConsoleOutbox, announce_pending: bool = False) -> None:
+    async def run(self, inp: TextIO, interactive: bool, outbox: ConsoleOutbox, announce_pending: bool = False,
+                  stop: asyncio.Event | None = None) -> None:
+        """Chat until the end of input, /quit, or `stop` (set by Ctrl-C): a turn under way is finished first."""
+        stop = stop or asyncio.Event()
         if interactive and self.lang_hint is None and not self.environ.get("DUKAT_LANG"):
             self.lang_hint = terminal_language(self.environ)  # a person at a terminal, no language configured
         await self.refresh_lang()
@@ -164,14 +263,14 @@ class ConsoleChat:
             self.out.write(self.t("console.intro") + "\n")
         await self.show_pending(outbox, announce_pending)
         outbox.live[self.address] = self.show
-        loop = asyncio.get_running_loop()
+        lines = InputLines(inp)
         try:
-            while True:
+            while not stop.is_set():
                 if interactive:
                     self.out.write(f"{self.t('console.you')}: ")
                     self.out.flush()
-                line = await loop.run_in_executor(None, inp.readline)
-                if not line:
+                line = await lines.next(stop)
+                if line is None:
                     break
                 if line.strip() in ("/quit", "/exit"):
                     break
@@ -179,6 +278,8 @@ class ConsoleChat:
                     continue
                 await self.send(line.rstrip("\n"))
         finally:
+            lines.close()
             outbox.live.pop(self.address, None)
         if interactive:
             self.out.write("\n" + self.t("console.bye") + "\n")
+            self.out.flush()
