@@ -2,7 +2,8 @@
 
 Follows bot.personal_data.PersonalDataSource (duck-typed, so booking does not import bot).
 Erasing cancels the founder's upcoming meetings (the officials are told after the commit) and then
-deletes every meeting of theirs with its participants and reminder log.
+deletes every meeting of theirs with its participants and reminder log. Expiry never takes an active
+official's link: the official keeps it, however long they are silent, for as long as they are one.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ class BookingPersonalData:
         return {
             "meetings": [
                 {
-                    "ref": m.ref, "start": m.start.isoformat(), "end": m.end.isoformat(), "state": str(m.state),
+                    "ref": m.ref, "start": m.start, "end": m.end, "state": str(m.state),
                     "topics": list(m.topics), "municipality": m.municipality, "idea": m.idea, "place": m.place,
                     "officials": [officials[i].name for i in m.official_ids if i in officials],
                 }
@@ -61,7 +62,7 @@ class BookingPersonalData:
             "SELECT DISTINCT founder_address FROM meetings WHERE end_utc >= ? OR updated_at >= ?",
             (cutoff.isoformat(), cutoff.isoformat()),
         ) as cur:
-            return {row[0] for row in await cur.fetchall()}
-
-
-
+            founders = {row[0] for row in await cur.fetchall()}
+        # The official role as BookingService.is_official grants it: linked to an active official.
+        officials = {o.address for o in await repo.officials(conn, include_inactive=False) if o.address}
+        return founders | officials

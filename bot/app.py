@@ -40,7 +40,8 @@ from .unanswered import UnansweredLog
 
 log = logging.getLogger(__name__)
 
-# package name -> its migrations module; each package owns its tables.
+# package name -> its migrations module; each package owns its tables. A module's MIGRATIONS run after those
+# of the packages named in its DEPENDS (e.g. the tables its foreign keys refer to); see bot.db.migration_order.
 MIGRATION_MODULES: dict[str, Any] = {"bot": bot_migrations, "telegram": telegram_store, "booking": booking_migrations,
                                      "roles": roles_module, "coordinator": coordinator_module,
                                      "matrix": matrix_store, "guide": guide_module}
@@ -49,7 +50,8 @@ FEATURES: list[type] = [CoreFeature, FaqFeature, PrivacyFeature, BookingFeature,
 
 
 def all_migrations() -> list[Migration]:
-    return [Migration(pkg, v, sql) for pkg, mod in MIGRATION_MODULES.items() for v, sql in mod.MIGRATIONS]
+    return [Migration(pkg, v, sql, after=tuple(getattr(mod, "DEPENDS", ())))
+            for pkg, mod in MIGRATION_MODULES.items() for v, sql in mod.MIGRATIONS]
 
 
 @dataclass

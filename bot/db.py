@@ -1,5 +1,8 @@
 """One SQLite database (WAL) shared by all packages; each package brings its own migrations.
 
+A package's migrations run in version order, after those of the packages it depends on (`Migration.after`);
+packages that do not depend on each other run in name order, so the order is the same at every start.
+
 All access goes through one connection guarded by an asyncio lock, so a transaction opened by one
 coroutine never picks up statements from another. Several processes may share the file: write
 transactions start with BEGIN IMMEDIATE and wait on SQLite's busy timeout.
@@ -9,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import graphlib
+import heapq
 import logging
 import os
 import sqlite3
@@ -20,6 +25,7 @@ from typing import Any, AsyncIterator, Iterable, Sequence
 import aiosqlite
 
 BUSY_TIMEOUT_MS = 10_000
+MIN_SQLITE = (3, 35, 0)  # ALTER TABLE ... DROP COLUMN (bot migration 3)
 
 
 def quiet_library_logs() -> None:
@@ -36,6 +42,43 @@ class Migration:
     package: str
     version: int
     sql: str
+    after: tuple[str, ...] = ()  # packages whose migrations all run before this package's (e.g. its foreign keys)
+
+
+class MigrationError(RuntimeError):
+    """The migrations cannot run: an unknown or circular dependency, a repeated version, too old an SQLite."""
+
+
+def migration_order(migrations: Iterable[Migration]) -> list[Migration]:
+    """Every package after the packages it depends on, ties in name order; each package's in version order."""
+    by_package: dict[str, list[Migration]] = {}
+    for m in migrations:
+        by_package.setdefault(m.package, []).append(m)
+    depends: dict[str, set[str]] = {}
+    for package, own in by_package.items():
+        own.sort(key=lambda m: m.version)
+        versions = [m.version for m in own]
+        if len(set(versions)) != len(versions):
+            raise MigrationError(f"the {package} migrations repeat a version: {versions}")
+        depends[package] = {d for m in own for d in m.after}
+        missing = sorted(depends[package] - by_package.keys())
+        if missing:
+            raise MigrationError(f"the {package} migrations depend on {', '.join(missing)}, which has none")
+    sorter = graphlib.TopologicalSorter(depends)
+    try:
+        sorter.prepare()
+    except graphlib.CycleError as exc:
+        raise MigrationError(f"the migrations depend on each other in a circle: {' -> '.join(exc.args[1])}") from None
+    ready = list(sorter.get_ready())
+    heapq.heapify(ready)
+    order: list[Migration] = []
+    while ready:
+        package = heapq.heappop(ready)
+        order += by_package[package]
+        sorter.done(package)
+        for following in sorter.get_ready():
+            heapq.heappush(ready, following)
+    return order
 
 
 class DatabaseUnusable(Exception):
@@ -111,6 +154,12 @@ class Database:
             await self._conn.close()
 
     async def migrate(self, migrations: Iterable[Migration]) -> None:
+        """Apply the migrations not applied yet, in `migration_order`, each in its own transaction."""
+        ordered = migration_order(migrations)  # a bad declaration stops the start before anything changes
+        if sqlite3.sqlite_version_info < MIN_SQLITE:
+            raise MigrationError(
+                f"SQLite {'.'.join(map(str, MIN_SQLITE))} or newer is needed; this Python has {sqlite3.sqlite_version}"
+            )
         async with self._lock:
             await self._conn.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -118,7 +167,7 @@ class Database:
             )
             async with self._conn.execute("SELECT package, version FROM schema_migrations") as cur:
                 applied = {(r[0], r[1]) for r in await cur.fetchall()}
-            for m in sorted(migrations, key=lambda m: (m.package, m.version)):
+            for m in ordered:
                 if (m.package, m.version) in applied:
                     continue
                 # executescript runs the whole change and its bookkeeping in one transaction.

@@ -70,7 +70,6 @@ class User:
     address: str
     lang: str
     lang_explicit: bool
-    role: str
     recent_topics: list[str]
     is_new: bool = False
     pending: Pending | None = None  # the options the last reply showed
@@ -405,12 +404,12 @@ def clearly_in(text: str, lang: str, current: str) -> bool:
     return theirs >= 2 and theirs >= 3 * ours and theirs >= 0.25 * len(words)
 
 
-_SAVE_USER = ("UPDATE users SET lang = ?, lang_explicit = ?, role = ?, recent_topics = ?, last_seen = ?,"
+_SAVE_USER = ("UPDATE users SET lang = ?, lang_explicit = ?, recent_topics = ?, last_seen = ?,"
               " undeliverable = 0, pending = ?, context = ? WHERE address = ?")
 
 
 def _user_row(user: User, now: datetime) -> tuple:
-    return (user.lang, int(user.lang_explicit), user.role, json.dumps(user.recent_topics[-10:]), now.isoformat(),
+    return (user.lang, int(user.lang_explicit), json.dumps(user.recent_topics[-10:]), now.isoformat(),
             *user.row_extras, user.address)
 
 
@@ -423,10 +422,10 @@ class UserStore:
 
     async def get_or_create(self, address: str, lang_hint: str | None, now: datetime) -> User:
         row = await self.db.fetchone(
-            "SELECT lang, lang_explicit, role, recent_topics, pending, context FROM users WHERE address = ?", (address,)
+            "SELECT lang, lang_explicit, recent_topics, pending, context FROM users WHERE address = ?", (address,)
         )
         if row is not None:
-            return User(address, row["lang"], bool(row["lang_explicit"]), row["role"], json.loads(row["recent_topics"]),
+            return User(address, row["lang"], bool(row["lang_explicit"]), json.loads(row["recent_topics"]),
                         pending=Pending.from_json(row["pending"]), context=Context.from_json(row["context"]))
         lang = lang_hint[:2].lower() if lang_hint and lang_hint[:2].lower() in ("sv", "en") else self.default_lang
         stamp = now.isoformat()
@@ -434,7 +433,7 @@ class UserStore:
             "INSERT OR IGNORE INTO users(address, lang, created_at, last_seen) VALUES (?, ?, ?, ?)",
             (address, lang, stamp, stamp),
         )
-        return User(address, lang, False, "founder", [], is_new=True)
+        return User(address, lang, False, [], is_new=True)
 
     async def load_session(self, address: str) -> Session:
         row = await self.db.fetchone("SELECT flow, step, data FROM sessions WHERE address = ?", (address,))

@@ -17,12 +17,14 @@ from knowledge.model import GuideStep, Knowledge
 
 from .formatting import format_datetime
 from .messages import Attachment
+from .personal_data import stored_time
 
 if TYPE_CHECKING:
     from .app import App
 
 T = Callable[..., str]
 
+DEPENDS = ["bot"]  # guide_progress.address refers to the bot's users table
 MIGRATIONS: list[tuple[int, str]] = [
     (
         1,
@@ -181,7 +183,8 @@ class GuidePersonalData:
         if row is None:
             return None
         return {"current_step": row["current_step"], "statuses": json.loads(row["statuses"]),
-                "notes": json.loads(row["notes"]), "started_at": row["started_at"], "updated_at": row["updated_at"]}
+                "notes": json.loads(row["notes"]), "started_at": stored_time(row["started_at"]),
+                "updated_at": stored_time(row["updated_at"])}
 
     async def erase(self, conn: Any, address: str, now: datetime) -> list:
         await conn.execute("DELETE FROM guide_progress WHERE address = ?", (address,))

@@ -51,4 +51,11 @@ MIGRATIONS: list[tuple[int, str]] = [
         ALTER TABLE users ADD COLUMN context TEXT;
         """,
     ),
+    (
+        3,
+        """
+        -- Never anything but 'founder': roles live in bot/roles.py (user_roles) and in their providers.
+        ALTER TABLE users DROP COLUMN role;
+        """,
+    ),
 ]

@@ -12,6 +12,8 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any, Awaitable, Callable
 
+from .personal_data import stored_time
+
 FOUNDER = "founder"
 OFFICIAL = "official"
 COORDINATOR = "coordinator"
@@ -153,7 +155,8 @@ class RolesPersonalData:
         edits = await db.fetchall(
             "SELECT entry_id, field, created_at FROM faq_history WHERE editor = ? ORDER BY id", (address,)
         )
-        return {"roles": [dict(r) for r in rows], "faq_edits": [dict(r) for r in edits]}
+        return {"roles": [{**dict(r), "granted_at": stored_time(r["granted_at"])} for r in rows],
+                "faq_edits": [{**dict(r), "created_at": stored_time(r["created_at"])} for r in edits]}
 
     async def erase(self, conn: Any, address: str, now: datetime) -> list:
         await conn.execute("DELETE FROM user_roles WHERE address = ?", (address,))
