@@ -7,7 +7,6 @@ racing for the same official can never both get them. What people must be told i
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import secrets
 import uuid
@@ -37,18 +36,10 @@ from .slots import check_slot, find_slots, find_substitute, nearest_slots, upcom
 log = logging.getLogger(__name__)
 
 REF_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
-INVITE_ALPHABET = REF_ALPHABET
-INVITE_TTL = timedelta(days=7)
 IDEA_MAX_CHARS = 300
 # A wished time is answered from the free slots starting this long before it, this many of them.
 NEAR_BEFORE = timedelta(hours=4)
 NEAR_CANDIDATES = 48
-
-
-class InviteInvalid(NotAllowed):
-    """The invite code is unknown, used or expired."""
-
-    code = "invite_invalid"
 
 
 @dataclass(frozen=True)
@@ -80,10 +71,6 @@ class MeetingDetails:
     participants: list[Participant]
     lang: str
     share_guide: bool
-
-
-def _hash(code: str) -> str:
-    return hashlib.sha256(code.strip().upper().encode()).hexdigest()
 
 
 class BookingService:
@@ -453,37 +440,17 @@ class BookingService:
                 )
         self._changed()
 
-    # --- invites ----------------------------------------------------------------------------
+    # --- linking chat accounts (invite codes live in bot/roles.py) ------------------------------
 
-    async def create_invite(self, official_id: str, ttl: timedelta = INVITE_TTL) -> str:
-        """A one-time code that links the chat account redeeming it to the official."""
-        code = "".join(secrets.choice(INVITE_ALPHABET) for _ in range(10))
-        now = self.clock.now()
-        async with self.db.transaction() as conn:
-            async with conn.execute("SELECT 1 FROM officials WHERE id = ?", (official_id,)) as cur:
-                if await cur.fetchone() is None:
-                    raise InvalidRequest("unknown official", official_id=official_id)
-            await conn.execute(
-                "INSERT INTO invites(code_hash, official_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
-                (_hash(code), official_id, utc(now).isoformat(), utc(now + ttl).isoformat()),
-            )
-        return code
+    @staticmethod
+    async def official_exists(conn: Any, official_id: str) -> bool:
+        async with conn.execute("SELECT 1 FROM officials WHERE id = ?", (official_id,)) as cur:
+            return await cur.fetchone() is not None
 
-    async def redeem_invite(self, code: str, address: str) -> Official:
-        """Link `address` to the invite's official (unlinking whoever had it). Raises InviteInvalid."""
-        now = self.clock.now()
-        async with self.db.transaction() as conn:
-            async with conn.execute(
-                "SELECT official_id, expires_at, used_at FROM invites WHERE code_hash = ?", (_hash(code),)
-            ) as cur:
-                row = await cur.fetchone()
-            if row is None or row["used_at"] is not None or datetime.fromisoformat(row["expires_at"]) <= now:
-                raise InviteInvalid()
-            await conn.execute("UPDATE invites SET used_at = ? WHERE code_hash = ?", (utc(now).isoformat(), _hash(code)))
-            await conn.execute("UPDATE officials SET address = NULL WHERE address = ?", (address,))
-            await conn.execute("UPDATE officials SET address = ? WHERE id = ?", (address, row["official_id"]))
-            official = next(o for o in await repo.officials(conn) if o.id == row["official_id"])
-        return official
+    async def link_official(self, conn: Any, official_id: str, address: str) -> None:
+        """Inside the caller's transaction: `address` becomes the official's (whoever had it is unlinked)."""
+        await conn.execute("UPDATE officials SET address = NULL WHERE address = ?", (address,))
+        await conn.execute("UPDATE officials SET address = ? WHERE id = ?", (address, official_id))
 
     # --- helpers ----------------------------------------------------------------------------
 

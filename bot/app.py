@@ -35,7 +35,7 @@ from .features.privacy import PrivacyFeature
 from .notify import Notifier
 from .personal_data import BotPersonalData, PersonalData
 from .retention import RetentionService
-from .roles import Roles, RolesPersonalData
+from .roles import OFFICIAL, Roles, RolesPersonalData
 from .unanswered import UnansweredLog
 
 log = logging.getLogger(__name__)
@@ -66,10 +66,10 @@ class App:
     unanswered: UnansweredLog
     outbox: ConsoleOutbox
     personal_data: PersonalData
+    roles: Roles
     engine: Engine = field(init=False)
     services: dict[str, Any] = field(default_factory=dict)
     background: list[Any] = field(default_factory=list)
-    roles: Roles | None = None
 
     async def close(self) -> None:
         await self.db.close()
@@ -129,9 +129,8 @@ async def _wire_booking(app: App) -> None:
     app.services["reminders"] = reminders
     app.background.append(reminders)
     app.personal_data.register(BookingPersonalData(service))
-    roles = getattr(app, "roles", None)
-    if roles is not None and hasattr(roles, "register_provider"):
-        roles.register_provider("official", service.is_official)
+    app.roles.register_provider(OFFICIAL, service.is_official)
+    app.roles.register_linker(OFFICIAL, service.official_exists, service.link_official)
     if app.settings.demo_officials:
         knowledge = app.knowledge.current
         await load_demo_if_empty(app.db, topics=knowledge.topics, authorities=knowledge.authorities)

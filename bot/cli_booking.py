@@ -90,12 +90,12 @@ def officials_export(file: Path | None) -> None:
 @click.argument("official_id")
 def officials_invite(official_id: str) -> None:
     """Print a one-time code (valid 7 days) that links a Telegram or Matrix account to OFFICIAL_ID."""
-    from booking.model import InvalidRequest
+    from .roles import OFFICIAL, UnknownSubject
 
     async def work(app):
         try:
-            code = await app.services["booking"].create_invite(official_id)
-        except InvalidRequest:
+            code = await app.roles.create_invite(OFFICIAL, subject=official_id)
+        except UnknownSubject:
             fail("booking_cli.unknown_official", id=official_id)
         click.echo(code)
         click.echo(_t("booking_cli.invite_how", command=f"/start inv_{code}"))

@@ -210,8 +210,7 @@ class Engine:
 
     async def _is_staff(self, address: str) -> bool:
         """Officials and coordinators are never welcomed as founders, even on their first message."""
-        roles = self.app.roles
-        return roles is not None and bool(await roles.roles_of(address) - {FOUNDER})
+        return bool(await self.app.roles.roles_of(address) - {FOUNDER})
 
     async def _record_alone(self, record: Record | None, replies: list[Reply]) -> None:
         """`record` for a turn that saves nothing (refused, failed, or the user's data erased)."""
@@ -372,8 +371,7 @@ class Engine:
     async def _refusal(self, turn: Turn, key: str) -> list[Reply] | None:
         """A polite refusal when `key` (command or payload prefix) needs a role the user does not have."""
         role = self._required_roles.get(key)
-        roles = getattr(self.app, "roles", None)
-        if role is None or (roles is not None and role in await roles.roles_of(turn.address)):
+        if role is None or role in await self.app.roles.roles_of(turn.address):
             return None
         specific = f"roles.refused_{role}"
         return [Reply(turn.t(specific if self.app.catalogue.has(specific) else "roles.refused"))]

@@ -2,13 +2,16 @@
 through a provider) and coordinator (granted on the command line or by a one-time invite code).
 
 Roles stored here live in `user_roles`; provided roles are asked of their provider each time, so an
-official who is deactivated loses the role at once. Invite codes are kept only as a hash.
+official who is deactivated loses the role at once. One invite system serves both: a code grants a role,
+or, for a role with a linker (the booking package's officials), links the account to the code's subject.
+Codes are kept only as a hash.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Awaitable, Callable
 
@@ -24,6 +27,11 @@ INVITE_TTL = timedelta(days=7)
 INVITE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
 Provider = Callable[[str], Awaitable[bool]]
+# Links `address` to `subject` inside the redeeming transaction: (conn, subject, address).
+Linker = Callable[[Any, str, str], Awaitable[None]]
+# Whether a subject exists (an official's id) before a code is made for it: (conn, subject).
+SubjectCheck = Callable[[Any, str], Awaitable[bool]]
+DEPENDS = ["booking"]  # migration 2 moves the booking package's official invites into role_invites
 
 MIGRATIONS: list[tuple[int, str]] = [
     (
@@ -45,11 +53,25 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        2,
+        """
+        -- One invite system: officials' codes (booking's `invites`) become role invites with a subject.
+        ALTER TABLE role_invites ADD COLUMN subject TEXT;
+        INSERT INTO role_invites(code_hash, role, subject, created_at, expires_at, used_at)
+            SELECT code_hash, 'official', official_id, created_at, expires_at, used_at FROM invites;
+        DROP TABLE invites;
+        """,
+    ),
 ]
 
 
 class UnknownRole(ValueError):
     pass
+
+
+class UnknownSubject(ValueError):
+    """An invite for a linked role names no known subject (no such official)."""
 
 
 def _hash(code: str) -> str:
@@ -61,11 +83,22 @@ def valid_address(address: str) -> bool:
     return bool(sep and prefix and rest.strip()) and not any(c.isspace() for c in address)
 
 
+@dataclass(frozen=True)
+class Redeemed:
+    role: str
+    subject: str | None = None
+
+
 class Roles:
     def __init__(self, db: Any, clock: Any) -> None:
         self.db = db
         self.clock = clock
         self._providers: dict[str, list[Provider]] = {}
+        self._linkers: dict[str, tuple[SubjectCheck, Linker]] = {}
+
+    def register_linker(self, role: str, exists: SubjectCheck, link: Linker) -> None:
+        """Invites for `role` name a subject that must exist; redeeming one links instead of granting."""
+        self._linkers[role] = (exists, link)
 
     def register_provider(self, role: str, provider: Provider) -> None:
         """`provider(address)` says whether the address holds `role` right now (e.g. a linked official)."""
@@ -102,9 +135,6 @@ class Roles:
                     break
         return roles
 
-    async def has(self, address: str, role: str) -> bool:
-        return role in await self.roles_of(address)
-
     async def holders(self, role: str = COORDINATOR) -> list[str]:
         """Addresses holding a stored role (for messages to all coordinators)."""
         rows = await self.db.fetchall("SELECT address FROM user_roles WHERE role = ? ORDER BY address", (role,))
@@ -116,33 +146,46 @@ class Roles:
         )
         return [(row["address"], row["granted_at"]) for row in rows]
 
-    async def create_invite(self, role: str = COORDINATOR, ttl: timedelta = INVITE_TTL) -> str:
+    async def create_invite(self, role: str = COORDINATOR, subject: str | None = None,
+                            ttl: timedelta = INVITE_TTL) -> str:
+        """A one-time code; UnknownRole for a role that cannot be granted, UnknownSubject when the role
+        links a subject (an official) and `subject` is missing or unknown."""
         if role not in GRANTABLE:
             raise UnknownRole(role)
         code = "".join(secrets.choice(INVITE_ALPHABET) for _ in range(10))
         now = self.clock.now()
-        await self.db.execute(
-            "INSERT INTO role_invites(code_hash, role, created_at, expires_at) VALUES (?, ?, ?, ?)",
-            (_hash(code), role, now.isoformat(), (now + ttl).isoformat()),
-        )
+        async with self.db.transaction() as conn:
+            linker = self._linkers.get(role)
+            if linker is not None and (subject is None or not await linker[0](conn, subject)):
+                raise UnknownSubject(subject or "")
+            await conn.execute(
+                "INSERT INTO role_invites(code_hash, role, subject, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+                (_hash(code), role, subject if linker is not None else None, now.isoformat(), (now + ttl).isoformat()),
+            )
         return code
 
-    async def redeem_invite(self, code: str, address: str) -> str | None:
-        """Grant the invite's role to `address`; None when the code is unknown, used or expired."""
+    async def redeem_invite(self, code: str, address: str, role: str) -> Redeemed | None:
+        """Redeem a `role` code for `address`: grant the role, or link the address to the code's subject.
+        None when the code is unknown, used, expired or for another role."""
         now = self.clock.now()
         async with self.db.transaction() as conn:
             async with conn.execute(
-                "SELECT role, expires_at, used_at FROM role_invites WHERE code_hash = ?", (_hash(code),)
+                "SELECT role, subject, expires_at, used_at FROM role_invites WHERE code_hash = ?", (_hash(code),)
             ) as cur:
                 row = await cur.fetchone()
-            if row is None or row["used_at"] is not None or datetime.fromisoformat(row["expires_at"]) <= now:
+            if (row is None or row["role"] != role or row["used_at"] is not None
+                    or datetime.fromisoformat(row["expires_at"]) <= now):
                 return None
             await conn.execute("UPDATE role_invites SET used_at = ? WHERE code_hash = ?", (now.isoformat(), _hash(code)))
-            await conn.execute(
-                "INSERT OR IGNORE INTO user_roles(address, role, granted_at) VALUES (?, ?, ?)",
-                (address, row["role"], now.isoformat()),
-            )
-        return str(row["role"])
+            linker = self._linkers.get(role)
+            if linker is not None:
+                await linker[1](conn, row["subject"], address)
+            else:
+                await conn.execute(
+                    "INSERT OR IGNORE INTO user_roles(address, role, granted_at) VALUES (?, ?, ?)",
+                    (address, role, now.isoformat()),
+                )
+        return Redeemed(role, row["subject"])
 
 
 class RolesPersonalData:

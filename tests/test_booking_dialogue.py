@@ -131,7 +131,7 @@ async def test_half_finished_booking_survives_a_restart(settings, clock, knowled
 
 
 async def test_invite_code_links_an_official(app):
-    code = await app.services["booking"].create_invite("demo-cecilia")
+    code = await app.roles.create_invite("official", subject="demo-cecilia")
     official = Chat(app, "tg:5001", pace=3)
     await official.say(f"/start inv_{code}")
     assert "Cecilia Demorådgivare" in official.text()

@@ -10,7 +10,7 @@ from icalendar import Calendar
 
 from booking import repository as repo
 from booking.model import MeetingNotFound, MeetingState, NotAllowed, SlotTaken, TooManyMeetings
-from booking.service import InviteInvalid
+from bot.roles import COORDINATOR, OFFICIAL, Redeemed, UnknownSubject
 from bot.app import build_app
 from tests.booking_helpers import book_first, new_founder, outbox_replies, outbox_texts, overlaps
 
@@ -137,19 +137,24 @@ async def test_stale_slot_is_refused_with_slot_taken(app):
 
 
 async def test_invite_codes_work_once_and_expire(app, clock):
-    service = app.services["booking"]
-    code = await service.create_invite("demo-anna")
-    official = await service.redeem_invite(code.lower(), "tg:4242")
-    assert official.id == "demo-anna" and official.address == "tg:4242"
-    with pytest.raises(InviteInvalid):
-        await service.redeem_invite(code, "tg:999")
-    old = await service.create_invite("demo-karl")
+    """Officials' codes are role invites with the official as subject (one invite system, bot/roles.py)."""
+    service, roles = app.services["booking"], app.roles
+    code = await roles.create_invite(OFFICIAL, subject="demo-anna")
+    assert await roles.redeem_invite(code.lower(), "tg:4242", COORDINATOR) is None  # a code is for its role only
+    assert await roles.redeem_invite(code.lower(), "tg:4242", OFFICIAL) == Redeemed(OFFICIAL, "demo-anna")
+    official = await service.official_by_address("tg:4242")
+    assert official is not None and official.id == "demo-anna"
+    assert "official" in await roles.roles_of("tg:4242")
+    assert await roles.redeem_invite(code, "tg:999", OFFICIAL) is None
+    old = await roles.create_invite(OFFICIAL, subject="demo-karl")
     clock.advance(timedelta(days=8))
-    with pytest.raises(InviteInvalid):
-        await service.redeem_invite(old, "tg:999")
-    with pytest.raises(InviteInvalid):
-        await service.redeem_invite("NOSUCHCODE", "tg:999")
+    assert await roles.redeem_invite(old, "tg:999", OFFICIAL) is None
+    assert await roles.redeem_invite("NOSUCHCODE", "tg:999", OFFICIAL) is None
     assert await service.official_by_address("tg:999") is None
+    with pytest.raises(UnknownSubject):
+        await roles.create_invite(OFFICIAL, subject="no-such-official")
+    with pytest.raises(UnknownSubject):
+        await roles.create_invite(OFFICIAL)
 
 
 async def test_absence_moves_a_booked_meeting_to_a_substitute(app):

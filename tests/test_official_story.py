@@ -251,7 +251,7 @@ async def test_officials_are_answered_in_their_language_and_never_welcomed_as_fo
     assert not welcome & {r.text for r in erik.last}
 
     # An official linking their chat account: their first message is the code, not a founder's hello.
-    code = await service.create_invite("demo-dana")
+    code = await app.roles.create_invite("official", subject="demo-dana")
     linked = Chat(app, "tg:7007", pace=3)
     await linked.say(f"/start inv_{code}")
     assert len(linked.last) == 1 and "Done! You are now linked as Dana" in linked.text()

@@ -24,13 +24,14 @@ from knowledge.understanding import bare_intent, understand
 from booking.model import (
     BookingError, InvalidRequest, Meeting, MeetingNotFound, NotAllowed, SameTime, SlotTaken, StaleVersion, TooManyMeetings,
 )
-from booking.service import IDEA_MAX_CHARS, InviteInvalid
+from booking.service import IDEA_MAX_CHARS
 
 from ..booking_texts import BookingTexts, minutes
 from ..engine import Feature, Turn, clean_text
 from ..formatting import format_short, format_wish
 from ..unanswered import worth_logging
 from ..messages import Button, Reply
+from ..roles import OFFICIAL
 
 _REF = re.compile(r"^[A-Z2-9]{5}$")
 _VERSION = re.compile(r"^\d{1,6}$")
@@ -523,12 +524,11 @@ class BookingFeature(Feature):
         return official
 
     async def redeem(self, turn: Turn, arg: str) -> list[Reply]:
-        code = arg[len("inv_"):]
-        try:
-            official = await self.service.redeem_invite(code, turn.address)
-        except InviteInvalid:
+        redeemed = await self.app.roles.redeem_invite(arg[len("inv_"):], turn.address, OFFICIAL)
+        if redeemed is None:
             return [Reply(turn.t("booking.invite_invalid"))]
         snap = await self.service.snapshot()
+        official = next(o for o in snap.officials if o.id == redeemed.subject)
         org = snap.organisations.get(official.organisation_id)
         turn.user.lang = official.lang
         turn.user.is_new = False

@@ -237,8 +237,8 @@ class CoordinatorFeature(Feature):
         return [Reply(turn.t("coordinator.help"))]
 
     async def redeem(self, turn: Turn, arg: str) -> list[Reply]:
-        role = await self.app.roles.redeem_invite(arg.removeprefix("co_"), turn.address)
-        if role is None:
+        redeemed = await self.app.roles.redeem_invite(arg.removeprefix("co_"), turn.address, COORDINATOR)
+        if redeemed is None:
             return [Reply(turn.t("coordinator.invite_invalid"))]
         return [Reply(turn.t("coordinator.invite_welcome") + "\n\n" + turn.t("coordinator.help"))]
 

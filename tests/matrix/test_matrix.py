@@ -206,7 +206,7 @@ async def test_booking_by_numbered_options_ends_with_the_ics_file_and_a_linked_o
     # The official that the founder's first time will go to links their Matrix account with an invite code.
     slot = (await service.offer(["foretagsform"], "Botkyrka"))[0]
     chosen = slot.officials[0]
-    code = await service.create_invite(chosen.id)
+    code = await bot.app.roles.create_invite("official", subject=chosen.id)
     official_room = await official.open_dm(bot.user_id, encrypted=True)
     linked = await bot.ask(official, official_room, f"/start inv_{code}")
     assert chosen.name in linked[-1].body

@@ -96,7 +96,7 @@ async def test_officials_link_by_invite_and_answer_notifications_with_buttons(bo
     officials: dict[str, TgUser] = {}
     for n, official_id in enumerate(DEMO_OFFICIALS):
         person = bot.user(3001 + n)
-        code = await service.create_invite(official_id)
+        code = await bot.app.roles.create_invite("official", subject=official_id)
         await person.say(f"/start inv_{code}")
         assert "Koden fungerar inte" not in person.text()
         officials[official_id] = person
