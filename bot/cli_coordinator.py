@@ -151,7 +151,7 @@ def faq_reload() -> None:
     """
     from knowledge.loader import check_knowledge
 
-    from .features.coordinator import pid_file
+    from .knowledge_watch import pid_file
 
     settings = Settings.from_env()
     _, problems = check_knowledge(settings.knowledge_dir)
