@@ -106,4 +106,16 @@ MIGRATIONS: list[tuple[int, str]] = [
         FROM meetings m;
         """,
     ),
+    (
+        3,
+        """
+        -- Failed sends are retried (booking/reminders.py): how many sends were started and when the next one is due.
+        -- state: 'sending', 'sent', 'failed' (retried at next_try_utc), 'given_up' (not delivered after the bound,
+        -- counted in the coordinators' report), 'skipped' (no longer owed: cancelled, moved or superseded).
+        ALTER TABLE reminders_sent ADD COLUMN attempts INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE reminders_sent ADD COLUMN next_try_utc TEXT;
+        UPDATE reminders_sent SET next_try_utc = sent_at WHERE state = 'failed';  -- failed before this release: retry
+        CREATE INDEX reminders_sent_retry ON reminders_sent(state, next_try_utc);
+        """,
+    ),
 ]

@@ -1,4 +1,6 @@
-"""Builds the application from configuration: database, knowledge, engine, features, notifier."""
+"""Builds the application from configuration: database, knowledge, engine, features, notifier, and the
+background work on one scheduler (reminders, retention, the coordinators' weekly messages, the knowledge
+file watch), which `start_background()` starts once the channels are up."""
 
 from __future__ import annotations
 
@@ -20,8 +22,9 @@ from .booking_texts import BookingTexts
 from .catalogue import Catalogue
 from .channels import matrix_store, telegram_store
 from .channels.console import ConsoleFiles, ConsoleOutbox
-from .clock import Clock, SystemClock
+from .clock import STOCKHOLM, Clock, SystemClock
 from .config import Settings
+from .coordinator_jobs import CoordinatorJobs
 from .db import Database, Migration
 from .engine import Engine, UserStore
 from .features import coordinator as coordinator_module
@@ -32,10 +35,12 @@ from .features.faq import FaqFeature
 from .features.guide import GuideFeature
 from .features.official import OfficialFeature
 from .features.privacy import PrivacyFeature
+from .knowledge_watch import KnowledgeWatch
 from .notify import Notifier
 from .personal_data import BotPersonalData, PersonalData
 from .retention import RetentionService
 from .roles import OFFICIAL, Roles, RolesPersonalData
+from .scheduler import Scheduler
 from .unanswered import UnansweredLog
 
 log = logging.getLogger(__name__)
@@ -67,9 +72,27 @@ class App:
     outbox: ConsoleOutbox
     personal_data: PersonalData
     roles: Roles
+    scheduler: Scheduler
     engine: Engine = field(init=False)
+    knowledge_watch: KnowledgeWatch = field(init=False)
+    coordinator_jobs: CoordinatorJobs = field(init=False)
     services: dict[str, Any] = field(default_factory=dict)
+    # Started in order by start_background (each catches up, then adds its jobs), the scheduler last.
     background: list[Any] = field(default_factory=list)
+
+    async def start_background(self) -> None:
+        """Start the background services, then the scheduler. Call once the channels are up: what is due at
+        start-up is sent at once and needs the channels' routes in the notifier."""
+        for service in self.background:
+            await service.start()
+
+    async def stop_background(self) -> None:
+        """Stop the scheduler first (no new job; running ones finish), then the services. Before the channels."""
+        for service in reversed(self.background):
+            try:
+                await service.stop()
+            except Exception:
+                log.exception("stopping %s failed", type(service).__name__)
 
     async def close(self) -> None:
         await self.db.close()
@@ -101,18 +124,22 @@ async def _wire(settings: Settings, db: Database, clock: Clock | None, knowledge
         outbox=ConsoleOutbox(db, clock),
         personal_data=PersonalData(db),
         roles=Roles(db, clock),
+        scheduler=Scheduler(STOCKHOLM),
     )
     app.personal_data.register(BotPersonalData())
     app.personal_data.register(RolesPersonalData())
     app.personal_data.register(guide_module.GuidePersonalData())
     app.personal_data.register(ConsoleFiles(settings.outbox_dir()))
     app.services["guide"] = guide_module.GuideService(app, guide_module.GuideStore(db))
-    app.background.append(RetentionService(app.personal_data, clock, settings.retention_days))
+    app.background.append(RetentionService(app.personal_data, clock, settings.retention_days, app.scheduler))
     app.notifier.register("console", app.outbox.deliver)
     await _wire_booking(app)
     app.engine = Engine(app)
     for feature in FEATURES:
         app.engine.add_feature(feature(app))
+    app.coordinator_jobs = CoordinatorJobs(app)
+    app.knowledge_watch = KnowledgeWatch(app)
+    app.background += [app.coordinator_jobs, app.knowledge_watch, app.scheduler]
     return app
 
 
@@ -123,7 +150,7 @@ async def _wire_booking(app: App) -> None:
     rules = load_rules(app.settings.booking_rules)
     texts = BookingTexts(app)
     service = BookingService(app.db, app.clock, rules, on_notices=texts.send_notices)
-    reminders = ReminderService(app.db, app.clock, rules.tz, texts.send_reminder, texts.send_digest)
+    reminders = ReminderService(app.db, app.clock, rules.tz, texts.send_reminder, texts.send_digest, app.scheduler)
     service.on_change = reminders.changed
     app.services["booking"] = service
     app.services["reminders"] = reminders

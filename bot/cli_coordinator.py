@@ -128,7 +128,7 @@ def faq_reload() -> None:
     """
     from knowledge.loader import check_knowledge
 
-    from .features.coordinator import pid_file
+    from .knowledge_watch import pid_file
 
     config = settings()
     _, problems = check_knowledge(config.knowledge_dir)

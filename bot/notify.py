@@ -33,9 +33,6 @@ class Notifier:
     def unregister(self, prefix: str) -> None:
         self._routes.pop(prefix, None)
 
-    def can_reach(self, address: str) -> bool:
-        return address.split(":", 1)[0] in self._routes
-
     async def send(self, address: str, replies: list[Reply]) -> bool:
         """Deliver; False when no channel owns the address or it is unreachable. Never raises.
 

@@ -24,7 +24,6 @@ from knowledge.text import fold_word, light_words, lower_words, stem, stopwords
 from .clock import STOCKHOLM
 from .unanswered import catalogue_labels, worth_logging
 
-OUTCOMES = ("answered", "did_you_mean", "fallback")
 DEFAULT_STALE_MONTHS = 12
 MAX_EXAMPLES = 5
 # Two questions are one group when they share this much of their content words (Dice coefficient, each word
@@ -251,6 +250,7 @@ class Report:
     meetings: list[tuple[str, int, int, int]]  # organisation, booked, cancelled, declined
     load: list[tuple[str, str, int]]  # official, organisation, meetings
     has_booking: bool
+    undelivered_reminders: int = 0  # reminders due in the period given up undelivered (booking/reminders.py)
 
     @property
     def totals(self) -> dict[str, int]:
@@ -308,6 +308,7 @@ async def build_report(db: Any, start: date, end: date, top: int = 10) -> Report
     has_booking = await _has_table(db, "meetings") and await _has_table(db, "participants")
     meetings: list[tuple[str, int, int, int]] = []
     load: list[tuple[str, str, int]] = []
+    undelivered = 0
     if has_booking:
         org_rows = await db.fetchall(
             """
@@ -340,6 +341,7 @@ async def build_report(db: Any, start: date, end: date, top: int = 10) -> Report
             (lo, hi),
         )
         load = [(r["official"], r["org"], r["n"]) for r in load_rows]
+        undelivered = await undelivered_reminders(db, lo, hi)
     return Report(
         start=start,
         end=end,
@@ -349,7 +351,16 @@ async def build_report(db: Any, start: date, end: date, top: int = 10) -> Report
         meetings=meetings,
         load=load,
         has_booking=has_booking,
+        undelivered_reminders=undelivered,
     )
+
+
+async def undelivered_reminders(db: Any, lo: str, hi: str) -> int:
+    """Reminders and digests due from `lo` until `hi` (UTC, ISO) that were given up without being delivered."""
+    row = await db.fetchone(
+        "SELECT COUNT(*) AS n FROM reminders_sent WHERE state = 'given_up' AND due_utc >= ? AND due_utc < ?", (lo, hi)
+    )
+    return int(row["n"]) if row else 0
 
 
 def report_csv(report: Report, t) -> str:
@@ -373,6 +384,8 @@ def report_csv(report: Report, t) -> str:
         w.writerow([])
         w.writerow([t("report.col_official"), t("report.col_org"), t("report.col_meetings")])
         w.writerows(report.load)
+        w.writerow([])
+        w.writerow([t("report.col_undelivered"), report.undelivered_reminders])
     return out.getvalue()
 
 
@@ -453,4 +466,6 @@ def report_text(report: Report, t) -> str:
         lines.append(t("report.meetings_heading"))
         lines += [t("report.meeting_line", org=o, booked=b, cancelled=c, declined=d) for o, b, c, d in report.meetings]
         lines += [t("report.load_line", official=name, org=org, count=n) for name, org, n in report.load[:10]]
+    if report.has_booking:
+        lines.append(t("report.undelivered_reminders", count=report.undelivered_reminders))
     return "\n".join(lines)

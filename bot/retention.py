@@ -5,20 +5,19 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
-
-from .clock import STOCKHOLM
 
 log = logging.getLogger(__name__)
 
+JOB_ID = "retention"
+
 
 class RetentionService:
-    def __init__(self, personal_data, clock, days: int = 90) -> None:
+    def __init__(self, personal_data, clock, days: int = 90, scheduler=None) -> None:
         self.personal_data = personal_data
         self.clock = clock
         self.days = days
-        self._scheduler: AsyncIOScheduler | None = None
+        self.scheduler = scheduler  # the app's Scheduler (bot/scheduler.py)
 
     async def run_due(self, now=None) -> int:
         """Erase everyone whose last contact and last meeting are older than the retention period."""
@@ -28,13 +27,11 @@ class RetentionService:
         return len(erased)
 
     async def start(self) -> None:
-        self._scheduler = AsyncIOScheduler(timezone=STOCKHOLM)
-        self._scheduler.add_job(self.run_due, CronTrigger(hour=3, minute=15, timezone=STOCKHOLM), id="retention",
-                                coalesce=True, misfire_grace_time=6 * 3600)
-        self._scheduler.start()
-        await self.run_due()  # catch up on what expired while the process was down
+        """Catch up on what expired while the process was down, then run every night at 03:15."""
+        await self.run_due()
+        if self.scheduler is not None:
+            self.scheduler.add_job(JOB_ID, self.run_due, CronTrigger(hour=3, minute=15, timezone=self.scheduler.tz),
+                                   misfire_grace_time=6 * 3600)
 
     async def stop(self) -> None:
-        if self._scheduler is not None:
-            self._scheduler.shutdown(wait=False)
-            self._scheduler = None
+        """Nothing to do: the scheduler, stopped first, drops the job."""

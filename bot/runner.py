@@ -1,5 +1,9 @@
 """`dukat-bord run`: every configured channel plus the background services, in one process.
 
+Order: the channels start first (each registers its route in the notifier), then the background services and
+the app's one scheduler, so reminders due at start-up go out through channels that are there; at the end the
+scheduler and services stop first, then the channels, then the database closes.
+
 A channel is listed in `CHANNELS` with a test on the settings (is it configured?) and where its class
 lives (imported only when configured, so an unused chat library is never loaded). A channel class takes
 the app and has `async start()` / `async stop()`; a channel whose work ends unexpectedly may expose
@@ -125,9 +129,11 @@ def setup_logging(level: str, settings: Settings, stream: TextIO = sys.stderr) -
     root.setLevel(level.upper())
 
 
-async def run(settings: Settings, stop: asyncio.Event | None = None) -> int:
-    """Run until SIGTERM/SIGINT (or `stop` is set); returns the process exit code."""
+async def run(settings: Settings, stop: asyncio.Event | None = None, clock: Any = None) -> int:
+    """Run until SIGTERM/SIGINT (or `stop` is set); returns the process exit code. `clock`: the app's clock
+    (default the system clock)."""
     from .app import build_app
+    from .knowledge_watch import install_reload_signal
 
     specs = configured_channels(settings)
     if not specs:
@@ -136,16 +142,11 @@ async def run(settings: Settings, stop: asyncio.Event | None = None) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    app = await build_app(settings)
-    from .features.coordinator import install_reload_signal
-
+    app = await build_app(settings, clock=clock)
     undo_reload_signal = install_reload_signal(app, loop)  # SIGHUP reloads the knowledge files
     started: list[Any] = []
     code = EXIT_OK
     try:
-        for service in app.background:
-            await service.start()
-            started.append(service)
         for spec in specs:
             channel = spec.create(app)
             try:
@@ -157,7 +158,9 @@ async def run(settings: Settings, stop: asyncio.Event | None = None) -> int:
                 raise StartFailed("run.start_failed", channel=spec.name, error=type(exc).__name__) from None
             started.append(channel)
             if stop.is_set():
-                break
+                raise _Stopped
+        started.append(_Background(app))
+        await _until_stopped(app.start_background(), stop)  # sends what came due while the bot was down
         settle_heap()
         app.knowledge.after_reload.append(settle_heap)
         failures = [asyncio.ensure_future(c.failed) for c in started if getattr(c, "failed", None) is not None]
@@ -181,6 +184,16 @@ async def run(settings: Settings, stop: asyncio.Event | None = None) -> int:
 
 class _Stopped(Exception):
     pass
+
+
+class _Background:
+    """The app's background services and scheduler as one thing to stop, after them the channels."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def stop(self) -> None:
+        await self.app.stop_background()
 
 
 async def _until_stopped(work: Any, stop: asyncio.Event) -> None:

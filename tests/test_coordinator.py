@@ -138,7 +138,7 @@ async def test_edit_round_trip_keeps_comments_and_order_and_takes_effect_at_once
 
     rows = await capp.db.fetchall("SELECT entry_id, field, editor, before, after FROM faq_history")
     assert [(r["entry_id"], r["field"], r["editor"]) for r in rows] == [("asf-vad-ar", "answer.sv", CO)]
-    assert await capp.services["coordinator_jobs"].check_files() is None  # our own write is not loaded twice
+    assert await capp.knowledge_watch.check_files() is None  # our own write is not loaded twice
     assert "Ny text från samordnaren." in rows[0]["after"] and "Ny text" not in rows[0]["before"]
 
 
@@ -273,7 +273,7 @@ async def test_the_bundled_knowledge_is_never_edited(settings, clock, knowledge_
 
 
 async def test_reload_keeps_old_knowledge_on_a_broken_file_and_tells_coordinators(capp, knowledge_copy):
-    jobs = capp.services["coordinator_jobs"]
+    jobs = capp.knowledge_watch
     path = faq_file(knowledge_copy)
     good = path.read_text(encoding="utf-8")
     path.write_text(good.replace("Vad är ett arbetsintegrerande socialt företag (ASF)?", "Vad är ett ASF, egentligen?"),
@@ -381,7 +381,7 @@ async def test_a_cluster_added_as_alternates_of_an_existing_entry(capp, co):
 
 
 async def test_stale_listing_confirmation_and_weekly_reminder(capp, co, clock, knowledge_copy):
-    jobs = capp.services["coordinator_jobs"]
+    jobs = capp.coordinator_jobs
     await co.say("/inaktuella")
     assert "granskade de senaste 12" in co.text()
     clock.set(datetime(2027, 12, 6, 6, 0, tzinfo=timezone.utc))  # a Monday, 07:00 in Stockholm: not yet due

@@ -135,7 +135,6 @@ async def test_morning_digest_for_each_official_once(app, clock):
 
 
 async def test_a_claim_left_by_a_crash_is_sent_on_recovery(app, clock):
-    reminders = app.services["reminders"]
     founder = new_founder()
     meeting = await _book_after(app, clock.now() + timedelta(days=2), founder)
     await app.outbox.take(founder)
@@ -145,10 +144,14 @@ async def test_a_claim_left_by_a_crash_is_sent_on_recovery(app, clock):
         "INSERT INTO reminders_sent(meeting_id, recipient, kind, due_utc, state, sent_at) VALUES (?, ?, 'h24', ?, 'sending', ?)",
         (meeting.id, founder, due.isoformat(), due.isoformat()),
     )
-    assert await _fresh_reminders(app).recover() == 1
+    restarted = _fresh_reminders(app)
+    assert await restarted.recover() == 1  # handed back to the retry path, due now
+    assert await restarted.run_due() == 1 + len(meeting.official_ids)  # the officials' were never claimed
     assert len(await app.outbox.take(founder)) == 1
-    assert await _reminders_sent(app, reminders) == len(meeting.official_ids)  # theirs were never claimed
+    assert await restarted.run_due() == 0
     assert await app.outbox.take(founder) == []
+    row = await app.db.fetchone("SELECT state, attempts FROM reminders_sent WHERE recipient = ?", (founder,))
+    assert (row["state"], row["attempts"]) == ("sent", 2)
 
 
 async def test_scheduler_jobs_follow_the_database(app, clock):
@@ -156,13 +159,13 @@ async def test_scheduler_jobs_follow_the_database(app, clock):
     meeting = await _book_after(app, clock.now() + timedelta(days=2))
     await reminders.start()
     try:
-        ids = reminders.job_ids()
-        assert f"due:{(meeting.start - timedelta(hours=24)).isoformat()}" in ids
-        assert f"due:{(meeting.start - timedelta(hours=1)).isoformat()}" in ids
-        assert {"digest", "sweep"} <= set(ids)
+        ids = app.scheduler.job_ids("reminders:")
+        assert f"reminders:due:{(meeting.start - timedelta(hours=24)).isoformat()}" in ids
+        assert f"reminders:due:{(meeting.start - timedelta(hours=1)).isoformat()}" in ids
+        assert {"reminders:digest", "reminders:sweep"} <= set(ids)
         founder = meeting.founder_address
         await app.services["booking"].cancel(meeting.ref, founder)
         await reminders.sync_jobs()
-        assert not [j for j in reminders.job_ids() if j.startswith("due:")]
+        assert not app.scheduler.job_ids("reminders:due:")
     finally:
         await reminders.stop()

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta, timezone
 from click.testing import CliRunner
 
 from bot.cli import main
-from bot.features.coordinator import install_reload_signal, pid_file
+from bot.knowledge_watch import install_reload_signal, pid_file
 from bot.reports import build_report, months_before, report_csv, report_png, report_text, stale_months
 from tests.conftest import Chat
 
@@ -123,20 +123,17 @@ def test_cli_faq_copy_and_reload_without_a_running_bot(tmp_path, monkeypatch):
 
 
 async def test_sighup_reloads_through_the_pid_file(app):
-    jobs = app.services["coordinator_jobs"]
-    done = asyncio.Event()
-
-    async def reload(reason="signal"):
-        done.set()
-        return []
-
-    jobs.reload = reload
+    before = app.knowledge.current
+    reloaded = asyncio.Event()
+    app.knowledge.after_reload.append(reloaded.set)
     undo = install_reload_signal(app, asyncio.get_running_loop())
     try:
         pid = int(pid_file(app.settings).read_text())
         assert pid == os.getpid()
         os.kill(pid, signal.SIGHUP)
-        await asyncio.wait_for(done.wait(), 5)
+        await asyncio.wait_for(reloaded.wait(), 30)
+        assert app.knowledge.current is not before
     finally:
         undo()
+        app.knowledge.after_reload.remove(reloaded.set)
     assert not pid_file(app.settings).exists()

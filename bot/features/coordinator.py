@@ -11,15 +11,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import re
-import signal
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
-
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.interval import IntervalTrigger
+from typing import Any, AsyncIterator, Callable
 
 from knowledge.editing import (
     GUIDE_PREFIX,
@@ -112,8 +107,9 @@ class FaqEditing:
     def editor(self) -> KnowledgeEditor:
         return KnowledgeEditor(self.app.knowledge.directory)
 
-    def version(self, entry_id: str) -> str:
-        return self.editor.version(entry_id)
+    async def version(self, entry_id: str) -> str:
+        """The entry's version as the file holds it now (the YAML is parsed in a worker thread, off the loop)."""
+        return await asyncio.to_thread(self.editor.version, entry_id)
 
     async def _record(self, who: str | None, change: Change, field: str) -> int:
         stamp = self.app.clock.now().isoformat()
@@ -127,12 +123,10 @@ class FaqEditing:
 
     async def _after_write(self, who: str | None, change: Change, field: str) -> Change:
         await self._record(who, change, field)
-        problems = self.app.knowledge.reload()
+        problems = await self.app.knowledge.refresh()
         if problems:  # cannot happen after validation, unless someone edits the files at the same moment
             log.warning("knowledge reload after an edit found %d problem(s)", len(problems))
-        jobs = self.app.services.get("coordinator_jobs")
-        if jobs is not None:
-            jobs.mark_seen()  # the file watcher need not load our own write again
+        self.app.knowledge_watch.mark_seen()  # the file watch need not load our own write again
         return change
 
     async def update(self, who: str | None, entry_id: str, version: str, field: str, mutate) -> Change:
@@ -169,11 +163,8 @@ class CoordinatorFeature(Feature):
     def __init__(self, app) -> None:
         super().__init__(app)
         self.editing = FaqEditing(app)
-        self.jobs = CoordinatorJobs(app)
         app.services["faq_editing"] = self.editing
-        app.services["coordinator_jobs"] = self.jobs
         app.services["question_log"] = QuestionLog(app.db)
-        app.background.append(self.jobs)
         self.commands = {
             "/koordinator": self.help, "/coordinator": self.help,
             "/faq_sok": self.search, "/faq_search": self.search,
@@ -319,7 +310,7 @@ class CoordinatorFeature(Feature):
         step_id = args.strip().removeprefix(GUIDE_PREFIX)
         if not step_id:
             return [Reply(turn.t("coordinator.guide_edit_usage"))]
-        return self._choose_field(turn, GUIDE_PREFIX + step_id) or [Reply(turn.t("coordinator.unknown_step", id=step_id))]
+        return await self._choose_field(turn, GUIDE_PREFIX + step_id) or [Reply(turn.t("coordinator.unknown_step", id=step_id))]
 
     def _show_step(self, turn: Turn, entry_id: str, step) -> list[Reply]:
         lines = [turn.t("coordinator.step_heading", id=step.id, reviewed=step.reviewed.isoformat())]
@@ -339,13 +330,13 @@ class CoordinatorFeature(Feature):
         entry_id = args.strip()
         if not entry_id:
             return [Reply(turn.t("coordinator.edit_usage"))]
-        return self._choose_field(turn, entry_id) or [Reply(turn.t("coordinator.unknown_entry", id=entry_id))]
+        return await self._choose_field(turn, entry_id) or [Reply(turn.t("coordinator.unknown_entry", id=entry_id))]
 
-    def _choose_field(self, turn: Turn, entry_id: str) -> list[Reply] | None:
+    async def _choose_field(self, turn: Turn, entry_id: str) -> list[Reply] | None:
         if self._entry(entry_id) is None:
             return None
         try:
-            version = self.editing.version(entry_id)
+            version = await self.editing.version(entry_id)
         except EditRefused as exc:
             return self._refused(turn, exc)
         turn.session.start("co", "field", id=entry_id, version=version)
@@ -379,7 +370,7 @@ class CoordinatorFeature(Feature):
         if lang not in ("sv", "en") or entry_id.startswith(GUIDE_PREFIX) or self._entry(entry_id) is None:
             return None
         try:
-            version = self.editing.version(entry_id)
+            version = await self.editing.version(entry_id)
         except EditRefused as exc:
             return self._refused(turn, exc)
         turn.session.start("co", "text", id=entry_id, version=version, kind="alt", lang=lang)
@@ -470,7 +461,7 @@ class CoordinatorFeature(Feature):
         if entry is None:
             return None
         try:
-            version = self.editing.version(entry_id)
+            version = await self.editing.version(entry_id)
         except EditRefused as exc:
             return self._refused(turn, exc)
         turn.session.start("co", "preview", id=entry_id, version=version, kind="retire")
@@ -482,7 +473,7 @@ class CoordinatorFeature(Feature):
             return None
         today = turn.now.astimezone(STOCKHOLM).date()
         try:
-            version = self.editing.version(entry_id)
+            version = await self.editing.version(entry_id)
             await self.editing.update(turn.address, entry_id, version, "reviewed", lambda node: set_reviewed(node, today))
         except EditRefused as exc:
             return self._refused(turn, exc)
@@ -517,7 +508,7 @@ class CoordinatorFeature(Feature):
         if row is None:
             return None
         try:
-            version = self.editing.version(row["entry_id"])
+            version = await self.editing.version(row["entry_id"])
         except EditRefused as exc:
             return self._refused(turn, exc)
         turn.session.start("co", "preview", id=row["entry_id"], version=version, kind="revert", hid=int(hid))
@@ -711,7 +702,7 @@ class CoordinatorFeature(Feature):
             return None
         texts = self._fresh_texts(cluster.texts, cluster.lang)
         try:
-            version = self.editing.version(entry_id)
+            version = await self.editing.version(entry_id)
         except EditRefused as exc:
             return self._refused(turn, exc)
         turn.session.start("co", "preview", kind="cluster_alts", id=entry_id, version=version, lang=cluster.lang,
@@ -738,7 +729,7 @@ class CoordinatorFeature(Feature):
         return [Reply(report_text(report, turn.t))]
 
     async def reload_command(self, turn: Turn, args: str) -> list[Reply]:
-        problems = self.app.knowledge.reload()
+        problems = await self.app.knowledge.refresh()
         if problems:
             return [Reply(problems_text(turn.t, problems))]
         k = self.knowledge
@@ -755,7 +746,7 @@ class CoordinatorFeature(Feature):
             return [Reply(turn.t("coordinator.cancelled"), replaces_pressed=True)]
         handlers = {
             "s": lambda: self._show_async(turn, arg),
-            "e": lambda: self._choose_field_async(turn, arg),
+            "e": lambda: self._choose_field(turn, arg),
             "f": lambda: self._pick_field(turn, arg),
             "a": lambda: self._start_alternate(turn, arg),
             "r": lambda: self._retire(turn, arg),
@@ -774,9 +765,6 @@ class CoordinatorFeature(Feature):
 
     async def _show_async(self, turn: Turn, entry_id: str) -> list[Reply] | None:
         return self._show(turn, entry_id)
-
-    async def _choose_field_async(self, turn: Turn, entry_id: str) -> list[Reply] | None:
-        return self._choose_field(turn, entry_id)
 
 
 def parse_lead(text: str) -> dict[str, str] | None:
@@ -853,152 +841,9 @@ def stale_reply(app, t, lang: str, now: datetime) -> Reply:
     return Reply("\n".join(lines), buttons=buttons)
 
 
-# --- background: weekly reminders and digest, file watching, SIGHUP --------------------------------
-
-
-class CoordinatorJobs:
-    """Weekly stale reminder and digest to coordinators (Mondays from 08:00 Stockholm, once a week even
-    across restarts), and file watching: knowledge files changed on disk are reloaded; a broken change
-    keeps the previous knowledge and the coordinators are told what is wrong."""
-
-    WEEKDAY, HOUR = 0, 8
-    WATCH_SECONDS = 5
-
-    def __init__(self, app) -> None:
-        self.app = app
-        self._scheduler: AsyncIOScheduler | None = None
-        self._mtimes = self._snapshot()
-        self._reported: tuple | None = None
-
-    def _snapshot(self) -> dict[str, float]:
-        directory = self.app.knowledge.directory
-        if directory is None:
-            return {}
-        result = {}
-        for path in Path(directory).rglob("*.yaml"):
-            try:
-                result[str(path)] = path.stat().st_mtime_ns
-            except OSError:
-                continue
-        return result
-
-    @staticmethod
-    def period(now: datetime) -> str | None:
-        """The ISO week whose reminder is due at `now`, or None before Monday 08:00 of that week."""
-        local = now.astimezone(STOCKHOLM)
-        if (local.weekday(), local.hour) < (CoordinatorJobs.WEEKDAY, CoordinatorJobs.HOUR):
-            return None
-        year, week, _ = local.isocalendar()
-        return f"{year}-W{week:02d}"
-
-    async def run_due(self, now: datetime | None = None) -> list[str]:
-        """Send what is due this week and not yet sent; returns the names of the jobs that ran."""
-        now = now or self.app.clock.now()
-        period = self.period(now)
-        if period is None:
-            return []
-        ran = []
-        for name, job in (("stale", self._send_stale), ("digest", self._send_digest)):
-            async with self.app.db.transaction() as conn:
-                async with conn.execute("SELECT last_period FROM coordinator_jobs WHERE name = ?", (name,)) as cur:
-                    row = await cur.fetchone()
-                if row is not None and row[0] >= period:
-                    continue
-                await conn.execute(
-                    "INSERT INTO coordinator_jobs(name, last_period, ran_at) VALUES (?, ?, ?) ON CONFLICT(name)"
-                    " DO UPDATE SET last_period = excluded.last_period, ran_at = excluded.ran_at",
-                    (name, period, now.isoformat()),
-                )
-            await job(now)
-            ran.append(name)
-        return ran
-
-    async def _each_coordinator(self):
-        for address in await self.app.roles.holders(COORDINATOR):
-            lang = await self.app.users.lang_of(address) or self.app.settings.default_lang
-            yield address, lang, (lambda key, _lang=lang, **p: self.app.catalogue.text(_lang, key, **p))
-
-    async def _send_stale(self, now: datetime) -> None:
-        async for address, lang, t in self._each_coordinator():
-            reply = stale_reply(self.app, t, lang, now)
-            if reply.buttons:  # only when something is stale
-                await self.app.notifier.send(address, [Reply(t("coordinator.stale_reminder") + "\n\n" + reply.text,
-                                                             buttons=reply.buttons)])
-
-    async def _send_digest(self, now: datetime) -> None:
-        end = now.astimezone(STOCKHOLM).date() - timedelta(days=1)
-        report = await build_report(self.app.db, end - timedelta(days=6), end)
-        async for address, lang, t in self._each_coordinator():
-            await self.app.notifier.send(address, [Reply(t("coordinator.digest_intro") + "\n\n" + report_text(report, t))])
-
-    async def reload(self, reason: str = "signal") -> list:
-        """Reload the knowledge; on problems keep the old one and tell the coordinators (once per problem set)."""
-        problems = self.app.knowledge.reload()
-        self._mtimes = self._snapshot()
-        if not problems:
-            self._reported = None
-            log.info("knowledge reloaded (%s)", reason)
-            return []
-        log.warning("knowledge reload (%s) found %d problem(s); previous knowledge kept", reason, len(problems))
-        fingerprint = tuple(sorted((p.file, p.entry or "", p.field or "", p.code) for p in problems))
-        if fingerprint != self._reported:
-            self._reported = fingerprint
-            async for address, lang, t in self._each_coordinator():
-                await self.app.notifier.send(address, [Reply(problems_text(t, problems))])
-        return problems
-
-    def mark_seen(self) -> None:
-        self._mtimes = self._snapshot()
-
-    async def check_files(self) -> list | None:
-        """Reload when a knowledge file changed since the last look (mtime polling)."""
-        snapshot = self._snapshot()
-        if snapshot == self._mtimes:
-            return None
-        return await self.reload("files changed")
-
-    async def start(self) -> None:
-        self._scheduler = AsyncIOScheduler(timezone=STOCKHOLM)
-        self._scheduler.add_job(self.run_due, IntervalTrigger(minutes=30), id="coordinator-weekly", coalesce=True)
-        if self.app.knowledge.directory is not None:
-            self._scheduler.add_job(self.check_files, IntervalTrigger(seconds=self.WATCH_SECONDS), id="knowledge-watch",
-                                    coalesce=True, max_instances=1)
-        self._scheduler.start()
-        try:
-            await self.run_due()  # catch up on a Monday message missed while the process was down
-        except Exception:
-            log.exception("weekly coordinator messages failed")
-
-    async def stop(self) -> None:
-        if self._scheduler is not None:
-            self._scheduler.shutdown(wait=False)
-            self._scheduler = None
-
-
-def pid_file(settings) -> Path:
-    return Path(settings.data_dir) / "dukat-bord.pid"
-
-
-def install_reload_signal(app, loop) -> Any:
-    """In `dukat-bord run`: SIGHUP reloads the knowledge; the pid file lets `dukat-bord faq reload` find us.
-    Returns a function that undoes both."""
-    jobs = app.services.get("coordinator_jobs")
-    path = pid_file(app.settings)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(str(os.getpid()))
-    except OSError:
-        log.warning("could not write the pid file")
-    if jobs is not None and hasattr(signal, "SIGHUP"):
-        loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(jobs.reload("SIGHUP")))
-
-    def undo() -> None:
-        if hasattr(signal, "SIGHUP"):
-            loop.remove_signal_handler(signal.SIGHUP)
-        try:
-            if path.read_text().strip() == str(os.getpid()):
-                path.unlink()
-        except OSError:
-            pass
-
-    return undo
+async def each_coordinator(app) -> AsyncIterator[tuple[str, str, Callable[..., str]]]:
+    """Every coordinator's address and language, with a text function in that language (for messages the bot
+    starts: the weekly ones in bot/coordinator_jobs.py, a broken reload in bot/knowledge_watch.py)."""
+    for address in await app.roles.holders(COORDINATOR):
+        lang = await app.users.lang_of(address) or app.settings.default_lang
+        yield address, lang, (lambda key, _lang=lang, **p: app.catalogue.text(_lang, key, **p))
