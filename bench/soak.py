@@ -163,7 +163,7 @@ async def soak(args: argparse.Namespace) -> int:
     transport = Transport(random.Random(args.seed + 1), args.flaky, prefixes, clock)
     for prefix in ("tg", "console"):  # the founders and the (demo) officials
         app.notifier.register(prefix, transport.deliver)
-    reminders = app.services["reminders"]
+    reminders = app.reminders
     latencies: list[float] = []
     counts: Counter[str] = Counter()
     warmed: set[int] = set()

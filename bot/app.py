@@ -38,6 +38,7 @@ from .features.privacy import PrivacyFeature
 from .knowledge_watch import KnowledgeWatch
 from .notify import Notifier
 from .personal_data import BotPersonalData, PersonalData
+from .reports import QuestionLog
 from .retention import RetentionService
 from .roles import OFFICIAL, Roles, RolesPersonalData
 from .scheduler import Scheduler
@@ -76,7 +77,10 @@ class App:
     engine: Engine = field(init=False)
     knowledge_watch: KnowledgeWatch = field(init=False)
     coordinator_jobs: CoordinatorJobs = field(init=False)
-    services: dict[str, Any] = field(default_factory=dict)
+    booking: BookingService = field(init=False)
+    reminders: ReminderService = field(init=False)
+    guide: guide_module.GuideService = field(init=False)
+    question_log: QuestionLog = field(init=False)  # day, language, outcome, entry of each question: no identity
     # Started in order by start_background (each catches up, then adds its jobs), the scheduler last.
     background: list[Any] = field(default_factory=list)
 
@@ -130,7 +134,8 @@ async def _wire(settings: Settings, db: Database, clock: Clock | None, knowledge
     app.personal_data.register(RolesPersonalData())
     app.personal_data.register(guide_module.GuidePersonalData())
     app.personal_data.register(ConsoleFiles(settings.outbox_dir()))
-    app.services["guide"] = guide_module.GuideService(app, guide_module.GuideStore(db))
+    app.guide = guide_module.GuideService(app, guide_module.GuideStore(db))
+    app.question_log = QuestionLog(db)
     app.background.append(RetentionService(app.personal_data, clock, settings.retention_days, app.scheduler))
     app.notifier.register("console", app.outbox.deliver)
     await _wire_booking(app)
@@ -152,8 +157,8 @@ async def _wire_booking(app: App) -> None:
     service = BookingService(app.db, app.clock, rules, on_notices=texts.send_notices)
     reminders = ReminderService(app.db, app.clock, rules.tz, texts.send_reminder, texts.send_digest, app.scheduler)
     service.on_change = reminders.changed
-    app.services["booking"] = service
-    app.services["reminders"] = reminders
+    app.booking = service
+    app.reminders = reminders
     app.background.append(reminders)
     app.personal_data.register(BookingPersonalData(service))
     app.roles.register_provider(OFFICIAL, service.is_official)

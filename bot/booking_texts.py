@@ -41,7 +41,7 @@ class BookingTexts:
 
     @property
     def service(self):
-        return self.app.services["booking"]
+        return self.app.booking
 
     def topics(self, topics: Sequence[str], lang: str) -> str:
         known = self.app.knowledge.current.topics
@@ -96,8 +96,8 @@ class BookingTexts:
         """The request to an official: the meeting as it is now, with this version's buttons and .ics."""
         m = details.meeting
         text = (header or self.t(lang, "booking.official_invited", ref=m.ref)) + "\n" + self.details_text(details, lang)
-        if details.share_guide and "guide" in self.app.services:
-            summary = await self.app.services["guide"].summary(m.founder_address, lang)
+        if details.share_guide:
+            summary = await self.app.guide.summary(m.founder_address, lang)
             if summary:
                 text += "\n\n" + self.t(lang, "booking.official_guide", summary=summary)
         text += "\n\n" + (question or self.t(lang, "booking.official_question"))

@@ -22,7 +22,7 @@ def officials_list() -> None:
     """List officials: id, organisation, topics, linked chat address, active."""
 
     async def work(app):
-        snap = await app.services["booking"].snapshot()
+        snap = await app.booking.snapshot()
         for o in snap.officials:
             org = snap.organisations.get(o.organisation_id)
             click.echo("\t".join([
@@ -45,7 +45,7 @@ def officials_import(file: Path, deactivate_others: bool) -> None:
 
     async def work(app):
         knowledge = app.knowledge.current
-        snap = await app.services["booking"].snapshot()
+        snap = await app.booking.snapshot()
         try:
             data = parse_file(file, topics=[t for t, v in knowledge.topics.items() if v.bookable],
                               authorities=knowledge.authorities, existing_organisations=snap.organisations)

@@ -159,9 +159,6 @@ class Engine:
     def intent_handler(self, intent: str) -> Handler | None:
         return self._intents.get(intent)
 
-    def commands(self) -> list[str]:
-        return sorted(self._commands)
-
     def can_book(self) -> bool:
         return self.handles("bk")
 

@@ -97,10 +97,7 @@ class GuideService:
 
     async def checklist(self, address: str, lang: str, now: datetime) -> Attachment:
         progress, where = await self.standing(address)
-        meetings = []
-        booking = self.app.services.get("booking")
-        if booking is not None:
-            meetings = [(format_datetime(m.start, lang), m.ref) for m in await booking.upcoming_for(address)]
+        meetings = [(format_datetime(m.start, lang), m.ref) for m in await self.app.booking.upcoming_for(address)]
         text = checklist_markdown(self.steps, where, progress, self.app.knowledge.current, lang, self.t(lang),
                                   format_datetime(now, lang), meetings)
         return Attachment(self.t(lang)("guide.checklist_filename"), text.encode("utf-8"), "text/markdown")

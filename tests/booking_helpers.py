@@ -15,7 +15,7 @@ def new_founder() -> str:
 
 
 async def book_first(app, founder: str | None = None, topics=("asf",), municipality=None, idea=None, index: int = 0):
-    service = app.services["booking"]
+    service = app.booking
     slots = await service.offer(list(topics), municipality)
     assert len(slots) > index, "no free slots"
     return await service.book(founder or new_founder(), slots[index], list(topics), municipality, idea)
@@ -28,7 +28,7 @@ async def outbox_texts(app, address: str) -> list[str]:
 async def officials_told(app, ref: str) -> list[str]:
     """What the officials' console outboxes hold about meeting `ref`."""
     texts = []
-    for official in (await app.services["booking"].snapshot()).officials:
+    for official in (await app.booking.snapshot()).officials:
         if official.address:
             texts += [t for t in await outbox_texts(app, official.address) if ref in t]
     return texts
@@ -40,7 +40,7 @@ async def outbox_replies(app, address: str):
 
 async def overlaps(app) -> list[tuple[str, str, str]]:
     """Pairs of active meetings sharing an attending official closer than the buffer."""
-    rules = app.services["booking"].rules
+    rules = app.booking.rules
     async with app.db.read() as conn:
         meetings = await repo.active_meetings(conn, app.clock.now() - timedelta(days=400))
     found = []

@@ -31,7 +31,7 @@ async def main(db: str, data_dir: str, log: str, now: str) -> None:
 
     for prefix in ("tg", "console"):
         app.notifier.register(prefix, deliver)
-    reminders = app.services["reminders"]
+    reminders = app.reminders
     await reminders.recover()
     await reminders.run_due()
     print("done", flush=True)

@@ -85,7 +85,7 @@ async def test_a_crash_after_booking_but_before_the_turn_was_saved_does_not_book
     meetings = await app.db.fetchall("SELECT ref FROM meetings WHERE founder_address = ?", (ADDRESS,))
     assert len(meetings) == 1
     ref = meetings[0]["ref"]
-    officials = [o for o in (await app.services["booking"].snapshot()).officials if o.address]
+    officials = [o for o in (await app.booking.snapshot()).officials if o.address]
     told = {o.address: [t for t in await outbox_texts(app, o.address) if ref in t] for o in officials}
 
     store, record = recorder(app, "$event2")

@@ -115,9 +115,9 @@ async def test_every_service_puts_its_jobs_on_the_apps_one_scheduler(capp):
 
 
 async def test_a_booking_change_re_derives_the_reminder_jobs_in_a_kept_task(app, clock):
-    reminders = app.services["reminders"]
+    reminders = app.reminders
     await reminders.start()  # its jobs wait for the scheduler, which is not started here
-    service = app.services["booking"]
+    service = app.booking
     slot = (await service.offer(["asf"], None, after=clock.now() + timedelta(days=2), limit=1))[0]
     meeting = await service.book(new_founder(), slot, ["asf"], None, None)  # -> reminders.changed()
     await app.scheduler.stop()  # waits for the background work in progress

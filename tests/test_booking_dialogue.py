@@ -46,7 +46,7 @@ async def book_through_chat(chat: Chat, idea: str | None = "Ett café med arbets
 async def test_founder_books_sees_moves_and_cancels(app):
     founder = Chat(app, "console:anna", pace=3)
     ref = await book_through_chat(founder)
-    meeting = await app.services["booking"].meeting(ref)
+    meeting = await app.booking.meeting(ref)
     assert meeting.municipality == "Botkyrka" and set(meeting.topics) == {"asf", "foretagsform"}
     assert meeting.idea == "Ett café med arbetsträning"
 
@@ -58,13 +58,13 @@ async def test_founder_books_sees_moves_and_cancels(app):
     await founder.press(new_time)
     await founder.press("Flytta")
     assert f"Mötet {ref} är flyttat" in founder.text()
-    moved = await app.services["booking"].meeting(ref)
+    moved = await app.booking.meeting(ref)
     assert moved.sequence == 1 and moved.start != meeting.start
 
     await founder.say("/avboka")
     assert "Vill du avboka" in founder.text()
     await founder.press("Nej, behåll")
-    assert (await app.services["booking"].meeting(ref)).active
+    assert (await app.booking.meeting(ref)).active
     await founder.say("/avboka")
     await founder.press("Ja, avboka")
     assert "avbokat" in founder.text()
@@ -76,8 +76,8 @@ async def test_founder_books_sees_moves_and_cancels(app):
 async def test_official_accepts_and_declines_through_buttons(app):
     founder = Chat(app, "console:bo", pace=3)
     ref = await book_through_chat(founder, idea=None)
-    meeting = await app.services["booking"].meeting(ref)
-    snap = await app.services["booking"].snapshot()
+    meeting = await app.booking.meeting(ref)
+    snap = await app.booking.snapshot()
     first, second = (snap.official(i) for i in meeting.official_ids[:2])
 
     official = Chat(app, first.address, pace=3)
@@ -96,12 +96,12 @@ async def test_official_accepts_and_declines_through_buttons(app):
     # A stranger pressing the same buttons changes nothing.
     stranger = Chat(app, "console:stranger", pace=3)
     await stranger.say("hej")
-    before = await app.services["booking"].meeting(ref)
+    before = await app.booking.meeting(ref)
     stranger.last = await app.engine.handle(Incoming("console:stranger", payload=f"mt:dec:{ref}"))
     assert "hittar jag inte" in stranger.text()
     stranger.last = await app.engine.handle(Incoming("console:stranger", payload=f"bk:cxy:{ref}"))
     assert "hittar inget sådant möte" in stranger.text()
-    assert await app.services["booking"].meeting(ref) == before
+    assert await app.booking.meeting(ref) == before
     await stranger.say("/agenda")
     assert stranger.text() == app.catalogue.text("sv", "roles.refused_official")
 
@@ -174,7 +174,7 @@ async def test_bad_input_in_the_flow(app, clock):
     for payload in ("bk:t:abc", "bk:t:-5", "bk:t:999999999999", "bk:more:zz", "bk:zz", "bk:tp:nonexistent"):
         replies = await app.engine.handle(Incoming("console:odd", payload=payload))
         assert replies and replies[0].text
-    assert (await app.services["booking"].upcoming_for("console:odd")) == []
+    assert (await app.booking.upcoming_for("console:odd")) == []
 
 
 async def test_english_founder_books(app):

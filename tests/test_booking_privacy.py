@@ -25,11 +25,11 @@ async def test_forget_me_cancels_upcoming_meetings_tells_officials_and_leaves_no
     chat = Chat(app, "console:olle", pace=3)
     await chat.say("hej")
     meeting = await book_first(app, chat.address, idea="Snickeri")
-    snap = await app.services["booking"].snapshot()
+    snap = await app.booking.snapshot()
     for official_id in meeting.official_ids:
         await outbox_texts(app, snap.official(official_id).address)
     clock.set(meeting.start - timedelta(hours=1))
-    await app.services["reminders"].run_due()
+    await app.reminders.run_due()
     assert "reminders_sent" in await tables_mentioning(app, chat.address)
     await chat.say("/glom")
     await chat.press("Ja, radera allt")

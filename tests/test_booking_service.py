@@ -18,7 +18,7 @@ from tests.booking_helpers import book_first, new_founder, outbox_replies, outbo
 async def test_booking_invites_two_officials_from_two_organisations(app):
     meeting = await book_first(app, idea="Ett café som anställer nyanlända")
     assert meeting.state == MeetingState.PENDING
-    snap = await app.services["booking"].snapshot()
+    snap = await app.booking.snapshot()
     orgs = {snap.official(i).organisation_id for i in meeting.official_ids}
     assert len(meeting.official_ids) >= 2 and len(orgs) >= 2
     for official_id in meeting.official_ids:
@@ -32,7 +32,7 @@ async def test_booking_invites_two_officials_from_two_organisations(app):
 
 
 async def test_all_accept_confirms_and_tells_the_founder(app):
-    service = app.services["booking"]
+    service = app.booking
     founder = new_founder()
     meeting = await book_first(app, founder)
     snap = await service.snapshot()
@@ -47,7 +47,7 @@ async def test_all_accept_confirms_and_tells_the_founder(app):
 
 
 async def test_decline_finds_a_substitute_that_keeps_the_meeting_valid(app):
-    service = app.services["booking"]
+    service = app.booking
     founder = new_founder()
     meeting = await book_first(app, founder, topics=("asf",))
     snap = await service.snapshot()
@@ -67,7 +67,7 @@ async def test_decline_finds_a_substitute_that_keeps_the_meeting_valid(app):
 
 
 async def test_decline_without_substitute_cancels_and_offers_new_times(app):
-    service = app.services["booking"]
+    service = app.booking
     founder = new_founder()
     meeting = await book_first(app, founder, topics=("asf",))
     snap = await service.snapshot()
@@ -90,7 +90,7 @@ async def test_decline_without_substitute_cancels_and_offers_new_times(app):
 
 
 async def test_founder_limit_and_foreign_meetings(app):
-    service = app.services["booking"]
+    service = app.booking
     founder = new_founder()
     first = await book_first(app, founder, index=0)
     await book_first(app, founder, index=2)
@@ -109,7 +109,7 @@ async def test_founder_limit_and_foreign_meetings(app):
 
 
 async def test_move_keeps_uid_raises_sequence_and_tells_dropped_officials(app):
-    service = app.services["booking"]
+    service = app.booking
     founder = new_founder()
     meeting = await book_first(app, founder)
     snap = await service.snapshot()
@@ -129,7 +129,7 @@ async def test_move_keeps_uid_raises_sequence_and_tells_dropped_officials(app):
 
 
 async def test_stale_slot_is_refused_with_slot_taken(app):
-    service = app.services["booking"]
+    service = app.booking
     slots = await service.offer(["asf"], None)
     await service.book(new_founder(), slots[0], ["asf"], None, None)
     with pytest.raises(SlotTaken):
@@ -138,7 +138,7 @@ async def test_stale_slot_is_refused_with_slot_taken(app):
 
 async def test_invite_codes_work_once_and_expire(app, clock):
     """Officials' codes are role invites with the official as subject (one invite system, bot/roles.py)."""
-    service, roles = app.services["booking"], app.roles
+    service, roles = app.booking, app.roles
     code = await roles.create_invite(OFFICIAL, subject="demo-anna")
     assert await roles.redeem_invite(code.lower(), "tg:4242", COORDINATOR) is None  # a code is for its role only
     assert await roles.redeem_invite(code.lower(), "tg:4242", OFFICIAL) == Redeemed(OFFICIAL, "demo-anna")
@@ -158,7 +158,7 @@ async def test_invite_codes_work_once_and_expire(app, clock):
 
 
 async def test_absence_moves_a_booked_meeting_to_a_substitute(app):
-    service = app.services["booking"]
+    service = app.booking
     meeting = await book_first(app)
     absent = meeting.official_ids[0]
     results = await service.add_absence(absent, meeting.start - timedelta(hours=1), meeting.end + timedelta(hours=1))
@@ -170,10 +170,10 @@ async def test_fifty_concurrent_bookers_never_double_book(app, settings, clock, 
     """50 founders race for the same few times through five separate database connections."""
     apps = [app] + [await build_app(settings, clock=clock, knowledge=knowledge_store) for _ in range(4)]
     try:
-        slots = await app.services["booking"].offer(["asf"], None, limit=3)
+        slots = await app.booking.offer(["asf"], None, limit=3)
 
         async def attempt(i: int):
-            service = apps[i % len(apps)].services["booking"]
+            service = apps[i % len(apps)].booking
             try:
                 return await service.book(f"console:racer-{i}", slots[i % len(slots)], ["asf"], None, None)
             except SlotTaken:
@@ -194,6 +194,6 @@ async def test_fifty_concurrent_bookers_never_double_book(app, settings, clock, 
 
 
 async def test_every_bookable_topic_alone_can_be_booked_with_the_demo_officials(app):
-    service = app.services["booking"]
+    service = app.booking
     for topic in (t.id for t in app.knowledge.current.topics.values() if t.bookable):
         assert await service.offer([topic], None), topic

@@ -56,7 +56,7 @@ def offered(chat: Chat) -> list[datetime]:
 
 
 async def upcoming(chat: Chat) -> list:
-    return await chat.app.services["booking"].upcoming_for(chat.address)
+    return await chat.app.booking.upcoming_for(chat.address)
 
 
 async def unanswered(app) -> list[str]:
@@ -333,7 +333,7 @@ async def test_a_time_outside_office_hours_gets_the_nearest_ones(app):
     times = offered(chat)
     assert "ingen ledig tid" in chat.text() and 2 <= len(times) <= 5
     # The first free times after the wish: the next morning, not the first times of the list nor next week.
-    after = await app.services["booking"].offer(["lokaler"], None, after=wished, limit=1)
+    after = await app.booking.offer(["lokaler"], None, after=wished, limit=1)
     assert times[0] == after[0].start.astimezone(STOCKHOLM) and times[0].date() == date(2026, 3, 12)
     assert all(time(8) <= t.time() < time(17) and t - wished < timedelta(days=1) for t in times), times
     await chat.say("1")

@@ -87,7 +87,7 @@ async def test_a_backup_taken_while_two_connections_write_restores_consistent(ap
             await asyncio.sleep(0)
 
     async def booker(service_app, n: int) -> None:
-        service = service_app.services["booking"]
+        service = service_app.booking
         for i in range(10_000):
             if stop.is_set():
                 return
@@ -157,7 +157,7 @@ WORKER = textwrap.dedent(
         sys.stdout.flush()
 
     async def booking(app):
-        service = app.services["booking"]
+        service = app.booking
         snap = await service.snapshot()
         addresses = {o.id: o.address for o in snap.officials}
         for i in range(100000):
@@ -185,7 +185,7 @@ WORKER = textwrap.dedent(
             say(f"op {i}")
 
     async def remind(app):
-        reminders = app.services["reminders"]
+        reminders = app.reminders
 
         async def logged(key):
             with open(log, "a") as f:
@@ -277,7 +277,7 @@ async def test_sigkill_while_sending_reminders_loses_none_and_repeats_at_most_th
     # Meetings for a dozen founders, answered by their officials, created in this process.
     app = await build_app(settings, clock=clock, knowledge=knowledge_store)
     try:
-        service = app.services["booking"]
+        service = app.booking
         snap = await service.snapshot()
         addresses = {o.id: o.address for o in snap.officials}
         for i in range(12):
@@ -291,9 +291,9 @@ async def test_sigkill_while_sending_reminders_loses_none_and_repeats_at_most_th
             meetings = await repo.active_meetings(conn, clock.now())
         first = min(m.start for m in meetings)
         now = first - timedelta(hours=1, minutes=-1)  # every 24-hour reminder late but owed, the first 1-hour one due
-        upcoming = await app.services["reminders"]._upcoming(now, now + timedelta(hours=25))
+        upcoming = await app.reminders._upcoming(now, now + timedelta(hours=25))
         owed = {f"{d.meeting.id}|{d.recipient.address}|{d.kind}|{d.due.isoformat()}" for d in due_reminders(upcoming, now)}
-        owed |= {f"|{d.recipient.address}|digest|{d.due.isoformat()}" for d in due_digests(upcoming, now, app.services["reminders"].tz)}
+        owed |= {f"|{d.recipient.address}|digest|{d.due.isoformat()}" for d in due_digests(upcoming, now, app.reminders.tz)}
     finally:
         await app.close()
     assert len(owed) >= 20

@@ -169,7 +169,7 @@ async def test_checklist_has_progress_open_questions_own_questions_and_meetings(
     assert "Kan vi hyra \\<b\\>kommunens\\</b\\> lokal \\*billigt\\*? (min egen fråga)" in body
     assert "Mina bokade" not in body
 
-    service = app.services["booking"]
+    service = app.booking
     slots = await service.offer(["asf"], None)
     meeting = await service.book(chat.address, slots[0], ["asf"], None, None)
     await chat.say("/checklista")

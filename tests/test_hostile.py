@@ -151,7 +151,7 @@ async def test_absurd_times_in_the_booking_flow_are_refused_without_effect(app):
 async def test_another_users_meeting_cannot_be_seen_cancelled_moved_or_answered(app, clock):
     meeting = await book_first(app, founder="console:alice")
     mallory = await known(app, "console:mallory")
-    outsider = next(o for o in (await app.services["booking"].snapshot()).officials
+    outsider = next(o for o in (await app.booking.snapshot()).officials
                     if o.id not in meeting.official_ids and o.address)
     official = await known(app, outsider.address)
     before = dump(app.settings.db_path)

@@ -77,14 +77,14 @@ async def test_a_full_console_conversation_logs_no_text_name_or_address(app, clo
     await founder.press("bk:yes")
     ref = re.search(r"\b[A-HJ-NP-Z2-9]{5}\b", founder.text())
     assert ref, founder.text()
-    meeting = await app.services["booking"].meeting(ref.group(0))
-    snap = await app.services["booking"].snapshot()
+    meeting = await app.booking.meeting(ref.group(0))
+    snap = await app.booking.snapshot()
     officials = [o for o in snap.officials if o.id in meeting.official_ids]
     for official in officials:
         await app.engine.handle(Incoming(official.address, payload=f"mt:acc:{meeting.ref}"))
     clock.set(meeting.start - timedelta(hours=24)) if hasattr(clock, "set") else clock.advance(
         meeting.start - timedelta(hours=24) - clock.now())
-    await app.services["reminders"].run_due()
+    await app.reminders.run_due()
     await founder.say("/mina_data")
     await founder.say("/glom")
     await founder.press("pv:yes") if "pv:yes" in [b.payload for r in founder.last for b in r.all_buttons()] else None

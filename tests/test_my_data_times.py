@@ -9,7 +9,7 @@ from tests.conftest import Chat
 
 
 async def book_at(app, founder: str, start: datetime):
-    service = app.services["booking"]
+    service = app.booking
     slots = await service.offer(["asf"], None, after=start - timedelta(minutes=1), limit=40)
     slot = next(s for s in slots if s.start == start)
     return await service.book(founder, slot, ["asf"], None, "Café")

@@ -21,13 +21,13 @@ async def test_weekly_times_shown_and_changed(app):
     assert "Skriv veckodag och tider" in official.text()
     await official.say("/tider tis -")
     assert "tisdag: inga" in official.text()
-    windows = await app.services["booking"].windows_of("demo-anna")
+    windows = await app.booking.windows_of("demo-anna")
     assert [(w.weekday, f"{w.start:%H:%M}") for w in windows if w.weekday in (0, 1)] == [(0, "10:00")]
 
 
 async def test_founders_and_strangers_are_refused(app):
     stranger = Chat(app, "console:someone", pace=3)
-    before = await app.services["booking"].windows_of("demo-anna")
+    before = await app.booking.windows_of("demo-anna")
     refusal = app.catalogue.text("sv", "roles.refused_official")
     for command in ("/tider mån -", "/franvaro 2026-03-11", "/agenda"):
         await stranger.say(command)
@@ -36,13 +36,13 @@ async def test_founders_and_strangers_are_refused(app):
 
     replies = await app.engine.handle(Incoming("console:someone", payload="of:abs:20260311:20260312"))
     assert replies[-1].text == refusal
-    assert await app.services["booking"].windows_of("demo-anna") == before
+    assert await app.booking.windows_of("demo-anna") == before
 
 
 async def test_absence_gives_booked_meetings_a_substitute_and_tells_everyone(app, clock):
     founder = "console:grundare"
     meeting = await book_first(app, founder)
-    snap = await app.services["booking"].snapshot()
+    snap = await app.booking.snapshot()
     absent = snap.official(meeting.official_ids[0])
     await outbox_texts(app, founder)
     official = Chat(app, absent.address, pace=3)
@@ -57,9 +57,9 @@ async def test_absence_gives_booked_meetings_a_substitute_and_tells_everyone(app
     assert "Registrera frånvaro" in official.text()
     await official.press("Ja, registrera")
     assert "Frånvaro registrerad" in official.text()
-    after = await app.services["booking"].meeting(meeting.ref)
+    after = await app.booking.meeting(meeting.ref)
     assert absent.id not in after.official_ids
     assert any(meeting.ref in t for t in await outbox_texts(app, founder))
     # No new meeting lands on the absent official that day.
-    later = await app.services["booking"].offer(list(meeting.topics), None, limit=20)
+    later = await app.booking.offer(list(meeting.topics), None, limit=20)
     assert all(absent.id not in s.official_ids for s in later if s.start.astimezone(STOCKHOLM).date() == day)

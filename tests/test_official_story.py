@@ -49,7 +49,7 @@ def _payloads(chat: Chat) -> list[str]:
 
 
 async def _officials(app, meeting):
-    snap = await app.services["booking"].snapshot()
+    snap = await app.booking.snapshot()
     return [snap.official(i) for i in meeting.official_ids]
 
 
@@ -60,7 +60,7 @@ def _when(meeting) -> str:
 async def _move_to_another_day(app, founder: Chat, ref: str) -> None:
     await founder.say("mina möten")
     await founder.press(f"Flytta {ref}")
-    meeting = await app.services["booking"].meeting(ref)
+    meeting = await app.booking.meeting(ref)
     day = meeting.start.astimezone(STOCKHOLM).date()
     other = next(p for p in _payloads(founder) if p.startswith("bk:t:")
                  and datetime.fromtimestamp(int(p[5:]) * 60, timezone.utc).astimezone(STOCKHOLM).date() != day)
@@ -70,7 +70,7 @@ async def _move_to_another_day(app, founder: Chat, ref: str) -> None:
 
 
 async def test_a_move_gives_each_asked_official_one_moved_message_and_old_buttons_do_nothing(app):
-    service = app.services["booking"]
+    service = app.booking
     founder = Chat(app, "console:mover", pace=3)
     ref = await _book(app, founder.address)
     booked = await service.meeting(ref)
@@ -123,7 +123,7 @@ async def test_a_move_gives_each_asked_official_one_moved_message_and_old_button
 
 
 async def test_after_a_substitution_old_buttons_show_the_new_table(app):
-    service = app.services["booking"]
+    service = app.booking
     ref = await _book(app, "console:subst")
     founder = Chat(app, "console:subst", pace=3)
     await founder.say("/avboka")
@@ -169,7 +169,7 @@ async def test_after_a_substitution_old_buttons_show_the_new_table(app):
 
 
 async def test_the_digest_lists_only_what_is_on_that_day_when_it_is_sent(app, clock):
-    service, reminders = app.services["booking"], app.services["reminders"]
+    service, reminders = app.booking, app.reminders
     founder = new_founder()
     slot = (await service.offer(["asf"], None, after=clock.now() + timedelta(days=1), limit=1))[0]
     meeting = await service.book(founder, slot, ["asf"], None, None)
@@ -202,7 +202,7 @@ async def test_the_digest_lists_only_what_is_on_that_day_when_it_is_sent(app, cl
 
 
 async def test_moving_to_the_time_it_already_has_is_refused_and_changes_nothing(app):
-    service = app.services["booking"]
+    service = app.booking
     founder = Chat(app, "console:same", pace=3)
     ref = await _book(app, founder.address)
     booked = await service.meeting(ref)
@@ -230,7 +230,7 @@ async def test_moving_to_the_time_it_already_has_is_refused_and_changes_nothing(
 
 
 async def test_officials_are_answered_in_their_language_and_never_welcomed_as_founders(app):
-    service = app.services["booking"]
+    service = app.booking
     await book_first(app, new_founder())
     meeting = await book_first(app, new_founder())
     officials = await _officials(app, meeting)
@@ -258,7 +258,7 @@ async def test_officials_are_answered_in_their_language_and_never_welcomed_as_fo
 
 
 async def test_founders_stale_buttons_tell_the_truth_about_the_meeting(app):
-    service = app.services["booking"]
+    service = app.booking
     founder = Chat(app, "console:stale", pace=3)
     ref = await _book(app, founder.address)
 
@@ -299,7 +299,7 @@ async def test_founders_stale_buttons_tell_the_truth_about_the_meeting(app):
 
 
 async def test_an_absence_is_recorded_with_all_its_declines_or_not_at_all(app):
-    service = app.services["booking"]
+    service = app.booking
     first = await book_first(app, new_founder())
     # A second meeting with the same officials, a day later.
     slot = next(s for s in await service.offer(list(first.topics), None, after=first.start + timedelta(days=1))

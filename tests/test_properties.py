@@ -114,8 +114,8 @@ async def _run_sequence(ops: list[tuple[str, int]]) -> None:
 
 
 async def _check_sequence(app, clock, ops) -> None:
-    service = app.services["booking"]
-    reminders = app.services["reminders"]
+    service = app.booking
+    reminders = app.reminders
     rules = service.rules
     snap = await service.snapshot()
     officials = [o for o in snap.officials if o.address]

@@ -54,7 +54,7 @@ class Channel:
 
 
 async def book(app, founder: str, after):
-    service = app.services["booking"]
+    service = app.booking
     slot = (await service.offer(["asf"], None, after=after, limit=1))[0]
     return await service.book(founder, slot, ["asf"], None, None)
 
@@ -77,7 +77,7 @@ def given_up_errors(caplog) -> list[logging.LogRecord]:
 
 
 async def test_a_failed_send_is_retried_after_its_backoff_and_arrives_exactly_once(app, clock):
-    reminders = app.services["reminders"]
+    reminders = app.reminders
     founder = "tg:501"
     meeting = await book(app, founder, clock.now() + timedelta(days=2))
     clock.set(meeting.start - timedelta(hours=24))
@@ -110,7 +110,7 @@ async def test_a_failed_send_is_retried_after_its_backoff_and_arrives_exactly_on
 
 
 async def test_a_retry_never_reminds_of_a_cancelled_or_moved_meetings_old_time(app, clock):
-    service, reminders = app.services["booking"], app.services["reminders"]
+    service, reminders = app.booking, app.reminders
     channel = Channel(down=True)
     app.notifier.register("tg", channel.deliver)
     moved = await book(app, "tg:601", clock.now() + timedelta(days=2))
@@ -141,7 +141,7 @@ async def test_a_retry_never_reminds_of_a_cancelled_or_moved_meetings_old_time(a
 
 
 async def test_giving_up_after_the_bound_logs_an_error_and_is_counted_in_the_report(app, clock, caplog, settings):
-    reminders = app.services["reminders"]
+    reminders = app.reminders
     channel = Channel(down=True)
     app.notifier.register("tg", channel.deliver)
     founder = "tg:701"
@@ -178,7 +178,7 @@ async def test_giving_up_after_the_bound_logs_an_error_and_is_counted_in_the_rep
 
 
 async def test_a_reminder_still_failing_when_the_meeting_begins_is_given_up_with_an_error(app, clock, caplog):
-    reminders = app.services["reminders"]
+    reminders = app.reminders
     channel = Channel(down=True)
     app.notifier.register("tg", channel.deliver)
     founder = "tg:702"
@@ -199,7 +199,7 @@ async def test_a_reminder_still_failing_when_the_meeting_begins_is_given_up_with
 async def test_a_meeting_cancelled_or_erased_while_reminders_go_out_gets_none_after(app, clock, change):
     """The founder cancels (or erases their data, which deletes the meeting and its sent log) while run_due is
     sending: what run_due read at its start must not send that meeting's reminders afterwards."""
-    service, reminders = app.services["booking"], app.services["reminders"]
+    service, reminders = app.booking, app.reminders
     first = await book(app, "tg:801", clock.now() + timedelta(days=2))
     second = await book(app, "tg:802", clock.now() + timedelta(days=2))
     clock.set(max(first.start, second.start) - timedelta(hours=24))

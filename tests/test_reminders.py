@@ -21,19 +21,19 @@ def _sent_log(app):
 
 
 async def _book_after(app, after: datetime, founder: str | None = None, topics=("asf",)):
-    service = app.services["booking"]
+    service = app.booking
     slot = (await service.offer(list(topics), None, after=after, limit=1))[0]
     return await service.book(founder or new_founder(), slot, list(topics), None, None)
 
 
 def _fresh_reminders(app) -> ReminderService:
     """A second service on the same database, as after a restart."""
-    old = app.services["reminders"]
+    old = app.reminders
     return ReminderService(app.db, app.clock, old.tz, old.send, old.send_digest)
 
 
 async def test_each_reminder_is_sent_once_even_across_a_restart(app, clock):
-    reminders = app.services["reminders"]
+    reminders = app.reminders
     founder = new_founder()
     meeting = await _book_after(app, clock.now() + timedelta(days=2), founder)
     await app.outbox.take(founder)
@@ -60,7 +60,7 @@ async def test_each_reminder_is_sent_once_even_across_a_restart(app, clock):
 
 
 async def test_no_reminders_for_a_cancelled_meeting_nor_for_a_moved_meetings_old_time(app, clock):
-    service, reminders = app.services["booking"], app.services["reminders"]
+    service, reminders = app.booking, app.reminders
     founder = new_founder()
     cancelled = await _book_after(app, clock.now() + timedelta(days=2), founder)
     await service.cancel(cancelled.ref, founder)
@@ -77,7 +77,7 @@ async def test_no_reminders_for_a_cancelled_meeting_nor_for_a_moved_meetings_old
 
 
 async def test_late_reminder_sent_if_meeting_not_started_else_skipped(app, clock):
-    reminders = app.services["reminders"]
+    reminders = app.reminders
     founder = new_founder()
     meeting = await _book_after(app, clock.now() + timedelta(days=2), founder)
     await app.outbox.take(founder)
@@ -94,7 +94,7 @@ async def test_late_reminder_sent_if_meeting_not_started_else_skipped(app, clock
 
 
 async def test_short_notice_booking_gets_no_24_hour_reminder(app, clock):
-    reminders = app.services["reminders"]
+    reminders = app.reminders
     meeting = await _book_after(app, clock.now())
     assert meeting.start - clock.now() < timedelta(hours=24)
     clock.set(meeting.start - timedelta(hours=2))
@@ -104,7 +104,7 @@ async def test_short_notice_booking_gets_no_24_hour_reminder(app, clock):
 
 
 async def test_reminder_times_are_exact_across_the_spring_dst_change(app, clock):
-    reminders = app.services["reminders"]
+    reminders = app.reminders
     clock.set(datetime(2026, 3, 26, 8, 0, tzinfo=timezone.utc))  # Thursday, CET (UTC+1)
     # Monday 30 March 10:00 in Stockholm is 08:00 UTC (CEST, UTC+2 since Sunday 29 March).
     meeting = await _book_after(app, datetime(2026, 3, 30, 6, 0, tzinfo=timezone.utc))
@@ -116,8 +116,8 @@ async def test_reminder_times_are_exact_across_the_spring_dst_change(app, clock)
 
 
 async def test_morning_digest_for_each_official_once(app, clock):
-    reminders = app.services["reminders"]
-    service = app.services["booking"]
+    reminders = app.reminders
+    service = app.booking
     meeting = await _book_after(app, clock.now() + timedelta(days=1))
     snap = await service.snapshot()
     for official_id in meeting.official_ids:
@@ -155,7 +155,7 @@ async def test_a_claim_left_by_a_crash_is_sent_on_recovery(app, clock):
 
 
 async def test_scheduler_jobs_follow_the_database(app, clock):
-    reminders = app.services["reminders"]
+    reminders = app.reminders
     meeting = await _book_after(app, clock.now() + timedelta(days=2))
     await reminders.start()
     try:
@@ -164,7 +164,7 @@ async def test_scheduler_jobs_follow_the_database(app, clock):
         assert f"reminders:due:{(meeting.start - timedelta(hours=1)).isoformat()}" in ids
         assert {"reminders:digest", "reminders:sweep"} <= set(ids)
         founder = meeting.founder_address
-        await app.services["booking"].cancel(meeting.ref, founder)
+        await app.booking.cancel(meeting.ref, founder)
         await reminders.sync_jobs()
         assert not app.scheduler.job_ids("reminders:due:")
     finally:

@@ -19,7 +19,7 @@ async def expire(app) -> set[str]:
 
 async def book_with(app, official_id: str, days_ahead: int = 0):
     """Book the first free slot, `days_ahead` days or more from now, at which `official_id` sits at the table."""
-    service = app.services["booking"]
+    service = app.booking
     official = (await service.snapshot()).official(official_id)
     earliest = app.clock.now() + timedelta(days=days_ahead)
     for topic in official.topics:
@@ -31,11 +31,11 @@ async def book_with(app, official_id: str, days_ahead: int = 0):
 
 
 async def linked(app, official_id: str) -> str | None:
-    return (await app.services["booking"].snapshot()).official(official_id).address
+    return (await app.booking.snapshot()).official(official_id).address
 
 
 async def test_silent_officials_with_and_without_meetings_keep_their_link_a_silent_founder_goes(app, clock):
-    snap = await app.services["booking"].snapshot()
+    snap = await app.booking.snapshot()
     busy, idle = (o for o in snap.officials if o.address and o.active and o.id in ("demo-cecilia", "demo-anna"))
     founder = Chat(app, "console:tyst-grundare", pace=3)
     await founder.say("Vad är ett ASF?")
@@ -58,7 +58,7 @@ async def test_silent_officials_with_and_without_meetings_keep_their_link_a_sile
 
     # Still reached through the real Notifier: the reminder of the meeting they had, invitations to new ones.
     clock.set(meeting.start - timedelta(hours=1))
-    await app.services["reminders"].run_due()
+    await app.reminders.run_due()
     assert any(meeting.ref in t for t in await outbox_texts(app, busy.address))
     for official in (busy, idle):
         invited = await book_with(app, official.id)
@@ -73,7 +73,7 @@ async def test_a_silent_coordinator_keeps_the_role_and_gets_the_weekly_messages(
     assert coordinator.address not in await expire(app)
     assert "coordinator" in await app.roles.roles_of(coordinator.address)
     assert await app.db.fetchone("SELECT 1 FROM users WHERE address = ?", (coordinator.address,))
-    jobs = app.services["coordinator_jobs"]
+    jobs = app.coordinator_jobs
     monday_morning = clock.now() + timedelta(days=7 - clock.now().weekday(), hours=9 - clock.now().hour)
     assert await jobs.run_due(monday_morning) == ["stale", "digest"]
     texts = [r.text for r in await app.outbox.take(coordinator.address)]
@@ -81,7 +81,7 @@ async def test_a_silent_coordinator_keeps_the_role_and_gets_the_weekly_messages(
 
 
 async def test_an_official_who_is_no_longer_one_is_expired_like_a_founder(app, clock):
-    official = next(o for o in (await app.services["booking"].snapshot()).officials if o.address and o.active)
+    official = next(o for o in (await app.booking.snapshot()).officials if o.address and o.active)
     await Chat(app, official.address, pace=3).say("/agenda")
     await app.db.execute("UPDATE officials SET active = 0 WHERE id = ?", (official.id,))  # as an import does
     clock.advance(SILENT)

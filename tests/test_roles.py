@@ -29,7 +29,7 @@ async def test_everyone_is_a_founder_and_coordinators_are_stored(app):
 
 async def test_a_provider_declares_officials(app):
     # booking registers "official" for addresses linked to an active official
-    snap = await app.services["booking"].snapshot()
+    snap = await app.booking.snapshot()
     linked = next(o for o in snap.officials if o.address)
     assert "official" in await app.roles.roles_of(linked.address)
     assert "official" not in await app.roles.roles_of("console:nobody")

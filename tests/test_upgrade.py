@@ -94,7 +94,7 @@ async def test_founders_carry_on_where_they_were(upgraded):
 
 
 async def test_the_meeting_keeps_its_officials_and_no_reminder_goes_twice(upgraded):
-    booking, reminders = upgraded.services["booking"], upgraded.services["reminders"]
+    booking, reminders = upgraded.booking, upgraded.reminders
     meeting = await booking.meeting(FACTS["ref"])
     assert meeting.state == MeetingState.CONFIRMED
     assert list(meeting.official_ids) == [o["id"] for o in FACTS["officials"]]

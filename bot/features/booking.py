@@ -81,7 +81,7 @@ class BookingFeature(Feature):
 
     @property
     def service(self):
-        return self.app.services["booking"]
+        return self.app.booking
 
     @property
     def municipalities(self):
@@ -336,8 +336,7 @@ class BookingFeature(Feature):
         return await self._book(turn)
 
     async def _has_guide(self, turn: Turn) -> bool:
-        guide = self.app.services.get("guide")
-        return bool(guide and await guide.summary(turn.address, turn.lang))
+        return bool(await self.app.guide.summary(turn.address, turn.lang))
 
     async def guide_share(self, turn: Turn, arg: str) -> list[Reply] | None:
         if arg not in ("y", "n") or turn.session.step != "confirm":

@@ -34,7 +34,6 @@ from ..clock import STOCKHOLM
 from ..engine import Feature, Turn
 from ..messages import Button, Reply
 from ..reports import (
-    QuestionLog,
     build_report,
     find_cluster,
     mark_handled,
@@ -163,8 +162,6 @@ class CoordinatorFeature(Feature):
     def __init__(self, app) -> None:
         super().__init__(app)
         self.editing = FaqEditing(app)
-        app.services["faq_editing"] = self.editing
-        app.services["question_log"] = QuestionLog(app.db)
         self.commands = {
             "/koordinator": self.help, "/coordinator": self.help,
             "/faq_sok": self.search, "/faq_search": self.search,

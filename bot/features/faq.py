@@ -44,9 +44,8 @@ class FaqFeature(Feature):
             await self.app.unanswered.record(text, u, turn.now)
         if u.intent == "follow_up_unknown" and u.faq_id in knowledge.entries:
             return [follow_up_unknown_reply(knowledge.entries[u.faq_id], knowledge, u, turn.t)]
-        question_log = self.app.services.get("question_log")
-        if question_log is not None:  # day, language, outcome, entry: no identity (bot/reports.py)
-            await question_log.record(turn.now, u.lang, outcome_of(u.intent, u.faq_id), u.faq_id)
+        # day, language, outcome, entry: no identity (bot/reports.py)
+        await self.app.question_log.record(turn.now, u.lang, outcome_of(u.intent, u.faq_id), u.faq_id)
         replies = compose(u, knowledge, turn.t, can_book=self.app.engine.can_book())
         if u.intent == "fallback" and self.app.engine.handles("gd"):
             # Not knowing the answer, offer the way through it all: the start guide.
@@ -57,14 +56,12 @@ class FaqFeature(Feature):
         """A message asking several things: up to three answered in one reply, the rest as buttons."""
         knowledge = self.app.knowledge.current
         items = turn.understandings
-        question_log = self.app.services.get("question_log")
         requests = []
         for u in items:
             if u.intent in ("faq", "routing", "did_you_mean"):
                 if u.faq_id:
                     self._remember(turn, u.faq_id)
-                if question_log is not None:
-                    await question_log.record(turn.now, u.lang, outcome_of(u.intent, u.faq_id), u.faq_id)
+                await self.app.question_log.record(turn.now, u.lang, outcome_of(u.intent, u.faq_id), u.faq_id)
             else:
                 requests.append(u)  # "…och kan jag boka ett möte?": answered after the questions
         replies = [several_reply(items, knowledge, turn.lang, turn.t, can_book=self.app.engine.can_book())]

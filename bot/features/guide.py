@@ -30,7 +30,7 @@ class GuideFeature(Feature):
 
     @property
     def service(self):
-        return self.app.services["guide"]
+        return self.app.guide
 
     @property
     def guide(self) -> tuple[GuideStep, ...]:

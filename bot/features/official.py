@@ -46,7 +46,7 @@ class OfficialFeature(Feature):
 
     @property
     def service(self):
-        return self.app.services["booking"]
+        return self.app.booking
 
     async def _official(self, turn: Turn):
         """The active official writing, or None. Their first contact gets no founder's welcome, and the

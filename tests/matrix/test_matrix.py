@@ -201,7 +201,7 @@ def _options(messages) -> list[str]:
 
 
 async def test_booking_by_numbered_options_ends_with_the_ics_file_and_a_linked_official_accepts(bot, people):
-    service = bot.app.services["booking"]
+    service = bot.app.booking
     founder, official = await people(), await people()
     # The official that the founder's first time will go to links their Matrix account with an invite code.
     slot = (await service.offer(["foretagsform"], "Botkyrka"))[0]

@@ -72,7 +72,7 @@ async def test_a_founder_books_with_buttons_and_gets_the_ics(bot, fake):
     assert all(c.ok for c in sent), [(c.method, c.status) for c in sent if not c.ok]
     assert all(len(data.encode()) <= 64 for c in sent for _, data in c.buttons)
 
-    meeting = await bot.app.services["booking"].meeting(ref)
+    meeting = await bot.app.booking.meeting(ref)
     assert meeting.founder_address == founder.address and meeting.municipality == "Botkyrka"
     assert set(meeting.topics) == {"asf", "foretagsform"} and meeting.idea == "Café <Återbruk> & verkstad"
 
@@ -92,7 +92,7 @@ async def test_deep_links_start_booking_and_open_an_faq_entry(bot, fake):
 
 
 async def test_officials_link_by_invite_and_answer_notifications_with_buttons(bot, fake):
-    service = bot.app.services["booking"]
+    service = bot.app.booking
     officials: dict[str, TgUser] = {}
     for n, official_id in enumerate(DEMO_OFFICIALS):
         person = bot.user(3001 + n)
@@ -149,7 +149,7 @@ async def test_a_booking_half_done_resumes_after_a_restart(bot, fake):
     await founder.press("Boka")
     assert "Bokat!" in founder.text()
     assert founder.last[-1].method == "sendDocument"
-    [meeting] = await bot.app.services["booking"].upcoming_for(founder.address)
+    [meeting] = await bot.app.booking.upcoming_for(founder.address)
     assert meeting.idea == "Second hand-butik med arbetsträning" and "lokaler" in meeting.topics
 
 
