@@ -5,7 +5,8 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Callable
 
-from knowledge.model import Authority, FaqEntry, Knowledge
+from knowledge.model import Authority, Bilingual, FaqEntry, Knowledge
+from knowledge.municipalities import Municipality
 from knowledge.questions_form import is_yes_no_question
 from knowledge.text import fold
 from knowledge.understanding import Understanding
@@ -18,14 +19,38 @@ BOOK_PAYLOAD = "bk:start"
 MORE_BUTTONS = 4  # questions of a long message offered as buttons, beyond those answered
 
 
-def local_authority(authority_id: str, knowledge: Knowledge, text: str) -> Authority:
-    """The municipality's own entry when the text names one, else the generic authority."""
+# Authorities that are the founder's own: shown as their municipality (or its region), "din kommun" while unknown.
+HOME_AUTHORITIES = ("kommun", "region")
+
+
+def local_authority(authority_id: str, knowledge: Knowledge, text: str, t: T, home: Municipality | None = None) -> Authority:
+    """The municipality's own entry when the text names one; for `kommun` and `region` the founder's own
+    municipality (`home`) or, while unknown, "din kommun" without a link; else the generic authority."""
     generic = knowledge.authorities[authority_id]
     folded = f" {fold(text)} "
     for a in knowledge.authorities.values():
         if a.parent == authority_id and a.municipality and _spaced(a.municipality) in folded:
             return a
+    if authority_id in HOME_AUTHORITIES:
+        return home_authority(generic, t, home)
     return generic
+
+
+def home_authority(generic: Authority, t: T, home: Municipality | None) -> Authority:
+    """`generic` (kommun or region) named as the founder's own: "Norrköpings kommun" with its website, "Region
+    Östergötland" (linked only where the data has a link); "din kommun" / "din region" while unknown."""
+    if home is not None and generic.id == "kommun" and home.official:
+        name, website = home.official, home.website
+    elif home is not None and generic.id == "region" and home.region:
+        name, website = home.region, None
+    else:
+        name, website = t(f"home.your_{generic.id}"), None
+    return generic.model_copy(update={"name": Bilingual(sv=name, en=name), "website": website})
+
+
+def mentions_home(authority_ids: tuple[str, ...] | list[str]) -> bool:
+    """Whether an answer naming these authorities names the founder's own municipality or region."""
+    return any(a in HOME_AUTHORITIES for a in authority_ids)
 
 
 @lru_cache(maxsize=4096)
@@ -35,7 +60,10 @@ def _spaced(name: str) -> str:
 
 
 def authority_line(authority: Authority, lang: str, t: T) -> str:
-    line = t("faq.responsible", name=authority.name.get(lang), website=authority.website)
+    if authority.website:
+        line = t("faq.responsible", name=authority.name.get(lang), website=authority.website)
+    else:
+        line = t("faq.responsible_unlinked", name=authority.name.get(lang))
     if authority.asf_unit is not None:
         line += "\n" + t("faq.asf_unit", unit=authority.asf_unit.get(lang))
     return line
@@ -49,41 +77,50 @@ def answer_text(entry: FaqEntry, lang: str, text: str = "") -> str:
     return body
 
 
-def faq_reply(entry: FaqEntry, knowledge: Knowledge, lang: str, t: T, text: str = "", can_book: bool = False) -> Reply:
+def faq_reply(entry: FaqEntry, knowledge: Knowledge, lang: str, t: T, text: str = "", can_book: bool = False,
+              home: Municipality | None = None) -> Reply:
     """An FAQ answer with its responsible authority; `text` is what the user wrote (empty for a button)."""
-    responsible = local_authority(entry.authorities[0], knowledge, text)
+    responsible = local_authority(entry.authorities[0], knowledge, text, t, home)
     body = f"{answer_text(entry, lang, text)}\n\n{authority_line(responsible, lang, t)}"
     buttons = [[Button(t("faq.book_button"), BOOK_PAYLOAD)]] if can_book else []
     return Reply(body, buttons=buttons)
 
 
-def routing_reply(entry: FaqEntry, knowledge: Knowledge, lang: str, t: T, text: str = "") -> Reply:
+def routing_item(a: Authority, lang: str, t: T) -> str:
+    if a.website:
+        return t("faq.routing_item", name=a.name.get(lang), what=a.responsible_for.get(lang), website=a.website)
+    return t("faq.routing_item_unlinked", name=a.name.get(lang), what=a.responsible_for.get(lang))
+
+
+def routing_reply(entry: FaqEntry, knowledge: Knowledge, lang: str, t: T, text: str = "",
+                  home: Municipality | None = None) -> Reply:
     lines = [t("faq.routing_intro", question=entry.question.get(lang))]
     for authority_id in entry.authorities:
-        a = local_authority(authority_id, knowledge, text)
-        lines.append(t("faq.routing_item", name=a.name.get(lang), what=a.responsible_for.get(lang), website=a.website))
+        lines.append(routing_item(local_authority(authority_id, knowledge, text, t, home), lang, t))
     lines.append(t("faq.routing_more", question=entry.question.get(lang)))
     return Reply("\n\n".join(lines), buttons=[[Button(t("faq.show_answer"), f"faq:{entry.id}")]])
 
 
-def authority_routing_reply(authority_ids: tuple[str, ...], knowledge: Knowledge, lang: str, t: T, text: str) -> Reply:
+def authority_routing_reply(authority_ids: tuple[str, ...], knowledge: Knowledge, lang: str, t: T, text: str,
+                            home: Municipality | None = None) -> Reply:
     """A routing question whose subject matched no entry but clearly belongs to an authority."""
     lines = [t("faq.routing_authority_intro")]
     for authority_id in authority_ids:
-        a = local_authority(authority_id, knowledge, text)
-        lines.append(t("faq.routing_item", name=a.name.get(lang), what=a.responsible_for.get(lang), website=a.website))
+        lines.append(routing_item(local_authority(authority_id, knowledge, text, t, home), lang, t))
     return Reply("\n\n".join(lines))
 
 
-def follow_up_unknown_reply(entry: FaqEntry, knowledge: Knowledge, u: Understanding, t: T) -> Reply:
+def follow_up_unknown_reply(entry: FaqEntry, knowledge: Knowledge, u: Understanding, t: T,
+                            home: Municipality | None = None) -> Reply:
     """A follow-up the FAQ cannot answer: say so, name what it was about and who knows."""
     lang = u.lang
-    responsible = local_authority(entry.authorities[0], knowledge, u.text)
+    responsible = local_authority(entry.authorities[0], knowledge, u.text, t, home)
     text = t("faq.follow_up_unknown", subject=entry.question.get(lang)) + "\n\n" + authority_line(responsible, lang, t)
     return Reply(text, buttons=[[Button(t("faq.show_answer_again"), f"faq:{entry.id}")]])
 
 
-def several_reply(items: list[Understanding], knowledge: Knowledge, lang: str, t: T, can_book: bool = False) -> Reply:
+def several_reply(items: list[Understanding], knowledge: Knowledge, lang: str, t: T, can_book: bool = False,
+                  home: Municipality | None = None) -> Reply:
     """Several questions in one message: each answered one after the other with its authority, in one
     reply; what was only suggested (or beyond the first three) comes as buttons."""
     parts = [t("faq.several_intro")]
@@ -91,11 +128,11 @@ def several_reply(items: list[Understanding], knowledge: Knowledge, lang: str, t
     for u in items:
         entry = knowledge.entries.get(u.faq_id or "")
         if u.intent == "faq" and entry is not None:
-            body = faq_reply(entry, knowledge, lang, t, u.text).text
+            body = faq_reply(entry, knowledge, lang, t, u.text, home=home).text
         elif u.intent == "routing" and entry is not None:
-            body = routing_reply(entry, knowledge, lang, t, u.text).text
+            body = routing_reply(entry, knowledge, lang, t, u.text, home).text
         elif u.intent == "routing" and u.authorities:
-            body = authority_routing_reply(u.authorities, knowledge, lang, t, u.text).text
+            body = authority_routing_reply(u.authorities, knowledge, lang, t, u.text, home).text
         elif u.intent == "did_you_mean":
             buttons += _entry_buttons(u.suggestions[:MORE_BUTTONS], knowledge, lang)
             continue
@@ -120,11 +157,12 @@ def suggestions_reply(ids: tuple[str, ...], knowledge: Knowledge, lang: str, t: 
     return Reply(t("faq.did_you_mean"), buttons=buttons)
 
 
-def fallback_reply(u: Understanding, knowledge: Knowledge, lang: str, t: T, can_book: bool = False) -> Reply:
+def fallback_reply(u: Understanding, knowledge: Knowledge, lang: str, t: T, can_book: bool = False,
+                   home: Municipality | None = None) -> Reply:
     text = t("faq.fallback")
     if u.authorities:
         text += "\n\n" + t("faq.fallback_contact") + "\n" + authority_line(
-            local_authority(u.authorities[0], knowledge, u.text), lang, t
+            local_authority(u.authorities[0], knowledge, u.text, t, home), lang, t
         )
     buttons = [[Button(t("faq.book_button"), BOOK_PAYLOAD)]] if can_book else []
     return Reply(text, buttons=buttons)
@@ -134,21 +172,24 @@ def overview_reply(knowledge: Knowledge, lang: str, t: T) -> Reply:
     """Who does what: every national/general authority in one compact list (its `in_short` line)."""
     items = [
         t("core.overview_item", name=a.name.get(lang), what=(a.in_short or a.responsible_for).get(lang), website=a.website)
+        if a.website else
+        t("core.overview_item_unlinked", name=a.name.get(lang), what=(a.in_short or a.responsible_for).get(lang))
         for a in knowledge.authorities.values()
         if a.parent is None
     ]
     return Reply(t("core.overview_intro") + "\n\n" + "\n".join(items) + "\n\n" + t("core.overview_more"))
 
 
-def compose(u: Understanding, knowledge: Knowledge, t: T, can_book: bool = False) -> list[Reply]:
-    """The replies for an understood message, without any conversation state."""
+def compose(u: Understanding, knowledge: Knowledge, t: T, can_book: bool = False,
+            home: Municipality | None = None) -> list[Reply]:
+    """The replies for an understood message; `home` is the founder's municipality where known."""
     lang = u.lang
     if u.intent == "faq" and u.faq_id in knowledge.entries:
-        return [faq_reply(knowledge.entries[u.faq_id], knowledge, lang, t, u.text, can_book)]
+        return [faq_reply(knowledge.entries[u.faq_id], knowledge, lang, t, u.text, can_book, home)]
     if u.intent == "routing" and u.faq_id in knowledge.entries:
-        return [routing_reply(knowledge.entries[u.faq_id], knowledge, lang, t, u.text)]
+        return [routing_reply(knowledge.entries[u.faq_id], knowledge, lang, t, u.text, home)]
     if u.intent == "routing" and u.authorities:
-        return [authority_routing_reply(u.authorities, knowledge, lang, t, u.text)]
+        return [authority_routing_reply(u.authorities, knowledge, lang, t, u.text, home)]
     if u.intent == "did_you_mean" and u.suggestions:
         return [suggestions_reply(u.suggestions, knowledge, lang, t)]
     simple = {
@@ -168,6 +209,6 @@ def compose(u: Understanding, knowledge: Knowledge, t: T, can_book: bool = False
         return [Reply(t("core.language_switched"))]
     if u.intent == "who_does_what":
         return [overview_reply(knowledge, lang, t)]
-    return [fallback_reply(u, knowledge, lang, t, can_book)]
+    return [fallback_reply(u, knowledge, lang, t, can_book, home)]
 
 

@@ -33,6 +33,7 @@ from .features.coordinator import CoordinatorFeature
 from .features.core import CoreFeature
 from .features.faq import FaqFeature
 from .features.guide import GuideFeature
+from .features.home import HomeFeature
 from .features.official import OfficialFeature
 from .features.privacy import PrivacyFeature
 from .knowledge_watch import KnowledgeWatch
@@ -52,7 +53,7 @@ MIGRATION_MODULES: dict[str, Any] = {"bot": bot_migrations, "telegram": telegram
                                      "roles": roles_module, "coordinator": coordinator_module,
                                      "matrix": matrix_store, "guide": guide_module}
 FEATURES: list[type] = [CoreFeature, FaqFeature, PrivacyFeature, BookingFeature, OfficialFeature,
-                       CoordinatorFeature, GuideFeature]
+                       CoordinatorFeature, GuideFeature, HomeFeature]
 
 
 def all_migrations() -> list[Migration]:

@@ -74,6 +74,8 @@ class User:
     is_new: bool = False
     pending: Pending | None = None  # the options the last reply showed
     context: Context | None = None  # what the last answer was about
+    municipality: str | None = None  # the founder's own municipality, its kommunkod (bot/features/home.py)
+    municipality_skipped: bool = False  # they chose not to say: not asked again
 
     @property
     def row_extras(self) -> tuple[str | None, str | None]:
@@ -400,12 +402,12 @@ def clearly_in(text: str, lang: str, current: str) -> bool:
 
 
 _SAVE_USER = ("UPDATE users SET lang = ?, lang_explicit = ?, recent_topics = ?, last_seen = ?,"
-              " undeliverable = 0, pending = ?, context = ? WHERE address = ?")
+              " undeliverable = 0, pending = ?, context = ?, municipality = ?, municipality_skipped = ? WHERE address = ?")
 
 
 def _user_row(user: User, now: datetime) -> tuple:
     return (user.lang, int(user.lang_explicit), json.dumps(user.recent_topics[-10:]), now.isoformat(),
-            *user.row_extras, user.address)
+            *user.row_extras, user.municipality, int(user.municipality_skipped), user.address)
 
 
 class UserStore:
@@ -417,11 +419,13 @@ class UserStore:
 
     async def get_or_create(self, address: str, lang_hint: str | None, now: datetime) -> User:
         row = await self.db.fetchone(
-            "SELECT lang, lang_explicit, recent_topics, pending, context FROM users WHERE address = ?", (address,)
+            "SELECT lang, lang_explicit, recent_topics, pending, context, municipality, municipality_skipped"
+            " FROM users WHERE address = ?", (address,)
         )
         if row is not None:
             return User(address, row["lang"], bool(row["lang_explicit"]), json.loads(row["recent_topics"]),
-                        pending=Pending.from_json(row["pending"]), context=Context.from_json(row["context"]))
+                        pending=Pending.from_json(row["pending"]), context=Context.from_json(row["context"]),
+                        municipality=row["municipality"], municipality_skipped=bool(row["municipality_skipped"]))
         lang = lang_hint[:2].lower() if lang_hint and lang_hint[:2].lower() in ("sv", "en") else self.default_lang
         stamp = now.isoformat()
         await self.db.execute(

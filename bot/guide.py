@@ -149,7 +149,7 @@ def checklist_markdown(
         out.append(f"- [ ] {number}. {title}" + (f" ({mark})" if mark else ""))
         helpers = [knowledge.authorities[a] for a in step.authorities if a in knowledge.authorities]
         if helpers:
-            who = ", ".join(f"{md(a.name.get(lang))} <{a.website}>" for a in helpers)
+            who = ", ".join(md(a.name.get(lang)) + (f" <{a.website}>" if a.website else "") for a in helpers)
             out.append(f"  - {t('guide.checklist_who')}: {who}")
     questions = [(None, n) for n in progress.notes]
     for step in where.skipped + ((where.current,) if where.current and where.current not in where.skipped else ()):

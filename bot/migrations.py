@@ -58,4 +58,13 @@ MIGRATIONS: list[tuple[int, str]] = [
         ALTER TABLE users DROP COLUMN role;
         """,
     ),
+    (
+        4,
+        """
+        -- The founder's own municipality (its kommunkod, knowledge/municipalities.py), shown in answers and offered
+        -- when booking; and whether they chose not to say (then the bot does not ask again): bot/features/home.py.
+        ALTER TABLE users ADD COLUMN municipality TEXT;
+        ALTER TABLE users ADD COLUMN municipality_skipped INTEGER NOT NULL DEFAULT 0;
+        """,
+    ),
 ]

@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import Any, Awaitable, Callable, Protocol
 
+from knowledge.municipalities import get_municipality
+
 from .clock import STOCKHOLM
 
 FollowUp = Callable[[], Awaitable[None]]
@@ -82,20 +84,25 @@ class PersonalData:
 
 
 class BotPersonalData:
-    """The bot's own tables: users (profile, language, recent topics) and conversation state."""
+    """The bot's own tables: users (profile, language, recent topics, own municipality) and conversation state."""
 
     name = "profile"
 
     async def export(self, db: Any, address: str) -> Any:
         user = await db.fetchone(
-            ("SELECT address, lang, lang_explicit, recent_topics, pending, context, created_at, last_seen"
+            ("SELECT address, lang, lang_explicit, recent_topics, pending, context, municipality, municipality_skipped,"
+             " created_at, last_seen"
             " FROM users WHERE address = ?"),
             (address,),
         )
         session = await db.fetchone("SELECT flow, step, data, updated_at FROM sessions WHERE address = ?", (address,))
         outbox = await db.fetchall("SELECT replies, created_at FROM console_outbox WHERE address = ?", (address,))
+        profile = _with_times(user, "created_at", "last_seen")
+        if profile is not None and profile["municipality"]:
+            home = get_municipality(profile["municipality"])
+            profile["municipality_name"] = (home.official or home.name) if home else None
         return {
-            "user": _with_times(user, "created_at", "last_seen"),
+            "user": profile,
             "conversation": _with_times(session, "updated_at"),
             "waiting_messages": [_with_times(r, "created_at") for r in outbox],
         }

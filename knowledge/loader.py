@@ -173,6 +173,10 @@ def _from_pydantic(where: str, entry_id: str, err: dict[str, Any]) -> Problem:
     return Problem(where, entry_id, loc, "invalid_value", {"detail": str(err.get("msg", kind))})
 
 
+# Authorities without a website of their own: answers name the founder's municipality or region (bot/answers.py).
+FOUNDERS_OWN = ("kommun", "region")
+
+
 def _check_references(
     authorities: dict[str, Authority],
     topics: dict[str, Topic],
@@ -185,6 +189,8 @@ def _check_references(
     for a in authorities.values():
         if a.parent is not None and a.parent not in authorities:
             problems.append(Problem(auth_file, a.id, "parent", "unknown_authority", {"id": a.parent}))
+        if a.website is None and a.id not in FOUNDERS_OWN:
+            problems.append(Problem(auth_file, a.id, "website", "missing_field", {"field": "website"}))
         for t in a.topics:
             if topics and t not in topics:
                 problems.append(Problem(auth_file, a.id, "topics", "unknown_topic", {"id": t}))

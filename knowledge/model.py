@@ -81,7 +81,8 @@ class Authority(_Strict):
     name: Bilingual
     responsible_for: Bilingual
     in_short: Bilingual | None = None  # one short line for the "vem gör vad?" overview
-    website: str = Field(pattern=r"^https://[^\s]+$")
+    # None for `kommun` and `region`: answers show the founder's own municipality's site (bot/answers.py).
+    website: str | None = Field(default=None, pattern=r"^https://[^\s]+$")
     topics: list[str] = []
     # Municipality-specific entries point at their generic parent (`kommun`) and say who handles ASF.
     parent: str | None = None

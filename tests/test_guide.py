@@ -353,5 +353,7 @@ async def test_who_does_what_is_a_compact_overview_in_the_users_language(app, la
     text = chat.last[-1].text
     national = [a for a in app.knowledge.current.authorities.values() if a.parent is None]
     for authority in national:
-        assert f"• {authority.name.get(lang)}: {authority.in_short.get(lang)} ({authority.website})" in text
+        link = f" ({authority.website})" if authority.website else ""  # kommun, region: no one else's site
+        assert f"• {authority.name.get(lang)}: {authority.in_short.get(lang)}{link}" in text
+    assert "skr.se" not in text.replace("(https://skr.se)", "", 1)  # SKR's own line only
     assert len(text.splitlines()) <= len(national) + 4 and len(text) < 2600  # one line each: fits one Telegram message

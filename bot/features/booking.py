@@ -32,6 +32,7 @@ from ..formatting import format_short, format_wish
 from ..unanswered import worth_logging
 from ..messages import Button, Reply
 from ..roles import OFFICIAL
+from .home import home_of, remember_home
 
 _REF = re.compile(r"^[A-Z2-9]{5}$")
 _VERSION = re.compile(r"^\d{1,6}$")
@@ -217,8 +218,11 @@ class BookingFeature(Feature):
 
     def _ask_municipality(self, turn: Turn, replaces: bool = False) -> list[Reply]:
         turn.session.step = "municipality"
-        return [Reply(turn.t("booking.municipality_prompt"), buttons=[[self._no_municipality_button(turn)]],
-                      replaces_pressed=replaces)]
+        buttons = [[self._no_municipality_button(turn)]]
+        home = home_of(turn.user)
+        if home is not None:  # told before (an answer's "Ange din kommun" or an earlier booking): one tap
+            buttons.insert(0, [Button(turn.t("home.same_button", name=home.name), "bk:mun:=")])
+        return [Reply(turn.t("booking.municipality_prompt"), buttons=buttons, replaces_pressed=replaces)]
 
     async def municipality_text(self, turn: Turn, text: str) -> list[Reply] | None:
         """A municipality in its official spelling ("norrkoping" is Norrköping); anything else is asked again
@@ -226,6 +230,7 @@ class BookingFeature(Feature):
         found = find_municipality(clean_text(text), self.municipalities)
         if found is not None:
             turn.session.data["municipality"] = found.name
+            remember_home(turn.user, found)  # answers name it from now on, and the next booking offers it
             return await self._offer_times(turn)
         if len(text.split()) > 1 and self._is_question(turn, text):
             return None
@@ -237,9 +242,10 @@ class BookingFeature(Feature):
         return u.intent != "fallback"
 
     async def municipality_button(self, turn: Turn, arg: str) -> list[Reply] | None:
-        if arg != "-" or turn.session.step != "municipality":
+        home = home_of(turn.user)
+        if arg not in ("-", "=") or turn.session.step != "municipality" or (arg == "=" and home is None):
             return None
-        turn.session.data["municipality"] = None
+        turn.session.data["municipality"] = home.name if arg == "=" and home is not None else None
         return await self._offer_times(turn, replaces=True)
 
     async def _offer_times(self, turn: Turn, after: datetime | None = None, replaces: bool = False,

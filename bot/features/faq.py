@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from knowledge.understanding import understand_question
 
-from ..answers import compose, faq_reply, follow_up_unknown_reply, several_reply
+from knowledge.model import Knowledge
+from knowledge.understanding import Understanding
+
+from ..answers import compose, faq_reply, follow_up_unknown_reply, mentions_home, several_reply
 from ..conversation import Context
 from ..engine import Feature, Turn
 from ..messages import Button, Reply
 from ..reports import outcome_of
+from .home import ask_button, home_of, may_ask
 
 FAQ_INTENTS = ("faq", "routing", "did_you_mean", "fallback", "follow_up_unknown")
 # Meeting requests while no booking feature is installed get compose()'s honest "not here yet".
@@ -30,8 +34,9 @@ class FaqFeature(Feature):
         knowledge = self.app.knowledge.current
         u = turn.understanding
         assert u is not None
+        home = home_of(turn.user)
         if u.intent in MEETING_INTENTS:
-            return compose(u, knowledge, turn.t, can_book=self.app.engine.can_book())
+            return compose(u, knowledge, turn.t, can_book=self.app.engine.can_book(), home=home)
         if u.intent not in FAQ_INTENTS:
             # An intent no feature handles (yet): treat the message as a question.
             u = understand_question(text, u.lang, knowledge, self.app.knowledge.matcher)
@@ -43,14 +48,15 @@ class FaqFeature(Feature):
         else:
             await self.app.unanswered.record(text, u, turn.now)
         if u.intent == "follow_up_unknown" and u.faq_id in knowledge.entries:
-            return [follow_up_unknown_reply(knowledge.entries[u.faq_id], knowledge, u, turn.t)]
+            return self._offer_home(turn, [follow_up_unknown_reply(knowledge.entries[u.faq_id], knowledge, u, turn.t, home)],
+                                    [u], knowledge)
         # day, language, outcome, entry: no identity (bot/reports.py)
         await self.app.question_log.record(turn.now, u.lang, outcome_of(u.intent, u.faq_id), u.faq_id)
-        replies = compose(u, knowledge, turn.t, can_book=self.app.engine.can_book())
+        replies = compose(u, knowledge, turn.t, can_book=self.app.engine.can_book(), home=home)
         if u.intent == "fallback" and self.app.engine.handles("gd"):
             # Not knowing the answer, offer the way through it all: the start guide.
             replies[-1].buttons.insert(0, [Button(turn.t("guide.start_button"), "gd:go")])
-        return replies
+        return self._offer_home(turn, replies, [u], knowledge)
 
     async def answer_several(self, turn: Turn, text: str) -> list[Reply]:
         """A message asking several things: up to three answered in one reply, the rest as buttons."""
@@ -64,7 +70,9 @@ class FaqFeature(Feature):
                 await self.app.question_log.record(turn.now, u.lang, outcome_of(u.intent, u.faq_id), u.faq_id)
             else:
                 requests.append(u)  # "…och kan jag boka ett möte?": answered after the questions
-        replies = [several_reply(items, knowledge, turn.lang, turn.t, can_book=self.app.engine.can_book())]
+        replies = self._offer_home(turn, [several_reply(items, knowledge, turn.lang, turn.t,
+                                                        can_book=self.app.engine.can_book(), home=home_of(turn.user))],
+                                   items, knowledge)
         for u in requests:
             handler = self.app.engine.intent_handler(u.intent)
             if handler is not None:
@@ -85,8 +93,9 @@ class FaqFeature(Feature):
         if turn.session.flow == "faq":
             turn.session.clear()
         self._remember(turn, entry_id)
-        reply = faq_reply(entry, self.app.knowledge.current, turn.lang, turn.t, can_book=self.app.engine.can_book())
-        return [reply]
+        reply = faq_reply(entry, self.app.knowledge.current, turn.lang, turn.t, can_book=self.app.engine.can_book(),
+                          home=home_of(turn.user))
+        return self._offer_home(turn, [reply], [], self.app.knowledge.current, entry.authorities[:1])
 
     async def deep_link(self, turn: Turn, arg: str) -> list[Reply]:
         return await self.show_entry(turn, arg.removeprefix("faq_")) or [Reply(turn.t("core.unknown_button"))]
@@ -94,6 +103,22 @@ class FaqFeature(Feature):
     async def after_suggestions(self, turn: Turn, text: str) -> None:
         turn.session.clear()  # typing something new instead of picking: just carry on
         return None
+
+    def _offer_home(self, turn: Turn, replies: list[Reply], items: list[Understanding], knowledge: Knowledge,
+                    authorities: list[str] | tuple[str, ...] = ()) -> list[Reply]:
+        """While the founder's municipality is unknown, an answer that says "din kommun" offers to tell it."""
+        named = list(authorities)
+        for u in items:
+            entry = knowledge.entries.get(u.faq_id or "")
+            if u.intent in ("faq", "follow_up_unknown") and entry is not None:
+                named += entry.authorities[:1]
+            elif u.intent == "routing" and entry is not None:
+                named += entry.authorities
+            elif u.intent in ("routing", "fallback"):
+                named += list(u.authorities[: None if u.intent == "routing" else 1])
+        if replies and mentions_home(named) and may_ask(turn):
+            replies[-1].buttons.append([ask_button(turn)])
+        return replies
 
     def _remember(self, turn: Turn, entry_id: str) -> None:
         """What the user just asked about: its topics come pre-selected when booking, and a follow-up in the

@@ -11,9 +11,10 @@ from knowledge import guide as path
 from knowledge.guide import NOTE_MAX_CHARS, Progress
 from knowledge.model import GuideStep
 
-from ..answers import BOOK_PAYLOAD, faq_reply, overview_reply
+from ..answers import BOOK_PAYLOAD, HOME_AUTHORITIES, faq_reply, home_authority, overview_reply
 from ..engine import Feature, Turn
 from ..messages import Button, Reply
+from .home import home_of
 
 
 class GuideFeature(Feature):
@@ -64,10 +65,13 @@ class GuideFeature(Feature):
         number = self.guide.index(step) + 1
         lines = [turn.t("guide.step_header", number=number, total=len(self.guide), title=step.title.get(lang)),
                  step.body.get(lang)]
-        helpers = [knowledge.authorities[a] for a in step.authorities if a in knowledge.authorities]
+        home = home_of(turn.user)
+        helpers = [home_authority(knowledge.authorities[a], turn.t, home) if a in HOME_AUTHORITIES else knowledge.authorities[a]
+                   for a in step.authorities if a in knowledge.authorities]
         if helpers:
             lines.append(turn.t("guide.who_helps") + "\n" + "\n".join(
-                turn.t("guide.helper", name=a.name.get(lang), website=a.website) for a in helpers))
+                turn.t("guide.helper", name=a.name.get(lang), website=a.website) if a.website
+                else turn.t("guide.helper_unlinked", name=a.name.get(lang)) for a in helpers))
         status = progress.statuses.get(step.id)
         if status:
             lines.append(turn.t(f"guide.status_{status}"))
@@ -150,7 +154,7 @@ class GuideFeature(Feature):
         entry = knowledge.entries.get(entry_id)
         if entry is None:
             return None
-        reply = faq_reply(entry, knowledge, turn.lang, turn.t, can_book=self.app.engine.can_book())
+        reply = faq_reply(entry, knowledge, turn.lang, turn.t, can_book=self.app.engine.can_book(), home=home_of(turn.user))
         reply.buttons.insert(0, [Button(turn.t("guide.back_to_step"), "gd:go", "back next")])
         return [reply]
 
