@@ -173,6 +173,9 @@ class ReminderService:
         self.send = send
         self.send_digest = send_digest
         self.scheduler = scheduler  # None: nothing is scheduled, run_due is called by hand
+        # Which recipients this process sends to (None: all). `dukat-bord chat` reaches only console addresses
+        # and leaves Telegram and Matrix reminders, untouched, to `dukat-bord run`.
+        self.reaches: Callable[[str], bool] | None = None
         self._lock = asyncio.Lock()
         self._started = False
         self._resync = False
@@ -191,6 +194,8 @@ class ReminderService:
             owed[Key(item.meeting.id, item.recipient.address, item.kind, item.due)] = partial(self.send, item)
         for digest in due_digests(upcoming, now, self.tz):
             owed[Key("", digest.recipient.address, DIGEST, digest.due)] = partial(self.send_digest, digest)
+        if self.reaches is not None:
+            owed = {key: send for key, send in owed.items() if self.reaches(key.recipient)}
         return owed
 
     async def run_due(self, now: datetime | None = None) -> int:
@@ -205,7 +210,8 @@ class ReminderService:
                 "SELECT meeting_id, recipient, kind, due_utc, state, next_try_utc FROM reminders_sent"
                 " WHERE state = 'failed' OR due_utc >= ?", ((now - timedelta(hours=25)).isoformat(),))}
             retries = sorted((key for key, r in log_rows.items()
-                              if r["state"] == "failed" and datetime.fromisoformat(r["next_try_utc"]) <= now),
+                              if r["state"] == "failed" and datetime.fromisoformat(r["next_try_utc"]) <= now
+                              and (self.reaches is None or self.reaches(key.recipient))),
                              key=lambda key: key.due)
             owed = self._owed(await self._upcoming(now, now + timedelta(hours=25)), now)
             new = sorted((key for key in owed if key not in log_rows or log_rows[key]["state"] == "skipped"),
@@ -254,9 +260,14 @@ class ReminderService:
         run_due sends each again if it is still owed. Call before the first run_due. Returns how many."""
         now = utc(now or self.clock.now())
         async with self._lock:
-            return await self.db.execute(
-                "UPDATE reminders_sent SET state = 'failed', next_try_utc = ? WHERE state = 'sending'", (now.isoformat(),)
-            )
+            rows = await self.db.fetchall("SELECT recipient FROM reminders_sent WHERE state = 'sending'")
+            mine = sorted({r["recipient"] for r in rows if self.reaches is None or self.reaches(r["recipient"])})
+            count = 0
+            for recipient in mine:  # another process's claims (another channel's addresses) are its own
+                count += await self.db.execute(
+                    "UPDATE reminders_sent SET state = 'failed', next_try_utc = ? WHERE state = 'sending' AND recipient = ?",
+                    (now.isoformat(), recipient))
+            return count
 
     async def _deliver(self, key: Key, attempt: int, send: Callable[[], Awaitable[bool]]) -> int:
         """Send; mark it 'sent', or 'failed' with the time of the next try, or 'given_up' after MAX_ATTEMPTS."""

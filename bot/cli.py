@@ -57,6 +57,7 @@ def chat(address: str) -> None:
     async def run() -> None:
         asyncio.get_running_loop().add_signal_handler(signal.SIGINT, stop.set)  # removed when the loop closes
         app = await open_app()
+        app.reminders.reaches = lambda recipient: recipient.startswith("console:")  # Telegram/Matrix: `run`'s
         try:
             for service in app.background:
                 await service.start()

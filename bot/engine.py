@@ -47,7 +47,8 @@ _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 
 def clean_text(text: str) -> str:
     text = _INVISIBLE.sub("", text)
-    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs"))  # Cs: lone surrogates cannot be stored
+    # Cc: control characters; Cs: lone surrogates, which cannot even be stored
+    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs"))
     return re.sub(r"\s+", " ", text).strip()
 
 

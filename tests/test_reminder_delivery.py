@@ -401,3 +401,30 @@ async def test_a_kill_mid_send_repeats_at_most_that_send_after_the_restart(setti
     interrupted = {(r["recipient"], "digest" if r["kind"] == "digest" else refs[r["meeting_id"]]) for r in in_flight}
     assert all(n <= 2 for n in got.values()) and repeated <= interrupted  # only the interrupted send repeats
     assert before < sum(got.values()), "the kill should land part-way"
+
+
+async def test_a_process_that_reaches_only_console_leaves_telegram_reminders_to_run(app, clock):
+    """`dukat-bord chat` has no Telegram route: it neither spends attempts on a tg: reminder nor settles or
+    recovers one; `dukat-bord run`, which has the route, sends it."""
+    reminders = app.reminders
+    tg_founder, console_founder = "tg:701", "console:702"
+    tg_meeting = await book(app, tg_founder, clock.now() + timedelta(days=2))
+    console_meeting = await book(app, console_founder, clock.now() + timedelta(days=2))
+    clock.set(max(tg_meeting.start, console_meeting.start) - timedelta(hours=24))
+
+    reminders.reaches = lambda recipient: recipient.startswith("console:")  # as `dukat-bord chat` sets it
+    await reminders.run_due()
+    assert await sent_row(app, tg_meeting, tg_founder) is None  # not claimed, no attempt spent
+    assert (await sent_row(app, console_meeting, console_founder))["state"] == "sent"
+    await app.db.execute(  # another process's claim in flight: not this one's to recover
+        "INSERT INTO reminders_sent(meeting_id, recipient, kind, due_utc, state, sent_at) VALUES (?, ?, ?, ?, ?, ?)",
+        ("other", "tg:999", "h24", clock.now().isoformat(), "sending", clock.now().isoformat()))
+    assert await reminders.recover() == 0
+    assert (await app.db.fetchone("SELECT state FROM reminders_sent WHERE recipient = 'tg:999'"))["state"] == "sending"
+
+    reminders.reaches = None  # `dukat-bord run`, with its Telegram channel up
+    channel = Channel()
+    app.notifier.register("tg", channel.deliver)
+    await reminders.run_due()
+    assert len(reminder_texts(app, channel.got, tg_meeting.ref)) == 1
+    assert (await sent_row(app, tg_meeting, tg_founder))["state"] == "sent"
