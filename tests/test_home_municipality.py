@@ -88,3 +88,13 @@ async def test_my_data_lists_it_and_erasing_removes_it(chat, app):
     assert await app.db.fetchone("SELECT municipality FROM users WHERE address = ?", (chat.address,)) is None
     await chat.say(KOMMUN_SV)
     assert "din kommun" in chat.text() and "Norrköping" not in chat.text()
+
+
+async def test_a_place_typed_under_the_offer_answers_it_without_pressing(chat):
+    """A person types the place instead of pressing "Ange din kommun"; a question there is still answered."""
+    await chat.say(KOMMUN_SV)
+    assert "Ange din kommun" in chat.buttons()
+    await chat.say("norrkoping")
+    assert "Norrköpings kommun" in chat.text() and "Det vet jag tyvärr inte" not in chat.text()
+    await chat.say(KOMMUN_SV)
+    assert "Ansvarig: Norrköpings kommun, https://www.norrkoping.se" in chat.text(), chat.text()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from knowledge.understanding import understand_question
 
 from knowledge.model import Knowledge
+from knowledge.municipalities import find_municipality, load_municipalities
 from knowledge.understanding import Understanding
 
 from ..answers import compose, faq_reply, follow_up_unknown_reply, mentions_home, several_reply
@@ -12,7 +13,7 @@ from ..conversation import Context
 from ..engine import Feature, Turn
 from ..messages import Button, Reply
 from ..reports import outcome_of
-from .home import ask_button, home_of, may_ask
+from .home import ask_button, home_of, may_ask, offered_home_question, remember_home, shown_name
 
 FAQ_INTENTS = ("faq", "routing", "did_you_mean", "fallback", "follow_up_unknown")
 # Meeting requests while no booking feature is installed get compose()'s honest "not here yet".
@@ -35,6 +36,11 @@ class FaqFeature(Feature):
         u = turn.understanding
         assert u is not None
         home = home_of(turn.user)
+        if u.intent == "fallback" and offered_home_question(turn):
+            found = find_municipality(text, load_municipalities())  # "norrkoping" typed under "Ange din kommun"
+            if found is not None:
+                remember_home(turn.user, found)
+                return [Reply(turn.t("home.saved", name=shown_name(found)))]
         if u.intent in MEETING_INTENTS:
             return compose(u, knowledge, turn.t, can_book=self.app.engine.can_book(), home=home)
         if u.intent not in FAQ_INTENTS:

@@ -31,6 +31,12 @@ def may_ask(turn: Turn) -> bool:
     return turn.user.municipality is None and not turn.user.municipality_skipped and turn.session.flow is None
 
 
+def offered_home_question(turn: Turn) -> bool:
+    """Whether the options last shown include "Ange din kommun": a place typed then answers that question."""
+    pending = turn.user.pending
+    return pending is not None and any(o.payload == ASK_PAYLOAD for o in pending.options)
+
+
 def ask_button(turn: Turn) -> Button:
     return Button(turn.t("home.tell_button"), ASK_PAYLOAD)
 
