@@ -827,3 +827,15 @@ async def test_the_target_users_first_message_is_not_a_dead_end(app):
     text = chat.text()
     assert "Det vet jag tyvärr inte" not in text
     assert "Öppna startguiden" in chat.buttons() or "Steg 1 av" in text or "Ansvarig:" in text
+
+
+async def test_a_time_that_ran_out_of_notice_is_told_as_such_not_as_taken(app):
+    chat = founder(app, "too-soon")
+    await typed_to_times(chat)
+    data = (await where(chat))[2]
+    first = (await app.booking.offer(data["topics"], data.get("municipality")))[0]
+    while app.booking.rules.earliest_start(app.clock.now()) <= first.start:  # the founder waited too long
+        app.clock.advance(minutes=10)
+    await chat.say("1")
+    assert chat.text().startswith(app.catalogue.text("sv", "booking.time_too_soon")), chat.text()
+    assert "hann bli upptagen" not in chat.text() and (await where(chat))[1] == "times" and offered(chat)

@@ -301,6 +301,10 @@ class BookingFeature(Feature):
     async def back_to_times(self, turn: Turn, _: str) -> list[Reply]:
         return await self._offer_times(turn, replaces=True)
 
+    def _gone(self, turn: Turn, start) -> str:
+        """Why a chosen time cannot be booked: too little notice left by now, or someone else took it."""
+        return "booking.time_too_soon" if start < self.service.rules.earliest_start(turn.now) else "booking.time_gone"
+
     async def pick_time(self, turn: Turn, arg: str) -> list[Reply] | None:
         start = _from_minutes(arg)
         if start is None or turn.session.step not in ("times", "confirm"):
@@ -310,7 +314,7 @@ class BookingFeature(Feature):
             return await self._same_time(turn)
         slot = await self.service.slot_at(start, data.get("topics", []), data.get("municipality"), data.get("move_id"))
         if slot is None:
-            return await self._offer_times(turn, intro="booking.time_gone")
+            return await self._offer_times(turn, intro=self._gone(turn, start))
         data["start"] = minutes(slot.start)
         data["officials"] = list(slot.official_ids)
         turn.session.step = "confirm"
@@ -367,7 +371,7 @@ class BookingFeature(Feature):
                     lang=turn.lang, share_guide=bool(data.get("share_guide")),
                 )
         except SlotTaken:
-            return await self._offer_times(turn, intro="booking.time_gone")
+            return await self._offer_times(turn, intro=self._gone(turn, start))
         except SameTime:
             return await self._same_time(turn)
         except TooManyMeetings as exc:
@@ -379,7 +383,7 @@ class BookingFeature(Feature):
                 return await self._not_changeable(turn, data["move_ref"])
             return [Reply(turn.t("booking.not_allowed"))]
         except InvalidRequest:
-            return await self._offer_times(turn, intro="booking.time_gone")
+            return await self._offer_times(turn, intro=self._gone(turn, start))
         moved = bool(data.get("move_ref"))
         turn.session.clear()
         details = await self.service.details(meeting)
