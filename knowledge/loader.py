@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import functools
-import tempfile
 from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable
@@ -261,30 +259,23 @@ def _load_guide(
 
 def _check_municipalities(path: Path, problems: list[Problem]) -> None:
     """The municipality directory's problems (knowledge/municipalities.py says which), each at its line."""
-    if not path.exists():
-        return
-    problems += [dataclasses.replace(p, file=p.file.replace(_HERE, str(path)))
-                 for p in _municipality_problems(path.read_bytes())]
-
-
-_HERE = "\0municipalities\0"  # stands for the file's path in the cached problems
+    if path.exists():
+        stat = path.stat()
+        problems += _municipality_problems(str(path), stat.st_mtime_ns, stat.st_size)
 
 
 @functools.lru_cache(maxsize=4)
-def _municipality_problems(content: bytes) -> tuple[Problem, ...]:
-    """Parsing the 290 entries with line numbers takes about 0.3 s: done once per content, not per load."""
+def _municipality_problems(path: str, mtime_ns: int, size: int) -> tuple[Problem, ...]:
+    """Parsing the 290 entries with line numbers takes about 0.3 s: done once per version of the file, not per load."""
     problems: list[Problem] = []
-    with tempfile.TemporaryDirectory(prefix="dukat-municipalities-") as scratch:
-        copy = Path(scratch) / MUNICIPALITIES_FILE
-        copy.write_bytes(content)
-        data = read_yaml(copy, problems)
-        if data is not None:
-            def locate(raw: Any) -> str:
-                line = _line_of(raw)
-                return f"{_HERE}:{line}" if line else _HERE
+    data = read_yaml(Path(path), problems)
+    if data is not None:
+        def locate(raw: Any) -> str:
+            line = _line_of(raw)
+            return f"{path}:{line}" if line else path
 
-            problems += check_municipalities(data, _HERE, locate)
-    return tuple(dataclasses.replace(p, file=p.file.replace(str(copy), _HERE)) for p in problems)
+        problems += check_municipalities(data, path, locate)
+    return tuple(problems)
 
 
 def _load_synonyms(path: Path, problems: list[Problem]) -> dict[str, list[str]]:

@@ -10,24 +10,13 @@ import os
 import threading
 from datetime import timedelta
 
-import pytest
 
 import knowledge.store
 from knowledge.editing import KnowledgeEditor
-from knowledge.store import KnowledgeStore
-from bot.app import build_app
 from tests.booking_helpers import new_founder
 from tests.conftest import Chat
 
-CO = "console:coord"
-
-
-@pytest.fixture
-async def capp(settings, clock, knowledge_copy):
-    application = await build_app(settings, clock=clock, knowledge=KnowledgeStore(knowledge_copy))
-    await application.roles.grant(CO)
-    yield application
-    await application.close()
+from tests.test_coordinator import CO, capp  # noqa: F401  (capp: the coordinators' app fixture)
 
 
 class LoopWatch:
