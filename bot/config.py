@@ -56,6 +56,22 @@ class Settings:
     matrix_access_token: str | None = field(default=None, repr=False)
     matrix_device_name: str = "Dukat bord"
     matrix_store_dir: str | None = None
+    # The bot's web server: one-click answers, calendar feeds, web console (shared by all of them)
+    web_listen: str = "127.0.0.1"
+    web_port: int = 8080
+    public_url: str | None = None  # the address links are built from; None: http://<listen>:<port>
+    # E-mail to officials (without DUKAT_SMTP_HOST mails are written as .eml files to mail_outbox_dir())
+    smtp_host: str | None = None
+    smtp_port: int | None = None  # None: 465 for tls, 587 for starttls, 25 for none
+    smtp_username: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_tls: str = "starttls"  # starttls, tls or none
+    mail_from: str | None = None  # None: dukat-bord@<host of the public address>
+    # Officials' own calendars (addresses and passwords are secrets: an owner-only file, never the officials file)
+    calendars_file: str | None = None  # None: <data dir>/calendars.yaml
+    # Who runs this bot, named in the privacy answers
+    operator_name: str | None = None
+    operator_url: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -83,6 +99,24 @@ class Settings:
 
     def outbox_dir(self) -> Path:
         return Path(self.data_dir) / "attachments"
+
+    @property
+    def mail_enabled(self) -> bool:
+        """E-mail is sent through SMTP; without a host, mails go to mail_outbox_dir() as .eml files."""
+        return bool(self.smtp_host)
+
+    def mail_outbox_dir(self) -> Path:
+        return Path(self.data_dir) / "mail"
+
+    def calendars_path(self) -> Path:
+        return Path(self.calendars_file) if self.calendars_file else Path(self.data_dir) / "calendars.yaml"
+
+    def web_base_url(self) -> str:
+        """The public address links are built from, without a trailing slash."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = f"[{self.web_listen}]" if ":" in self.web_listen else self.web_listen
+        return f"http://{host}:{self.web_port}"
 
 
 # --- checks of single values ------------------------------------------------------------------
@@ -113,6 +147,15 @@ def _language(value: str) -> str:
     if value not in LANGUAGES:
         raise PydanticCustomError("one_of", "not a language we have", {"choices": ", ".join(LANGUAGES)})
     return value
+
+
+def _one_of(*choices: str):
+    def check(value: str) -> str:
+        if value not in choices:
+            raise PydanticCustomError("one_of", "not one of the choices", {"choices": ", ".join(choices)})
+        return value
+
+    return check
 
 
 def _http_url(value: str) -> str:
@@ -155,6 +198,8 @@ Username = Annotated[str, BeforeValidator(lambda v: _stripped(v).lstrip("@") if 
 BotToken = Annotated[SecretStr, _pattern("telegram_token", r"[0-9]+:[A-Za-z0-9_-]+")]
 WebhookSecret = Annotated[SecretStr, _pattern("webhook_secret", r"[A-Za-z0-9_-]{1,256}")]
 MatrixUserId = Annotated[str, BeforeValidator(_stripped), _pattern("matrix_user_id", r"@[^:\s]+:[^\s]+")]
+SmtpTls = Annotated[str, BeforeValidator(_lowered), AfterValidator(_one_of("starttls", "tls", "none"))]
+MailAddress = Annotated[str, BeforeValidator(_stripped), _pattern("mail_address", r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")]
 
 
 class Environment(BaseSettings):
@@ -184,6 +229,18 @@ class Environment(BaseSettings):
     matrix_access_token: SecretStr | None = Field(None, validation_alias="MATRIX_ACCESS_TOKEN")
     matrix_device_name: Text = Field("Dukat bord", validation_alias="MATRIX_DEVICE_NAME")
     matrix_store_dir: Text | None = Field(None, validation_alias="MATRIX_STORE_DIR")
+    web_listen: Host = Field("127.0.0.1", validation_alias="DUKAT_WEB_LISTEN")
+    web_port: Port = Field(8080, validation_alias="DUKAT_WEB_PORT")
+    public_url: HttpUrl | None = Field(None, validation_alias="DUKAT_PUBLIC_URL")
+    smtp_host: Host | None = Field(None, validation_alias="DUKAT_SMTP_HOST")
+    smtp_port: Port | None = Field(None, validation_alias="DUKAT_SMTP_PORT")
+    smtp_username: Text | None = Field(None, validation_alias="DUKAT_SMTP_USERNAME")
+    smtp_password: SecretStr | None = Field(None, validation_alias="DUKAT_SMTP_PASSWORD")
+    smtp_tls: SmtpTls = Field("starttls", validation_alias="DUKAT_SMTP_TLS")
+    mail_from: MailAddress | None = Field(None, validation_alias="DUKAT_MAIL_FROM")
+    calendars_file: Text | None = Field(None, validation_alias="DUKAT_CALENDARS_FILE")
+    operator_name: Text | None = Field(None, validation_alias="DUKAT_OPERATOR_NAME")
+    operator_url: HttpUrl | None = Field(None, validation_alias="DUKAT_OPERATOR_URL")
 
 
 def _mentions(annotation: Any, kind: type) -> bool:
@@ -236,7 +293,7 @@ def _problems(exc: ValidationError) -> list[ConfigProblem]:
         elif code in ("one_of", "flag"):
             params["choices"] = ctx.get("choices", "")
         elif code not in ("integer", "empty", "text", "url", "host", "telegram_username", "telegram_token",
-                          "webhook_secret", "matrix_user_id"):
+                          "webhook_secret", "matrix_user_id", "mail_address"):
             code, params = "invalid", {"detail": error["msg"]}
         value = None if variable in SECRET_VARIABLES else str(error.get("input", ""))
         problems.append(ConfigProblem(variable, code, value, params))
