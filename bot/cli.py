@@ -84,7 +84,7 @@ def ask(question: str | None, as_json: bool) -> None:
     from knowledge.store import KnowledgeStore
     from knowledge.understanding import understand
 
-    from .answers import compose
+    from .answers import Operator, compose
     from .catalogue import Catalogue
 
     if question is None:
@@ -98,7 +98,8 @@ def ask(question: str | None, as_json: bool) -> None:
         if question == "-" and not line_text.strip():
             continue
         u = understand(line_text, store.current, store.matcher, lang_hint=config.default_lang)
-        replies = compose(u, store.current, lambda key, **p: catalogue.text(u.lang, key, **p))
+        replies = compose(u, store.current, lambda key, **p: catalogue.text(u.lang, key, **p),
+                          operator=Operator.of(config))
         answer = "\n\n".join(r.text for r in replies)
         if as_json:
             click.echo(json.dumps({

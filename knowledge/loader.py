@@ -24,7 +24,7 @@ from .model import (
     Topic,
     fold_phrase,
 )
-from .municipalities import check_municipalities
+from .municipalities import check_municipal_authorities, check_municipalities
 
 AUTHORITIES_FILE = "authorities.yaml"
 TOPICS_FILE = "topics.yaml"
@@ -85,6 +85,7 @@ def check_knowledge(directory: str | Path | None = None) -> tuple[Knowledge | No
     intents = _load_intents(root / INTENTS_FILE, problems)
     guide = _load_guide(root / GUIDE_FILE, authorities, topics, entries, problems)
     _check_municipalities(root / MUNICIPALITIES_FILE, problems)
+    problems += check_municipal_authorities(authorities.values(), str(root / AUTHORITIES_FILE))
 
     if problems:
         return None, problems

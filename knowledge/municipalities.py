@@ -11,14 +11,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 from urllib.parse import urlsplit
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 from ruamel.yaml import YAML
 
-from .model import Problem
+from .model import Authority, Problem
 from .text import fold_word, light_words, lower_words, stopwords, tokens
 
 MUNICIPALITIES_FILE = Path(__file__).parent / "data" / "municipalities.yaml"
@@ -147,6 +147,20 @@ def check_municipalities(data: Any, file: str, locate: Callable[[Any], str] | No
         if name and official and _GENITIVE_STEMS.get(name, name) not in official:
             problems.append(Problem(where, entry, "official", "municipality_official_name",
                                     {"official": official, "name": name}))
+    return problems
+
+
+def check_municipal_authorities(authorities: Iterable[Authority], file: str,
+                                municipalities: tuple[Municipality, ...] | None = None) -> list[Problem]:
+    """Authorities of one municipality (parent `kommun`) whose `municipality` is not a name of the directory as
+    written there, for `faq check`: the answers for a founder from there would never find them (bot/answers.py)."""
+    problems = []
+    for a in authorities:
+        if a.parent != "kommun":
+            continue
+        found = get_municipality(a.municipality or "", municipalities)
+        if found is None or found.name != a.municipality:
+            problems.append(Problem(file, a.id, "municipality", "unknown_municipality", {"name": a.municipality or ""}))
     return problems
 
 

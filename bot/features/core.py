@@ -1,4 +1,4 @@
-"""Greeting, help, thanks, language, privacy notice, talking to a person, who does what."""
+"""Greeting, help, thanks, language, talking to a person, who does what. (The privacy notice: privacy.py.)"""
 
 from __future__ import annotations
 
@@ -22,8 +22,6 @@ class CoreFeature(Feature):
             "/hjalp": self.help,
             "/sprak": self.language,
             "/language": self.language,
-            "/integritet": self.privacy,
-            "/privacy": self.privacy,
         }
         self.payloads = {"lang": self.set_language}
         self.intents = {
@@ -31,7 +29,6 @@ class CoreFeature(Feature):
             "help": self.help,
             "thanks": self.thanks,
             "human": self.human,
-            "privacy": self.privacy,
             "switch_language": self.switch_language,
             "who_does_what": self.who_does_what,
             "empty": self.empty,
@@ -63,9 +60,6 @@ class CoreFeature(Feature):
 
     async def human(self, turn: Turn, text: str) -> list[Reply]:
         return [Reply(turn.t("core.human"), buttons=self._book_button(turn))]
-
-    async def privacy(self, turn: Turn, args: str) -> list[Reply]:
-        return [Reply(turn.t("core.privacy"))]
 
     async def empty(self, turn: Turn, text: str) -> list[Reply]:
         return [Reply(turn.t("core.empty"))]

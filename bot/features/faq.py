@@ -8,7 +8,7 @@ from knowledge.model import Knowledge
 from knowledge.municipalities import find_municipality, load_municipalities
 from knowledge.understanding import Understanding
 
-from ..answers import compose, faq_reply, follow_up_unknown_reply, mentions_home, several_reply
+from ..answers import Operator, about_service, compose, faq_reply, follow_up_unknown_reply, mentions_home, several_reply
 from ..conversation import Context
 from ..engine import Feature, Turn
 from ..messages import Button, Reply
@@ -35,14 +35,14 @@ class FaqFeature(Feature):
         knowledge = self.app.knowledge.current
         u = turn.understanding
         assert u is not None
-        home = home_of(turn.user)
+        home, operator = home_of(turn.user), Operator.of(self.app.settings)
         if u.intent == "fallback" and offered_home_question(turn):
             found = find_municipality(text, load_municipalities())  # "norrkoping" typed under "Ange din kommun"
             if found is not None:
                 remember_home(turn.user, found)
                 return [Reply(turn.t("home.saved", name=shown_name(found)))]
         if u.intent in MEETING_INTENTS:
-            return compose(u, knowledge, turn.t, can_book=self.app.engine.can_book(), home=home)
+            return compose(u, knowledge, turn.t, can_book=self.app.engine.can_book(), home=home, operator=operator)
         if u.intent not in FAQ_INTENTS:
             # An intent no feature handles (yet): treat the message as a question.
             u = understand_question(text, u.lang, knowledge, self.app.knowledge.matcher)
@@ -54,11 +54,11 @@ class FaqFeature(Feature):
         else:
             await self.app.unanswered.record(text, u, turn.now)
         if u.intent == "follow_up_unknown" and u.faq_id in knowledge.entries:
-            return self._offer_home(turn, [follow_up_unknown_reply(knowledge.entries[u.faq_id], knowledge, u, turn.t, home)],
-                                    [u], knowledge)
+            reply = follow_up_unknown_reply(knowledge.entries[u.faq_id], knowledge, u, turn.t, home, operator)
+            return self._offer_home(turn, [reply], [u], knowledge)
         # day, language, outcome, entry: no identity (bot/reports.py)
         await self.app.question_log.record(turn.now, u.lang, outcome_of(u.intent, u.faq_id), u.faq_id)
-        replies = compose(u, knowledge, turn.t, can_book=self.app.engine.can_book(), home=home)
+        replies = compose(u, knowledge, turn.t, can_book=self.app.engine.can_book(), home=home, operator=operator)
         if u.intent == "fallback" and self.app.engine.handles("gd"):
             # Not knowing the answer, offer the way through it all: the start guide.
             replies[-1].buttons.insert(0, [Button(turn.t("guide.start_button"), "gd:go")])
@@ -76,9 +76,9 @@ class FaqFeature(Feature):
                 await self.app.question_log.record(turn.now, u.lang, outcome_of(u.intent, u.faq_id), u.faq_id)
             else:
                 requests.append(u)  # "…och kan jag boka ett möte?": answered after the questions
-        replies = self._offer_home(turn, [several_reply(items, knowledge, turn.lang, turn.t,
-                                                        can_book=self.app.engine.can_book(), home=home_of(turn.user))],
-                                   items, knowledge)
+        reply = several_reply(items, knowledge, turn.lang, turn.t, can_book=self.app.engine.can_book(),
+                              home=home_of(turn.user), operator=Operator.of(self.app.settings))
+        replies = self._offer_home(turn, [reply], items, knowledge)
         for u in requests:
             handler = self.app.engine.intent_handler(u.intent)
             if handler is not None:
@@ -100,8 +100,9 @@ class FaqFeature(Feature):
             turn.session.clear()
         self._remember(turn, entry_id)
         reply = faq_reply(entry, self.app.knowledge.current, turn.lang, turn.t, can_book=self.app.engine.can_book(),
-                          home=home_of(turn.user))
-        return self._offer_home(turn, [reply], [], self.app.knowledge.current, entry.authorities[:1])
+                          home=home_of(turn.user), operator=Operator.of(self.app.settings))
+        return self._offer_home(turn, [reply], [], self.app.knowledge.current,
+                                () if about_service(entry) else entry.authorities[:1])
 
     async def deep_link(self, turn: Turn, arg: str) -> list[Reply]:
         return await self.show_entry(turn, arg.removeprefix("faq_")) or [Reply(turn.t("core.unknown_button"))]
@@ -112,10 +113,13 @@ class FaqFeature(Feature):
 
     def _offer_home(self, turn: Turn, replies: list[Reply], items: list[Understanding], knowledge: Knowledge,
                     authorities: list[str] | tuple[str, ...] = ()) -> list[Reply]:
-        """While the founder's municipality is unknown, an answer that says "din kommun" offers to tell it."""
+        """While the founder's municipality is unknown, an answer that says "din kommun" offers to tell it (an
+        answer about this service names its operator instead)."""
         named = list(authorities)
         for u in items:
             entry = knowledge.entries.get(u.faq_id or "")
+            if entry is not None and about_service(entry):
+                continue
             if u.intent in ("faq", "follow_up_unknown") and entry is not None:
                 named += entry.authorities[:1]
             elif u.intent == "routing" and entry is not None:

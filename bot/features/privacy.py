@@ -1,9 +1,10 @@
-"""The user's control over their data: see it (/mina_data) and erase it (/glom)."""
+"""The user's data: what is kept and who answers for it (/integritet), see it (/mina_data) and erase it (/glom)."""
 
 from __future__ import annotations
 
 import json
 
+from ..answers import Operator, privacy_text
 from ..engine import Feature, Turn
 from ..messages import Attachment, Button, Reply
 
@@ -13,9 +14,14 @@ class PrivacyFeature(Feature):
 
     def __init__(self, app) -> None:
         super().__init__(app)
-        self.commands = {"/glom": self.ask_erase, "/forget": self.ask_erase, "/mina_data": self.export, "/my_data": self.export}
+        self.commands = {"/glom": self.ask_erase, "/forget": self.ask_erase, "/mina_data": self.export,
+                         "/my_data": self.export, "/integritet": self.notice, "/privacy": self.notice}
         self.payloads = {"pv": self.answer}
-        self.intents = {"erase_me": self.ask_erase, "my_data": self.export}
+        self.intents = {"erase_me": self.ask_erase, "my_data": self.export, "privacy": self.notice}
+
+    async def notice(self, turn: Turn, args: str) -> list[Reply]:
+        """What is kept, and the operator of this installation as the one responsible for it."""
+        return [Reply(privacy_text(turn.t, Operator.of(self.app.settings)))]
 
     async def ask_erase(self, turn: Turn, args: str) -> list[Reply]:
         buttons = [[Button(turn.t("privacy.erase_yes"), "pv:erase"), Button(turn.t("privacy.erase_no"), "pv:keep")]]
