@@ -3,24 +3,27 @@
 The UID stays the same for a meeting's whole life and SEQUENCE must rise with every change the
 recipients should see (moved, officials changed, cancelled), so Outlook and Google replace the
 event instead of adding a second one. Times are written with TZID Europe/Stockholm and the matching
-VTIMEZONE, generated from the zoneinfo database by icalendar. All user-visible text (summary,
-description) comes from the caller, who takes it from the bot's catalogue.
+VTIMEZONE with yearly rules (`vtimezone`), the same in the chat's .ics files, the e-mailed meeting
+requests and the officials' calendar feeds. All user-visible text (summary, description) comes from the
+caller, who takes it from the bot's catalogue.
 """
 
 from __future__ import annotations
 
 import functools
-from datetime import date, datetime, timedelta, timezone
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Iterable, Literal
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Component, Event, Timezone, vCalAddress, vText
+from icalendar import Calendar, Component, Event, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress, vDuration, vText
 
 from .model import InvalidRequest, Meeting, MeetingState, Official, Organisation, Participant, ParticipantState, utc
 
 UID_DOMAIN = "dukat-bord"
 PRODID = "-//Dukat bord//Booking//EN"
 Method = Literal["REQUEST", "CANCEL"]
+FEED_REFRESH = timedelta(hours=1)  # how often a subscribed calendar should fetch a feed again
 
 _PARTSTAT = {
     ParticipantState.INVITED: "NEEDS-ACTION",
@@ -38,56 +41,74 @@ def ics_filename(meeting: Meeting) -> str:
     return f"dukat-bord-{meeting.ref}.ics"
 
 
-@functools.lru_cache(maxsize=16)
-def _vtimezone(tzid: str, year: int) -> bytes:
-    """VTIMEZONE for the years around `year`, serialised (cached; parsed anew for each file)."""
-    # Three years keep the component short and still cover the meeting.
-    component = Timezone.from_tzid(tzid, first_date=date(year - 1, 1, 1), last_date=date(year + 2, 1, 1))
+# Since 1996 the EU changes the clocks at 01:00 UTC on the last Sunday of March and of October
+# (Directive 2000/84/EC). Written as yearly RRULEs, as Outlook's iCalendar import requires; an RDATE list
+# covers only the years it names, and parsers that take the zone from the VTIMEZONE (vobject, so Radicale,
+# keeping the first one it sees per TZID) read every other year as standard time.
+EU_SUMMER_RULE = {"FREQ": "YEARLY", "BYMONTH": 3, "BYDAY": "-1SU"}
+EU_WINTER_RULE = {"FREQ": "YEARLY", "BYMONTH": 10, "BYDAY": "-1SU"}
+EU_RULES_SINCE = 1996
+EU_RULES_CHECKED_UNTIL = 2037  # the rules are checked against zoneinfo up to this year
+
+
+def _last_sunday(year: int, month: int) -> date:
+    day = date(year, month + 1, 1) - timedelta(days=1)
+    return day - timedelta(days=(day.weekday() + 1) % 7)
+
+
+def _eu_change(year: int, month: int) -> datetime:
+    return datetime.combine(_last_sunday(year, month), time(1, 0), tzinfo=timezone.utc)
+
+
+@functools.lru_cache(maxsize=8)
+def _vtimezone(tzid: str) -> bytes:
+    """VTIMEZONE of `tzid` with yearly rules, serialised (cached; parsed anew for each file).
+
+    The offsets and names come from zoneinfo; a zone with summer time must change at the EU's times
+    (checked against zoneinfo for every year the rules are written for), else ValueError.
+    """
     zone = ZoneInfo(tzid)
-    for observance in component.subcomponents:
-        _fix_onsets(observance, zone)
+    winter = datetime(EU_RULES_SINCE + 5, 1, 15, 12, tzinfo=zone)
+    summer = datetime(EU_RULES_SINCE + 5, 7, 15, 12, tzinfo=zone)
+    standard, daylight = winter.utcoffset(), summer.utcoffset()
+    component = Timezone()
+    component.add("tzid", tzid)
+    if standard == daylight:
+        component.add_component(_observance(TimezoneStandard, winter.tzname(), standard, standard,
+                                            datetime(1970, 1, 1), None))
+        return component.to_ical()
+    for year in range(EU_RULES_SINCE, EU_RULES_CHECKED_UNTIL + 1):
+        for month, before, after in ((3, standard, daylight), (10, daylight, standard)):
+            change = _eu_change(year, month)
+            if ((change - timedelta(seconds=1)).astimezone(zone).utcoffset() != before
+                    or change.astimezone(zone).utcoffset() != after):
+                raise ValueError(f"{tzid} does not change its clocks at the EU's times in {year}")
+    # RFC 5545 3.6.5: an onset is the local time in TZOFFSETFROM (02:00 in March, 03:00 in October for CET).
+    to_summer = (_eu_change(EU_RULES_SINCE, 3) + standard).replace(tzinfo=None)
+    to_winter = (_eu_change(EU_RULES_SINCE, 10) + daylight).replace(tzinfo=None)
+    component.add_component(_observance(TimezoneDaylight, summer.tzname(), standard, daylight, to_summer,
+                                        EU_SUMMER_RULE))
+    component.add_component(_observance(TimezoneStandard, winter.tzname(), daylight, standard, to_winter,
+                                        EU_WINTER_RULE))
     return component.to_ical()
 
 
-def _fix_onsets(observance: Component, zone: ZoneInfo) -> None:
-    """Write each onset as local time in TZOFFSETFROM, as RFC 5545 section 3.6.5 requires.
-
-    icalendar 7 writes the first wall-clock time after the change (03:00 for the change to summer
-    time), which read with TZOFFSETFROM is an hour late. Each onset is re-derived from zoneinfo.
-    """
-    offset_from = observance["TZOFFSETFROM"].td
-    offset_to = observance["TZOFFSETTO"].td
-    if offset_from == offset_to:
-        return  # the initial observance, no change of offset
-    rdates = [d.dt for value in _as_list(observance.get("RDATE")) for d in value.dts]
-    onsets = [_onset(observance.DTSTART, offset_from, offset_to, zone)]
-    onsets += [_onset(d, offset_from, offset_to, zone) for d in rdates]
-    observance.DTSTART = onsets[0]
-    observance.pop("RDATE", None)
-    if onsets[1:]:
-        observance.add("RDATE", onsets[1:])
+def _observance(kind: type[Component], name: str | None, offset_from: timedelta, offset_to: timedelta,
+                onset: datetime, rule: dict | None) -> Component:
+    observance = kind()
+    observance.add("dtstart", onset)
+    if rule is not None:
+        observance.add("rrule", rule)
+    if name:
+        observance.add("tzname", name)
+    observance.add("tzoffsetfrom", offset_from)
+    observance.add("tzoffsetto", offset_to)
+    return observance
 
 
-def _as_list(value: object) -> list:
-    return [] if value is None else value if isinstance(value, list) else [value]
-
-
-def _onset(written: datetime, offset_from: timedelta, offset_to: timedelta, zone: ZoneInfo) -> datetime:
-    """The zone's change from `offset_from` to `offset_to` nearest to `written`, as local time before it."""
-    step = timedelta(minutes=15)
-    guess = (written - offset_to).replace(tzinfo=timezone.utc)
-    for k in range(-16, 17):  # within four hours either side
-        after = guess + k * step
-        if after.astimezone(zone).utcoffset() == offset_to and (after - step).astimezone(zone).utcoffset() == offset_from:
-            low, high = after - step, after  # the change lies in (low, high]; narrow it to the second
-            while high - low > timedelta(seconds=1):
-                middle = low + (high - low) / 2
-                if middle.astimezone(zone).utcoffset() == offset_to:
-                    high = middle
-                else:
-                    low = middle
-            return (high + offset_from).replace(tzinfo=None)
-    return written  # no change found nearby: keep what icalendar wrote
+def vtimezone(tzid: str = "Europe/Stockholm") -> Timezone:
+    """A fresh VTIMEZONE component for `tzid`, for every calendar object the bot writes."""
+    return Timezone.from_ical(_vtimezone(tzid))
 
 
 def meeting_ics(
@@ -120,19 +141,82 @@ def meeting_ics(
         sequence = meeting.sequence
     if sequence < 0:
         raise InvalidRequest("sequence must not be negative", sequence=sequence)
-    zone = ZoneInfo(tzid)
-    org_names = {o.id: o.name for o in organisations}
-    by_id = {o.id: o for o in officials}
-    states = {p.official_id: p.state for p in participants if p.meeting_id == meeting.id}
-    cancelled = method == "CANCEL" or meeting.state == MeetingState.CANCELLED
+    calendar = _calendar(method, tzid)
+    calendar.add_component(_event(
+        meeting, {o.id: o for o in officials}, {o.id: o.name for o in organisations}, participants,
+        cancelled=method == "CANCEL" or meeting.state == MeetingState.CANCELLED, sequence=sequence, lang=lang,
+        summary=summary, description=description, now=now, organizer=organizer, tzid=tzid,
+    ))
+    return calendar.to_ical()
 
+
+@dataclass(frozen=True)
+class FeedItem:
+    """One meeting in a calendar feed, with its texts in the feed's language."""
+
+    meeting: Meeting
+    summary: str
+    description: str
+    cancelled: bool = False  # for the feed's owner: shown as STATUS:CANCELLED
+    participants: tuple[Participant, ...] = ()
+
+
+def feed_ics(
+    items: Iterable[FeedItem],
+    officials: Iterable[Official],
+    organisations: Iterable[Organisation],
+    *,
+    name: str,
+    lang: str,
+    now: datetime,
+    organizer: tuple[str, str] | None = None,
+    tzid: str = "Europe/Stockholm",
+) -> bytes:
+    """A calendar to subscribe to (METHOD PUBLISH) named `name`: each meeting as in its invitations (same UID,
+    its SEQUENCE), the cancelled ones with STATUS:CANCELLED."""
+    by_id = {o.id: o for o in officials}
+    org_names = {o.id: o.name for o in organisations}
+    calendar = _calendar("PUBLISH", tzid)
+    calendar.add("name", name)  # RFC 7986
+    calendar.add("x-wr-calname", name)  # Outlook and Google read this one
+    calendar.add("refresh-interval", FEED_REFRESH, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", vDuration(FEED_REFRESH))
+    for item in items:
+        calendar.add_component(_event(
+            item.meeting, by_id, org_names, item.participants,
+            cancelled=item.cancelled or item.meeting.state == MeetingState.CANCELLED, sequence=item.meeting.sequence,
+            lang=lang, summary=item.summary, description=item.description, now=now, organizer=organizer, tzid=tzid,
+        ))
+    return calendar.to_ical()
+
+
+def _calendar(method: str, tzid: str) -> Calendar:
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", method)
-    calendar.add_component(Timezone.from_ical(_vtimezone(tzid, meeting.start.astimezone(zone).year)))
+    calendar.add_component(vtimezone(tzid))
+    return calendar
 
+
+def _event(
+    meeting: Meeting,
+    officials: dict[str, Official],
+    org_names: dict[str, str],
+    participants: Iterable[Participant],
+    *,
+    cancelled: bool,
+    sequence: int,
+    lang: str,
+    summary: str,
+    description: str,
+    now: datetime,
+    organizer: tuple[str, str] | None,
+    tzid: str,
+) -> Event:
+    zone = ZoneInfo(tzid)
+    states = {p.official_id: p.state for p in participants if p.meeting_id == meeting.id}
     event = Event()
     event.add("uid", meeting_uid(meeting))
     event.add("sequence", sequence)
@@ -149,7 +233,7 @@ def meeting_ics(
         address, name = organizer
         event.add("organizer", _cal_address(address, name))
     for official_id in meeting.official_ids:
-        official = by_id.get(official_id)
+        official = officials.get(official_id)
         if official is None or not official.address:
             continue
         org = org_names.get(official.organisation_id)
@@ -158,8 +242,7 @@ def meeting_ics(
         attendee.params["CUTYPE"] = "INDIVIDUAL"
         attendee.params["PARTSTAT"] = _PARTSTAT[states.get(official_id, ParticipantState.INVITED)]
         event.add("attendee", attendee, encode=False)
-    calendar.add_component(event)
-    return calendar.to_ical()
+    return event
 
 
 def _cal_address(address: str, name: str) -> vCalAddress:

@@ -118,4 +118,16 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX reminders_sent_retry ON reminders_sent(state, next_try_utc);
         """,
     ),
+    (
+        5,
+        """
+        -- The secret of each official's calendar feed, <public address>/cal/<secret>.ics (bot/web_feed.py):
+        -- made when first asked for, replaced by `dukat-bord officials feed-reset`.
+        CREATE TABLE official_feeds (
+            official_id TEXT PRIMARY KEY REFERENCES officials(id) ON DELETE CASCADE,
+            secret TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL
+        );
+        """,
+    ),
 ]

@@ -128,6 +128,21 @@ async def meetings_between(conn: Any, start: datetime, end: datetime, include_ca
     return await _meetings_from_rows(conn, rows)
 
 
+async def official_meetings(conn: Any, official_id: str, ending_after: datetime) -> list[Meeting]:
+    """Every meeting the official was ever asked to (declined, moved away from or cancelled included) that ends
+    after `ending_after`, earliest first."""
+    rows = await _all(
+        conn,
+        "SELECT m.* FROM meetings m WHERE m.end_utc > ? AND ("
+        " EXISTS (SELECT 1 FROM participants p WHERE p.meeting_id = m.id AND p.official_id = ?)"
+        " OR EXISTS (SELECT 1 FROM meeting_versions v, json_each(v.official_ids) j"
+        "            WHERE v.meeting_id = m.id AND j.value = ?))"
+        " ORDER BY m.start_utc, m.id",
+        (_iso(ending_after), official_id, official_id),
+    )
+    return await _meetings_from_rows(conn, rows)
+
+
 async def founder_meetings(conn: Any, founder_address: str) -> list[Meeting]:
     rows = await _all(conn, "SELECT * FROM meetings WHERE founder_address = ? ORDER BY start_utc", (founder_address,))
     return await _meetings_from_rows(conn, rows)

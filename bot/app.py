@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from booking import migrations as booking_migrations
+from booking.feed import CalendarFeeds
 from booking.personal_data import BookingPersonalData
 from booking.reminders import ReminderService
 from booking.rules import load_rules
@@ -80,6 +81,7 @@ class App:
     coordinator_jobs: CoordinatorJobs = field(init=False)
     booking: BookingService = field(init=False)
     reminders: ReminderService = field(init=False)
+    feeds: CalendarFeeds = field(init=False)  # officials' calendar feed secrets and what the feeds list
     guide: guide_module.GuideService = field(init=False)
     question_log: QuestionLog = field(init=False)  # day, language, outcome, entry of each question: no identity
     # Started in order by start_background (each catches up, then adds its jobs), the scheduler last.
@@ -160,6 +162,7 @@ async def _wire_booking(app: App) -> None:
     service.on_change = reminders.changed
     app.booking = service
     app.reminders = reminders
+    app.feeds = CalendarFeeds(app.db, app.clock)
     app.background.append(reminders)
     app.personal_data.register(BookingPersonalData(service))
     app.roles.register_provider(OFFICIAL, service.is_official)

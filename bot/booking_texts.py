@@ -65,12 +65,18 @@ class BookingTexts:
     def place(self, meeting: Meeting, lang: str) -> str:
         return meeting.place or self.t(lang, "booking.place_later")
 
+    def calendar_texts(self, meeting: Meeting, lang: str) -> tuple[str, str]:
+        """The summary and description of a meeting's calendar event (invitations and calendar feeds)."""
+        return (self.t(lang, "booking.ics_summary", ref=meeting.ref),
+                self.t(lang, "booking.ics_description", topics=self.topics(meeting.topics, lang),
+                       place=self.place(meeting, lang)))
+
     def ics(self, details: MeetingDetails, lang: str, cancel: bool = False) -> Attachment:
         m = details.meeting
+        summary, description = self.calendar_texts(m, lang)
         content = meeting_ics(
             m, details.officials, details.organisations.values(), "CANCEL" if cancel else "REQUEST", lang=lang,
-            summary=self.t(lang, "booking.ics_summary", ref=m.ref),
-            description=self.t(lang, "booking.ics_description", topics=self.topics(m.topics, lang), place=self.place(m, lang)),
+            summary=summary, description=description,
             now=self.app.clock.now(), participants=details.participants, organizer=ORGANIZER,
         )
         return Attachment(ics_filename(m), content, "text/calendar")

@@ -14,7 +14,7 @@ from .cli_common import text as _t
 
 @click.group()
 def officials() -> None:
-    """Officials who meet founders: list, import, export, invite."""
+    """Officials who meet founders: list, import, export, invite, calendar feed."""
 
 
 @officials.command("list")
@@ -104,6 +104,40 @@ def officials_invite(official_id: str) -> None:
             click.echo(f"https://t.me/{username}?start=inv_{code}")
 
     with_app(work)
+
+
+def _print_feed(official_id: str, reset: bool) -> None:
+    from booking.feed import UnknownOfficial
+
+    from .web_feed import feed_url
+
+    async def work(app):
+        try:
+            secret = await (app.feeds.reset(official_id) if reset else app.feeds.secret(official_id))
+        except UnknownOfficial:
+            fail("booking_cli.unknown_official", id=official_id)
+        name = next((o.name for o in (await app.booking.snapshot()).officials if o.id == official_id), official_id)
+        click.echo(_t("web.feed_new_address" if reset else "web.feed_address", name=name), err=True)
+        click.echo(feed_url(app, secret))
+        if not app.settings.public_url:
+            click.echo(_t("web.feed_local_only"), err=True)
+
+    with_app(work)
+
+
+@officials.command("feed")
+@click.argument("official_id")
+def officials_feed(official_id: str) -> None:
+    """Print the secret address of OFFICIAL_ID's calendar feed (made now if they have none), to subscribe to
+    in Outlook or Google Calendar."""
+    _print_feed(official_id, reset=False)
+
+
+@officials.command("feed-reset")
+@click.argument("official_id")
+def officials_feed_reset(official_id: str) -> None:
+    """Give OFFICIAL_ID's calendar feed a new secret address and print it; the old address stops working."""
+    _print_feed(official_id, reset=True)
 
 
 @click.group()

@@ -1,8 +1,10 @@
 """`dukat-bord run`: every configured channel plus the background services, in one process.
 
-Order: the channels start first (each registers its route in the notifier), then the background services and
-the app's one scheduler, so reminders due at start-up go out through channels that are there; at the end the
-scheduler and services stop first, then the channels, then the database closes.
+Order: the web server's port is taken first (a port in use stops `run` before anything starts), then the
+channels start (each registers its route in the notifier), then the background services and the app's one
+scheduler, so reminders due at start-up go out through channels that are there, and last the web server
+serves (bot/web.py). At the end the web server stops taking requests first, then the scheduler and services
+stop, then the channels, then the database closes.
 
 A channel is listed in `CHANNELS` with a test on the settings (is it configured?) and where its class
 lives (imported only when configured, so an unused chat library is never loaded). A channel class takes
@@ -74,6 +76,7 @@ class ChannelSpec:
 CHANNELS: list[ChannelSpec] = [
     ChannelSpec("telegram", lambda s: s.telegram_enabled, "bot.channels.telegram:TelegramChannel"),
     ChannelSpec("matrix", lambda s: s.matrix_enabled, "bot.channels.matrix:MatrixChannel"),
+    ChannelSpec("email", lambda s: s.mail_enabled, "bot.channels.email:EmailChannel"),  # officials by SMTP
 ]
 
 
@@ -124,6 +127,9 @@ def setup_logging(level: str, settings: Settings, stream: TextIO = sys.stderr) -
     handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(SecretFilter(settings_secrets(settings)))
+    from .web import SecretPathFilter  # bot.web imports this module
+
+    handler.addFilter(SecretPathFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
@@ -134,15 +140,22 @@ async def run(settings: Settings, stop: asyncio.Event | None = None, clock: Any 
     (default the system clock)."""
     from .app import build_app
     from .knowledge_watch import install_reload_signal
+    from .web import WebServer
 
     specs = configured_channels(settings)
     if not specs:
         return EXIT_NOT_CONFIGURED
+    web_server = WebServer(settings)
+    web_server.bind()  # a taken port stops `run` here (StartFailed), before the database or any channel
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    app = await build_app(settings, clock=clock)
+    try:
+        app = await build_app(settings, clock=clock)
+    except BaseException:
+        web_server.close()
+        raise
     undo_reload_signal = install_reload_signal(app, loop)  # SIGHUP reloads the knowledge files
     started: list[Any] = []
     code = EXIT_OK
@@ -161,6 +174,8 @@ async def run(settings: Settings, stop: asyncio.Event | None = None, clock: Any 
                 raise _Stopped
         started.append(_Background(app))
         await _until_stopped(app.start_background(), stop)  # sends what came due while the bot was down
+        await web_server.start(app)
+        started.append(web_server)  # stopped first: no request meets a half-stopped app
         settle_heap()
         app.knowledge.after_reload.append(settle_heap)
         failures = [asyncio.ensure_future(c.failed) for c in started if getattr(c, "failed", None) is not None]
@@ -175,6 +190,7 @@ async def run(settings: Settings, stop: asyncio.Event | None = None, clock: Any 
         pass
     finally:
         await _stop_all(started)
+        web_server.close()  # the port, when it was taken but never served
         undo_reload_signal()
         await app.close()
         for sig in (signal.SIGTERM, signal.SIGINT):

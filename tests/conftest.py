@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import socket
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -29,9 +30,16 @@ def clock() -> FakeClock:
     return FakeClock(START)
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(db_path=str(tmp_path / "dukat.db"), data_dir=str(tmp_path / "data"))
+    # A port of its own for the web server `run` starts, so test runs side by side never share 8080.
+    return Settings(db_path=str(tmp_path / "dukat.db"), data_dir=str(tmp_path / "data"), web_port=free_port())
 
 
 @pytest.fixture

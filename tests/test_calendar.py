@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+import vobject
+from dateutil.rrule import rrulestr
 from icalendar import Calendar
 
 from booking.calendar import ics_filename, meeting_ics, meeting_uid
+from booking.calendar import vtimezone as booking_vtimezone
 from booking.model import InvalidRequest, Meeting, Official, Organisation, Participant
 
 TZ = ZoneInfo("Europe/Stockholm")
@@ -131,6 +134,18 @@ def test_local_times_are_right_across_dst(local_start, utc_hour):
     assert event["DTSTART"].dt == meeting.start
 
 
+def _onsets(observance, until: datetime) -> list[datetime]:
+    """An observance's onsets as local wall-clock times: DTSTART, its RRULE and RDATEs."""
+    first = observance["DTSTART"].dt
+    starts = [first]
+    if "RRULE" in observance:
+        starts = list(rrulestr(observance["RRULE"].to_ical().decode(), dtstart=first).between(first, until, inc=True))
+    rdates = observance.get("RDATE", [])
+    for value in rdates if isinstance(rdates, list) else [rdates]:
+        starts += [d.dt for d in value.dts]
+    return starts
+
+
 def test_vtimezone_onsets_are_the_real_transitions():
     # RFC 5545 3.6.5: an observance's DTSTART is local time in its TZOFFSETFROM.
     calendar, _ = event_of(ics(booked(datetime(2026, 6, 1, 9, 0, tzinfo=TZ))))
@@ -140,14 +155,47 @@ def test_vtimezone_onsets_are_the_real_transitions():
         before, after = observance["TZOFFSETFROM"].td, observance["TZOFFSETTO"].td
         if before == after:
             continue
-        starts = [observance["DTSTART"].dt]
-        rdates = observance.get("RDATE", [])
-        for value in rdates if isinstance(rdates, list) else [rdates]:
-            starts += [d.dt for d in value.dts]
-        for local_onset in starts:
+        for local_onset in _onsets(observance, datetime(2040, 12, 31)):
             instant = (local_onset - before).replace(tzinfo=timezone.utc)
             assert (instant - timedelta(seconds=1)).astimezone(TZ).utcoffset() == before
             assert instant.astimezone(TZ).utcoffset() == after
             onsets.append(instant)
     assert datetime(2026, 3, 29, 1, 0, tzinfo=timezone.utc) in onsets
     assert datetime(2026, 10, 25, 1, 0, tzinfo=timezone.utc) in onsets
+    assert datetime(2040, 10, 28, 1, 0, tzinfo=timezone.utc) in onsets  # yearly rules: no end year
+    assert len(onsets) == 2 * (2040 - 1996 + 1)
+
+
+def test_vtimezone_is_written_with_yearly_rules_as_outlook_reads_them():
+    data = ics(booked(datetime(2027, 6, 15, 15, 0, tzinfo=TZ)))
+    calendar, _ = event_of(data)
+    (vtimezone,) = calendar.walk("VTIMEZONE")
+    summer, winter = vtimezone.walk("DAYLIGHT"), vtimezone.walk("STANDARD")
+    assert len(summer) == len(winter) == 1 and b"RDATE" not in data
+    for observance, month, onset in ((summer[0], 3, time(2, 0)), (winter[0], 10, time(3, 0))):
+        rule = observance["RRULE"]
+        assert (rule["FREQ"], rule["BYMONTH"], rule["BYDAY"]) == (["YEARLY"], [month], ["-1SU"])
+        assert observance["DTSTART"].dt.time() == onset  # local time in TZOFFSETFROM
+    assert (summer[0]["TZOFFSETFROM"].td, summer[0]["TZOFFSETTO"].td) == (timedelta(hours=1), timedelta(hours=2))
+    assert (str(summer[0]["TZNAME"]), str(winter[0]["TZNAME"])) == ("CEST", "CET")
+    # The one function every calendar object takes its zone from.
+    assert vtimezone.to_ical() == booking_vtimezone().to_ical()
+
+
+@pytest.mark.parametrize("local, offset", [(datetime(2027, 6, 15, 15, 0), timedelta(hours=2)),
+                                           (datetime(2027, 1, 15, 15, 0), timedelta(hours=1)),
+                                           (datetime(2033, 7, 1, 9, 0), timedelta(hours=2))],
+                         ids=["summer", "winter", "years-ahead"])
+def test_summer_and_winter_meetings_read_right_with_icalendar_and_vobject(local, offset):
+    """Both parsers take the zone from the file's own VTIMEZONE, as Radicale and Outlook do."""
+    data = ics(booked(local.replace(tzinfo=TZ)))
+    calendar, event = event_of(data)
+    (component,) = calendar.walk("VTIMEZONE")
+    from_file = component.to_tz(lookup_tzid=False)  # icalendar, not its own zoneinfo lookup
+    assert local.replace(tzinfo=from_file).utcoffset() == offset
+    assert event["DTSTART"].dt.utcoffset() == offset and event["DTSTART"].dt.replace(tzinfo=None) == local
+    parsed = vobject.readOne(data.decode())
+    start = parsed.vevent.dtstart.value
+    assert start.replace(tzinfo=None) == local and start.utcoffset() == offset
+    assert local.replace(tzinfo=parsed.vtimezone.gettzinfo()).utcoffset() == offset
+    assert parsed.vevent.dtend.value.astimezone(timezone.utc) == (local.replace(tzinfo=TZ) + timedelta(minutes=30)).astimezone(timezone.utc)

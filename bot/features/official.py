@@ -4,6 +4,7 @@
 clears it. `/franvaro 2026-12-01 2026-12-03` (or one date) asks for confirmation, then records the
 absence; each meeting in it gets a substitute or is cancelled with new times offered to the founder, all
 in one transaction, and everyone is told after it. Replies are in the official's language. Only linked, active officials may use these; anyone else gets a polite refusal.
+/kalender gives the secret address of their calendar feed (bot/web_feed.py) to subscribe to.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ class OfficialFeature(Feature):
 
     def __init__(self, app) -> None:
         super().__init__(app)
-        self.commands = {"/tider": self.times, "/times": self.times, "/franvaro": self.absence, "/absence": self.absence}
+        self.commands = {"/tider": self.times, "/times": self.times, "/franvaro": self.absence, "/absence": self.absence,
+                         "/kalender": self.calendar, "/calendar": self.calendar}
         self.payloads = {"of": self.button}
         self.required_roles = {name: "official" for name in (*self.commands, "of")}
 
@@ -121,6 +123,15 @@ class OfficialFeature(Feature):
         buttons = [[Button(t("official.absence_yes"), f"of:abs:{first:%Y%m%d}:{last:%Y%m%d}"),
                     Button(t("official.absence_no"), "of:no")]]
         return [Reply(t("official.absence_confirm", first=first.isoformat(), last=last.isoformat()), buttons=buttons)]
+
+    async def calendar(self, turn: Turn, args: str) -> list[Reply]:
+        """The secret address of the official's calendar feed (bot/web_feed.py), to subscribe to."""
+        from ..web_feed import official_feed_url
+
+        official = await self._official(turn)
+        if official is None:
+            return [Reply(turn.t("booking.officials_only"))]
+        return [Reply(self._t(official)("web.feed_chat", url=await official_feed_url(self.app, official.id)))]
 
     async def button(self, turn: Turn, rest: str) -> list[Reply] | None:
         official = await self._official(turn)

@@ -16,7 +16,7 @@ from icalendar import Calendar
 
 from bot.channels.matrix import choose, render
 from bot.messages import Button, Incoming, Reply
-from tests.conftest import vague_question
+from tests.conftest import free_port, vague_question
 
 
 # ---------------------------------------------------------------------- pure translation
@@ -252,7 +252,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "MATRIX_", "DUKAT_"))}
-    env.update(DUKAT_DB=str(tmp_path / "run.db"), DUKAT_DATA_DIR=str(tmp_path / "data"), PYTHONPATH=str(REPO), **extra)
+    env.update(DUKAT_DB=str(tmp_path / "run.db"), DUKAT_DATA_DIR=str(tmp_path / "data"), PYTHONPATH=str(REPO),
+               DUKAT_WEB_PORT=str(free_port()), **extra)  # `run` serves its web pages there
     return env
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import vague_question
+from tests.conftest import free_port, vague_question
 
 from bot.channels.telegram import html_chunks, keyboard
 from bot.messages import Attachment, Button, Reply
@@ -271,7 +271,8 @@ async def test_webhook_mode_checks_the_secret_and_answers(fake, settings, clock,
 # ---------------------------------------------------------------- the process
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "MATRIX_", "DUKAT_"))}
-    env.update(DUKAT_DB=str(tmp_path / "run.db"), DUKAT_DATA_DIR=str(tmp_path / "data"), PYTHONPATH=str(REPO), **extra)
+    env.update(DUKAT_DB=str(tmp_path / "run.db"), DUKAT_DATA_DIR=str(tmp_path / "data"), PYTHONPATH=str(REPO),
+               DUKAT_WEB_PORT=str(free_port()), **extra)  # `run` serves its web pages there
     return env
 
 
