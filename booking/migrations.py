@@ -130,4 +130,33 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        6,
+        """
+        -- Officials' own calendars (booking/busy_service.py): the last known busy intervals of each official whose
+        -- calendar is named in the credentials file (its address and password are never stored here), and when it
+        -- was last read and last failed. `revision` changes whenever the intervals do (the slot finder's cache).
+        CREATE TABLE calendar_reads (
+            official_id TEXT PRIMARY KEY REFERENCES officials(id) ON DELETE CASCADE,
+            read_at TEXT,                        -- last successful read
+            failed_at TEXT,                      -- last failed read
+            failure TEXT,                        -- why it failed, in a word or two (never the address)
+            revision INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE calendar_busy (
+            official_id TEXT NOT NULL REFERENCES officials(id) ON DELETE CASCADE,
+            start_utc TEXT NOT NULL,
+            end_utc TEXT NOT NULL
+        );
+        CREATE INDEX calendar_busy_official ON calendar_busy(official_id, start_utc);
+        -- A booked meeting found busy in an attending official's calendar: asked once per meeting version.
+        CREATE TABLE calendar_conflicts (
+            meeting_id TEXT NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+            official_id TEXT NOT NULL,
+            sequence INTEGER NOT NULL,
+            asked_at TEXT NOT NULL,
+            PRIMARY KEY (meeting_id, official_id, sequence)
+        );
+        """,
+    ),
 ]

@@ -4,10 +4,11 @@ caller's transaction where it matters) and return the plain domain objects of bo
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any, Iterable
 
+from .busy import BusyMap
 from .model import (
     AvailabilityException, Meeting, MeetingVersion, Official, Organisation, Participant, WeeklyWindow, utc,
 )
@@ -22,6 +23,7 @@ class Snapshot:
     windows: list[WeeklyWindow]
     exceptions: list[AvailabilityException]
     meetings: list[Meeting]  # active meetings that end after the read's lower bound
+    busy: BusyMap = field(default_factory=dict)  # busy times from the officials' own calendars (booking/busy.py)
 
     def official(self, official_id: str) -> Official | None:
         return next((o for o in self.officials if o.id == official_id), None)

@@ -30,6 +30,7 @@ from .model import (
     StaleVersion,
     utc,
 )
+from .busy_service import CONFIRM_TIMEOUT, BusyService
 from .rules import BookingRules
 from .slots import check_slot, find_slots, find_substitute, nearest_slots, upcoming_for_founder
 
@@ -81,18 +82,31 @@ class BookingService:
         rules: BookingRules,
         on_notices: NoticeSink | None = None,
         on_change: Callable[[], None] | None = None,
+        busy: BusyService | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
         self.rules = rules
         self.on_notices = on_notices
         self.on_change = on_change  # e.g. the reminder scheduler re-deriving its jobs
+        self.busy = busy  # the officials' own calendars (read again for the chosen officials just before booking)
 
     # --- reading ----------------------------------------------------------------------------
 
+    async def _snapshot_in(self, conn: Any, now: datetime) -> repo.Snapshot:
+        snap = await repo.snapshot(conn, now)
+        if self.busy is None:
+            return snap
+        return replace(snap, busy=await self.busy.current(conn))
+
+    async def _refresh_calendars(self, official_ids: Sequence[str]) -> None:
+        """Read the chosen officials' calendars again just before booking them (a failure keeps the last known)."""
+        if self.busy is not None:
+            await self.busy.refresh(official_ids, timeout=CONFIRM_TIMEOUT)
+
     async def snapshot(self) -> repo.Snapshot:
         async with self.db.read() as conn:
-            return await repo.snapshot(conn, self.clock.now())
+            return await self._snapshot_in(conn, self.clock.now())
 
     async def offer(
         self,
@@ -111,7 +125,7 @@ class BookingService:
             officials=[o for o in snap.officials if o.active], windows=snap.windows, exceptions=snap.exceptions,
             meetings=snap.meetings, rules=self.rules, now=now, topics=topics, municipality=municipality,
             limit=limit, after=after, ignore_meeting_id=ignore_meeting_id, per_day=2,
-            exclude_officials=exclude_officials,
+            exclude_officials=exclude_officials, busy=snap.busy,
         )
 
     async def offer_near(
@@ -124,7 +138,7 @@ class BookingService:
         found = find_slots(
             officials=[o for o in snap.officials if o.active], windows=snap.windows, exceptions=snap.exceptions,
             meetings=snap.meetings, rules=self.rules, now=now, topics=topics, municipality=municipality,
-            limit=NEAR_CANDIDATES, after=utc(start) - NEAR_BEFORE, ignore_meeting_id=ignore_meeting_id,
+            limit=NEAR_CANDIDATES, after=utc(start) - NEAR_BEFORE, ignore_meeting_id=ignore_meeting_id, busy=snap.busy,
         )
         return nearest_slots(found, utc(start), utc(end), limit)
 
@@ -137,7 +151,7 @@ class BookingService:
         found = find_slots(
             officials=[o for o in snap.officials if o.active], windows=snap.windows, exceptions=snap.exceptions,
             meetings=snap.meetings, rules=self.rules, now=now, topics=topics, municipality=municipality,
-            limit=1, after=utc(start) - timedelta(seconds=1), ignore_meeting_id=ignore_meeting_id,
+            limit=1, after=utc(start) - timedelta(seconds=1), ignore_meeting_id=ignore_meeting_id, busy=snap.busy,
         )
         return found[0] if found and found[0].start == utc(start) else None
 
@@ -201,13 +215,14 @@ class BookingService:
         InvalidRequest; on success the officials are invited (notices) and the meeting is pending."""
         if idea is not None and len(idea) > IDEA_MAX_CHARS:
             raise InvalidRequest("idea too long", max=IDEA_MAX_CHARS)
+        await self._refresh_calendars(slot.official_ids)
         async with self.db.transaction() as conn:
             now = self.clock.now()
-            snap = await repo.snapshot(conn, now)
+            snap = await self._snapshot_in(conn, now)
             check_slot(
                 slot, officials=snap.officials, windows=snap.windows, exceptions=snap.exceptions,
                 meetings=snap.meetings, rules=self.rules, now=now, topics=topics, municipality=municipality,
-                founder_address=founder_address,
+                founder_address=founder_address, busy=snap.busy,
             )
             ref = await self._new_ref(conn)
             place_template = None
@@ -275,11 +290,12 @@ class BookingService:
     ) -> tuple[Meeting, str, list[Notice]]:
         """`official` drops out of `meeting` inside the caller's transaction: a substitute is invited, or
         the meeting is cancelled when nobody can keep it valid. Returns the meeting, the outcome, the notices."""
-        snap = await repo.snapshot(conn, now)
+        snap = await self._snapshot_in(conn, now)
         declined = [oid for oid, p in parts.items() if p.state == ParticipantState.DECLINED]
         substitute = find_substitute(
             meeting, official.id, officials=[o for o in snap.officials if o.active], windows=snap.windows,
             exceptions=snap.exceptions, meetings=snap.meetings, rules=self.rules, now=now, exclude=declined,
+            busy=snap.busy,
         )
         await repo.set_participant(conn, meeting.id, official.id, ParticipantState.DECLINED, now)
         remaining = tuple(i for i in meeting.official_ids if i != official.id)
@@ -342,16 +358,18 @@ class BookingService:
         get one "moved" message (old and new time, whether they had said yes) with the new version's
         buttons, not a new request; officials new to the meeting get a request; those no longer needed
         are told they are free."""
+        await self._refresh_calendars(slot.official_ids)
         async with self.db.transaction() as conn:
             now = self.clock.now()
             meeting = await self._founders_meeting(conn, ref, founder_address, now)
             if utc(slot.start) == meeting.start:
                 raise SameTime(ref=ref)
-            snap = await repo.snapshot(conn, now)
+            snap = await self._snapshot_in(conn, now)
             check_slot(
                 slot, officials=snap.officials, windows=snap.windows, exceptions=snap.exceptions,
                 meetings=snap.meetings, rules=self.rules, now=now, topics=meeting.topics,
                 municipality=meeting.municipality, founder_address=founder_address, ignore_meeting_id=meeting.id,
+                busy=snap.busy,
             )
             asked = {p.official_id: p.state for p in await repo.participants(conn, meeting.id)}
             dropped = [i for i in meeting.official_ids if i not in slot.official_ids]

@@ -9,7 +9,8 @@ An official is *free* for [start, end) when
 - they have fewer than `max_meetings_per_official_per_day` meetings on that local date,
 - [start, end) lies inside their availability: the weekly windows of that date in local time plus
   "extra" exceptions, minus "absence" exceptions,
-- and it keeps `buffer_minutes` away from each of their non-cancelled meetings.
+- and it keeps `buffer_minutes` away from each of their non-cancelled meetings and from each busy interval
+  of their own calendar (`busy`, see booking/busy.py).
 Times are compared as integer UTC seconds; windows are turned into instants per local date, so a
 window of 09:00-12:00 is 09:00-12:00 on the wall clock on both sides of a daylight-saving change.
 """
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Iterable, Sequence
 
+from .busy import BusyMap
 from .model import (
     AvailabilityException,
     AvailabilityKind,
@@ -109,8 +111,10 @@ class Availability:
         rules: BookingRules,
         now: datetime,
         ignore_meeting_id: str | None = None,
+        busy: BusyMap | None = None,
     ) -> None:
         self.rules = rules
+        self._calendar_busy: BusyMap = busy or {}
         self.tz = rules.tz
         self.now = _ts(now)
         self.duration = rules.meeting_minutes * 60
@@ -213,6 +217,10 @@ class Availability:
                 result = _subtract(result, [s for s in self._absences.get(official_id, ()) if s[0] < result[-1][1]])
             if result:
                 result = _subtract(result, self._busy_near(official_id, result[0][0], result[-1][1]))
+            calendar = self._calendar_busy.get(official_id)
+            if result and calendar:
+                near = calendar.between(result[0][0] - self.buffer, result[-1][1] + self.buffer)
+                result = _subtract(result, [(a - self.buffer, b + self.buffer) for a, b in near])
         self._free[key] = result
         return result
 
@@ -380,6 +388,7 @@ def find_slots(
     after: datetime | None = None,
     exclude_officials: Iterable[str] = (),
     ignore_meeting_id: str | None = None,
+    busy: BusyMap | None = None,
     per_day: int | None = None,
 ) -> list[Slot]:
     """Up to `limit` bookable slots, earliest first, each with the officials chosen for it.
@@ -390,7 +399,8 @@ def find_slots(
     covers at least one of `topics` (no topics: anyone), and together they cover as many topics as
     possible; among equal tables the less loaded officials are chosen. `exclude_officials` leaves
     officials out (e.g. one who declined); `ignore_meeting_id` frees a meeting being moved;
-    `per_day` caps the slots offered per local day, to show more days.
+    `per_day` caps the slots offered per local day, to show more days; `busy` holds the busy times of the
+    officials' own calendars (none offered overlaps them, buffers applied).
     """
     if limit <= 0:
         return []
@@ -406,6 +416,7 @@ def find_slots(
         rules=rules,
         now=now,
         ignore_meeting_id=ignore_meeting_id,
+        busy=busy,
     )
     chooser = _Chooser(
         {o.id: _Candidate(o, _topic_mask(o, topic_bits), index.load.get(o.id, 0)) for o in pool},
@@ -448,6 +459,7 @@ def find_substitute(
     rules: BookingRules,
     now: datetime,
     exclude: Iterable[str] = (),
+    busy: BusyMap | None = None,
 ) -> Official | None:
     """The best official to take a declining official's place at the same time, or None.
 
@@ -474,6 +486,7 @@ def find_substitute(
         rules=rules,
         now=now,
         ignore_meeting_id=meeting.id,
+        busy=busy,
     )
     wanted = set(meeting.topics)
     uncovered = wanted - set().union(*(o.topics for o in remaining))
@@ -528,6 +541,7 @@ def check_slot(
     municipality: str | None,
     founder_address: str | None = None,
     ignore_meeting_id: str | None = None,
+    busy: BusyMap | None = None,
 ) -> None:
     """Re-check a chosen slot against fresh data; return None if it can be booked, else raise.
 
@@ -573,6 +587,7 @@ def check_slot(
         rules=rules,
         now=now,
         ignore_meeting_id=ignore_meeting_id,
+        busy=busy,
     )
     for o in fresh:
         if not index.is_free(o.id, slot.start, slot.end):

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from booking import migrations as booking_migrations
+from booking.busy_service import BusyService
 from booking.feed import CalendarFeeds
 from booking.personal_data import BookingPersonalData
 from booking.reminders import ReminderService
@@ -20,6 +21,7 @@ from . import guide as guide_module
 from . import migrations as bot_migrations
 from . import roles as roles_module
 from .booking_texts import BookingTexts
+from .calendars import CalendarJobs, sources_loader
 from .catalogue import Catalogue
 from .channels import matrix_store, telegram_store
 from .channels.console import ConsoleFiles, ConsoleOutbox
@@ -82,6 +84,8 @@ class App:
     booking: BookingService = field(init=False)
     reminders: ReminderService = field(init=False)
     feeds: CalendarFeeds = field(init=False)  # officials' calendar feed secrets and what the feeds list
+    busy: BusyService = field(init=False)  # officials' busy times from their own calendars
+    calendar_jobs: CalendarJobs = field(init=False)
     guide: guide_module.GuideService = field(init=False)
     question_log: QuestionLog = field(init=False)  # day, language, outcome, entry of each question: no identity
     # Started in order by start_background (each catches up, then adds its jobs), the scheduler last.
@@ -157,13 +161,15 @@ async def _wire_booking(app: App) -> None:
 
     rules = load_rules(app.settings.booking_rules)
     texts = BookingTexts(app)
-    service = BookingService(app.db, app.clock, rules, on_notices=texts.send_notices)
+    app.busy = BusyService(app.db, app.clock, rules, sources_loader(app))
+    service = BookingService(app.db, app.clock, rules, on_notices=texts.send_notices, busy=app.busy)
     reminders = ReminderService(app.db, app.clock, rules.tz, texts.send_reminder, texts.send_digest, app.scheduler)
     service.on_change = reminders.changed
     app.booking = service
     app.reminders = reminders
     app.feeds = CalendarFeeds(app.db, app.clock)
-    app.background.append(reminders)
+    app.calendar_jobs = CalendarJobs(app, texts)
+    app.background += [reminders, app.calendar_jobs]
     app.personal_data.register(BookingPersonalData(service))
     app.roles.register_provider(OFFICIAL, service.is_official)
     app.roles.register_linker(OFFICIAL, service.official_exists, service.link_official)

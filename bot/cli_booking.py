@@ -19,15 +19,18 @@ def officials() -> None:
 
 @officials.command("list")
 def officials_list() -> None:
-    """List officials: id, organisation, topics, linked chat address, active."""
+    """List officials: id, organisation, topics, linked chat address, active, calendar (never its address)."""
 
     async def work(app):
+        sources = _calendar_sources(app)
+        statuses = await app.busy.statuses()
         snap = await app.booking.snapshot()
         for o in snap.officials:
             org = snap.organisations.get(o.organisation_id)
             click.echo("\t".join([
                 o.id, o.name, org.name if org else o.organisation_id, ",".join(sorted(o.topics)),
                 o.address or "-", _t("booking_cli.active_yes" if o.active else "booking_cli.active_no"),
+                _calendar_column(o.id in sources, statuses.get(o.id), app.settings.default_lang),
             ]))
 
     with_app(work)
@@ -121,6 +124,91 @@ def _print_feed(official_id: str, reset: bool) -> None:
         click.echo(feed_url(app, secret))
         if not app.settings.public_url:
             click.echo(_t("web.feed_local_only"), err=True)
+def _calendar_problem(exc) -> str:
+    params = dict(exc.params)
+    if "reason" in params:
+        params["reason"] = _t(f"calendars.problem_{params['reason']}")
+    return _t(f"calendars.problem_{exc.code}", **params)
+
+
+def _calendar_sources(app):
+    """The credentials file's sources, or the problem on standard error and exit 1."""
+    from booking.calendar_sources import CalendarSourcesError, load_sources
+
+    try:
+        return load_sources(app.settings.calendars_path())
+    except CalendarSourcesError as exc:
+        click.echo(_calendar_problem(exc), err=True)
+        sys.exit(1)
+
+
+def _calendar_column(has_source: bool, status, lang: str) -> str:
+    from .formatting import format_datetime
+
+    if not has_source:
+        return _t("calendars.list_no")
+    if status is None or (status.read_at is None and status.failed_at is None):
+        return _t("calendars.list_not_read")
+    if status.failing:
+        read = format_datetime(status.read_at, lang) if status.read_at else _t("calendars.never")
+        return _t("calendars.list_failing", time=format_datetime(status.failed_at, lang), failure=status.failure,
+                  read=read)
+    return _t("calendars.list_ok", time=format_datetime(status.read_at, lang))
+
+
+@officials.command("calendar")
+@click.argument("official_id")
+@click.argument("url", required=False)
+@click.option("--username", default=None, help="CalDAV user name (makes URL a CalDAV collection).")
+@click.option("--password-env", "password_env", default=None, metavar="VAR",
+              help="Read the CalDAV password from the environment variable VAR (it is stored in the credentials file).")
+@click.option("--remove", is_flag=True, help="Remove the official's calendar.")
+def officials_calendar(official_id: str, url: str | None, username: str | None, password_env: str | None,
+                       remove: bool) -> None:
+    """Set (or --remove) the calendar OFFICIAL_ID's busy times are read from: a published ICS address, or a
+    CalDAV collection with --username and --password-env. Kept in the owner-only credentials file
+    (DUKAT_CALENDARS_FILE), never in the officials file; the address is not printed."""
+    import os
+
+    from booking.busy_service import REFRESH_MINUTES
+    from booking.calendar_sources import CalendarSource, CalendarSourcesError, check_url, save_sources
+
+    if remove == bool(url):
+        fail("calendars.problem_url_or_remove")
+    if password_env and not username:
+        fail("calendars.problem_password_without_username")
+    password = None
+    if password_env:
+        password = os.environ.get(password_env)
+        if not password:
+            fail("calendars.problem_password_env_unset", name=password_env)
+    if url:
+        try:
+            check_url(url)
+        except CalendarSourcesError as exc:
+            click.echo(_calendar_problem(exc), err=True)
+            sys.exit(1)
+
+    async def work(app):
+        from booking.service import BookingService
+
+        async with app.db.read() as conn:
+            if not await BookingService.official_exists(conn, official_id):
+                fail("booking_cli.unknown_official", id=official_id)
+        sources = _calendar_sources(app)
+        path = app.settings.calendars_path()
+        if remove:
+            if sources.pop(official_id, None) is None:
+                fail("calendars.not_set", id=official_id)
+            save_sources(path, sources)
+            click.echo(_t("calendars.removed", id=official_id))
+            return
+        assert url is not None
+        source = CalendarSource(official_id, url.strip(), username=username, password=password)
+        sources[official_id] = source
+        save_sources(path, sources)
+        key = "calendars.saved_caldav" if source.kind == "caldav" else "calendars.saved_ics"
+        click.echo(_t(key, id=official_id, username=username or "", minutes=REFRESH_MINUTES))
 
     with_app(work)
 

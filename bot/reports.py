@@ -18,6 +18,7 @@ from typing import Any, Iterable, Mapping
 
 from rapidfuzz import fuzz
 
+from booking.busy_service import failing_calendars
 from knowledge.questions_form import WH_WORDS
 from knowledge.text import fold_word, light_words, lower_words, stem, stopwords
 
@@ -251,6 +252,7 @@ class Report:
     load: list[tuple[str, str, int]]  # official, organisation, meetings
     has_booking: bool
     undelivered_reminders: int = 0  # reminders due in the period given up undelivered (booking/reminders.py)
+    failing_calendars: int = 0  # officials' calendars whose latest read failed (booking/busy_service.py), now
 
     @property
     def totals(self) -> dict[str, int]:
@@ -308,7 +310,7 @@ async def build_report(db: Any, start: date, end: date, top: int = 10) -> Report
     has_booking = await _has_table(db, "meetings") and await _has_table(db, "participants")
     meetings: list[tuple[str, int, int, int]] = []
     load: list[tuple[str, str, int]] = []
-    undelivered = 0
+    undelivered = failing = 0
     if has_booking:
         org_rows = await db.fetchall(
             """
@@ -342,6 +344,8 @@ async def build_report(db: Any, start: date, end: date, top: int = 10) -> Report
         )
         load = [(r["official"], r["org"], r["n"]) for r in load_rows]
         undelivered = await undelivered_reminders(db, lo, hi)
+        if await _has_table(db, "calendar_reads"):
+            failing = await failing_calendars(db)
     return Report(
         start=start,
         end=end,
@@ -352,6 +356,7 @@ async def build_report(db: Any, start: date, end: date, top: int = 10) -> Report
         load=load,
         has_booking=has_booking,
         undelivered_reminders=undelivered,
+        failing_calendars=failing,
     )
 
 
@@ -386,6 +391,7 @@ def report_csv(report: Report, t) -> str:
         w.writerows(report.load)
         w.writerow([])
         w.writerow([t("report.col_undelivered"), report.undelivered_reminders])
+        w.writerow([t("report.col_failing_calendars"), report.failing_calendars])
     return out.getvalue()
 
 
@@ -468,4 +474,5 @@ def report_text(report: Report, t) -> str:
         lines += [t("report.load_line", official=name, org=org, count=n) for name, org, n in report.load[:10]]
     if report.has_booking:
         lines.append(t("report.undelivered_reminders", count=report.undelivered_reminders))
+        lines.append(t("report.failing_calendars", count=report.failing_calendars))
     return "\n".join(lines)

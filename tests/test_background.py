@@ -97,7 +97,8 @@ async def test_every_service_puts_its_jobs_on_the_apps_one_scheduler(capp):
     try:
         assert capp.scheduler.running
         ids = set(capp.scheduler.job_ids())
-        assert {"reminders:digest", "reminders:sweep", "retention", "coordinator-weekly", "knowledge-watch"} <= ids
+        assert {"reminders:digest", "reminders:sweep", "retention", "coordinator-weekly", "knowledge-watch",
+                "calendars-refresh"} <= ids
     finally:
         await capp.stop_background()
     assert not capp.scheduler.running

@@ -82,6 +82,8 @@ CASES = [
          expect=lambda tmp: [t("booking_cli.unknown_official", id="no-such-official")]),
     Case(("officials", "invite"), lambda tmp: ["no-such-official"], status=1,
          expect=lambda tmp: [t("booking_cli.unknown_official", id="no-such-official")]),
+    Case(("officials", "calendar"), lambda tmp: ["demo-anna", "http://example.org/calendar.ics"], status=1,
+         expect=lambda tmp: [t("calendars.problem_plain_http")]),
     Case(("meetings", "list"), lambda tmp: ["--date", "2026-02-30"], status=2, expect=lambda tmp: ["--date"]),
     Case(("meetings", "list"), lambda tmp: [], env={"DUKAT_BOOKING_RULES": "{tmp}/no-such-folder/rules.yaml"},
          status=1, expect=lambda tmp: [t("cli_problems.rules", path=missing("rules.yaml")(tmp))]),
