@@ -124,6 +124,10 @@ def _print_feed(official_id: str, reset: bool) -> None:
         click.echo(feed_url(app, secret))
         if not app.settings.public_url:
             click.echo(_t("web.feed_local_only"), err=True)
+
+    with_app(work)
+
+
 def _calendar_problem(exc) -> str:
     params = dict(exc.params)
     if "reason" in params:
