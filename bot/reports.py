@@ -251,6 +251,7 @@ class Report:
     load: list[tuple[str, str, int]]  # official, organisation, meetings
     has_booking: bool
     undelivered_reminders: int = 0  # reminders due in the period given up undelivered (booking/reminders.py)
+    undelivered_mail: int = 0  # e-mails settled in the period refused for good or given up (bot/channels/mail_queue.py)
 
     @property
     def totals(self) -> dict[str, int]:
@@ -352,6 +353,7 @@ async def build_report(db: Any, start: date, end: date, top: int = 10) -> Report
         load=load,
         has_booking=has_booking,
         undelivered_reminders=undelivered,
+        undelivered_mail=await undelivered_mail(db, lo, hi) if await _has_table(db, "mail_queue") else 0,
     )
 
 
@@ -360,6 +362,14 @@ async def undelivered_reminders(db: Any, lo: str, hi: str) -> int:
     row = await db.fetchone(
         "SELECT COUNT(*) AS n FROM reminders_sent WHERE state = 'given_up' AND due_utc >= ? AND due_utc < ?", (lo, hi)
     )
+    return int(row["n"]) if row else 0
+
+
+async def undelivered_mail(db: Any, lo: str, hi: str) -> int:
+    """E-mails settled from `lo` until `hi` (UTC, ISO) without being delivered: refused for good (5xx) or given up."""
+    row = await db.fetchone(
+        "SELECT COUNT(*) AS n FROM mail_queue WHERE state IN ('undeliverable', 'given_up') AND done_at >= ?"
+        " AND done_at < ?", (lo, hi))
     return int(row["n"]) if row else 0
 
 
@@ -386,6 +396,8 @@ def report_csv(report: Report, t) -> str:
         w.writerows(report.load)
         w.writerow([])
         w.writerow([t("report.col_undelivered"), report.undelivered_reminders])
+        if report.undelivered_mail:
+            w.writerow([t("report.col_undelivered_mail"), report.undelivered_mail])
     return out.getvalue()
 
 
@@ -468,4 +480,6 @@ def report_text(report: Report, t) -> str:
         lines += [t("report.load_line", official=name, org=org, count=n) for name, org, n in report.load[:10]]
     if report.has_booking:
         lines.append(t("report.undelivered_reminders", count=report.undelivered_reminders))
+    if report.undelivered_mail:
+        lines.append(t("report.undelivered_mail", count=report.undelivered_mail))
     return "\n".join(lines)
