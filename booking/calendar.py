@@ -131,7 +131,8 @@ def meeting_ics(
     `sequence` is the meeting's revision (0 when booked, raised on every change and on cancel);
     None takes `meeting.sequence`.
     `summary` and `description` are the texts in `lang`. Attendees are the meeting's officials that
-    have a channel address (their address is the attendee URI, name and organisation the CN;
+    have an e-mail or channel address (`mailto:` their e-mail, else their chat address is the attendee URI,
+    name and organisation the CN;
     `participants` gives their PARTSTAT); no e-mail addresses are invented. `organizer` is an
     optional (address, display name); `now` is the DTSTAMP.
     """
@@ -234,10 +235,12 @@ def _event(
         event.add("organizer", _cal_address(address, name))
     for official_id in meeting.official_ids:
         official = officials.get(official_id)
-        if official is None or not official.address:
+        # An e-mail address is the attendee URI calendar programs recognise as their owner's; else the chat address.
+        uri = f"mailto:{official.email}" if official is not None and official.email else official and official.address
+        if not uri:
             continue
         org = org_names.get(official.organisation_id)
-        attendee = _cal_address(official.address, f"{official.name} ({org})" if org else official.name)
+        attendee = _cal_address(uri, f"{official.name} ({org})" if org else official.name)
         attendee.params["ROLE"] = "REQ-PARTICIPANT"
         attendee.params["CUTYPE"] = "INDIVIDUAL"
         attendee.params["PARTSTAT"] = _PARTSTAT[states.get(official_id, ParticipantState.INVITED)]

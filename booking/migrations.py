@@ -119,6 +119,16 @@ MIGRATIONS: list[tuple[int, str]] = [
         """,
     ),
     (
+        4,
+        """
+        -- Officials reachable by e-mail: the address and how they want to be told (NULL: whichever address they
+        -- have, both when both). One official per e-mail address, compared without regard to case.
+        ALTER TABLE officials ADD COLUMN email TEXT;
+        ALTER TABLE officials ADD COLUMN notify_via TEXT CHECK (notify_via IN ('chat', 'email', 'both'));
+        CREATE UNIQUE INDEX officials_email ON officials(email COLLATE NOCASE);
+        """,
+    ),
+    (
         5,
         """
         -- The secret of each official's calendar feed, <public address>/cal/<secret>.ics (bot/web_feed.py):

@@ -86,6 +86,17 @@ class ParticipantState(StrEnum):
     DECLINED = "declined"
 
 
+class NotifyVia(StrEnum):
+    """Where an official is told about meetings: the chat address, the e-mail address, or both."""
+
+    CHAT = "chat"
+    EMAIL = "email"
+    BOTH = "both"
+
+
+MAIL_PREFIX = "mail"  # the notifier routes "mail:<e-mail address>" to the e-mail channel
+
+
 class AvailabilityKind(StrEnum):
     ABSENCE = "absence"  # not available although a weekly window says so
     EXTRA = "extra"  # available although no weekly window says so
@@ -126,11 +137,37 @@ class Official:
     address: str | None = None  # channel address for notifications: "tg:123", "mx:@a:b", "console:anna"
     lang: str = "sv"
     active: bool = True
+    email: str | None = None  # e-mail address for invitations and reminders
+    notify_via: str | None = None  # chat | email | both; None: whichever address they have (both when both)
 
     def __post_init__(self) -> None:
         # Accept any iterable from loaders, keep frozensets so officials stay hashable.
         _set(self, "topics", frozenset(self.topics))
         _set(self, "municipalities", frozenset(self.municipalities))
+        if self.notify_via is not None:
+            if self.notify_via not in set(NotifyVia):
+                raise InvalidRequest("notify_via must be chat, email or both", notify_via=self.notify_via)
+            _set(self, "notify_via", NotifyVia(self.notify_via))
+
+    @property
+    def notified_by(self) -> NotifyVia:
+        """The way the official is told: as chosen, else whichever address they have (both when both)."""
+        if self.notify_via is not None:
+            return NotifyVia(self.notify_via)
+        if self.email and not self.address:
+            return NotifyVia.EMAIL
+        return NotifyVia.BOTH if self.email else NotifyVia.CHAT
+
+    @property
+    def destinations(self) -> tuple[str, ...]:
+        """The notifier addresses the official's notices and reminders go to (chat address, "mail:<e-mail>")."""
+        via = self.notified_by
+        found = []
+        if via in (NotifyVia.CHAT, NotifyVia.BOTH) and self.address:
+            found.append(self.address)
+        if via in (NotifyVia.EMAIL, NotifyVia.BOTH) and self.email:
+            found.append(f"{MAIL_PREFIX}:{self.email}")
+        return tuple(found)
 
     def serves(self, municipality: str | None) -> bool:
         """Whether this official serves `municipality` (None or an empty list means no restriction)."""

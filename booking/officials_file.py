@@ -13,12 +13,14 @@ YAML:
         topics: [kommun, anstallningsstod]
         municipalities: []            # empty: every municipality
         address: console:demo-anna    # tg:…, mx:@…, console:…; optional
+        email: anna@kommun.example    # optional
+        notify_via: both              # chat | email | both; optional (default: whichever address there is)
         lang: sv
         active: true
         availability: {mon: ["09:00-12:00", "13:00-16:00"], tue: [...]}
 
 CSV (officials only; organisations must exist already or come from a YAML import), header:
-    id,name,organisation,topics,municipalities,address,lang,active,availability
+    id,name,organisation,topics,municipalities,address,email,notify_via,lang,active,availability
 with lists separated by ";" and availability like "mon 09:00-12:00; tue 13:00-16:00".
 """
 
@@ -36,13 +38,17 @@ from typing import Any, Iterable
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from .model import Official, Organisation, WeeklyWindow
+from .model import NotifyVia, Official, Organisation, WeeklyWindow
 from .rules import WEEKDAYS
 
 ADDRESS_PREFIXES = ("tg", "mx", "console")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _SPAN = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
-CSV_COLUMNS = ("id", "name", "organisation", "topics", "municipalities", "address", "lang", "active", "availability")
+CSV_COLUMNS = ("id", "name", "organisation", "topics", "municipalities", "address", "email", "notify_via", "lang", "active",
+               "availability")
+# An ordinary address (no quotes, comments or spaces): local part @ a domain of at least two labels.
+_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@(?=.{1,253}$)"
+                    r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
 
 
 @dataclass(frozen=True)
@@ -165,7 +171,8 @@ class _Parser:
                 spans += [(WEEKDAYS.index(str(day).lower()), str(v)) for v in values]
         topics, municipalities = (self._list(line, name, item.get(name)) for name in ("topics", "municipalities"))
         self._add_official(line, item.get("id"), item.get("name"), item.get("organisation"), topics,
-                           municipalities, item.get("address"), item.get("lang"), item.get("active", True), spans)
+                           municipalities, item.get("address"), item.get("lang"), item.get("active", True), spans,
+                           item.get("email"), item.get("notify_via"))
 
     def _list(self, line: int, name: str, value: Any) -> list[Any]:
         """A list field: one item may be given alone; a mapping or a number is a problem."""
@@ -217,12 +224,13 @@ class _Parser:
             self._add_official(
                 line, row.get("id"), row.get("name"), row.get("organisation"), _split(row.get("topics")),
                 _split(row.get("municipalities")), row.get("address") or None, row.get("lang") or "sv",
-                active in ("true", "1", "ja", "yes"), spans,
+                active in ("true", "1", "ja", "yes"), spans, row.get("email") or None, row.get("notify_via") or None,
             )
 
     # --- shared --------------------------------------------------------------------------
 
-    def _add_official(self, line, oid, name, org, topics, municipalities, address, lang, active, spans) -> None:
+    def _add_official(self, line, oid, name, org, topics, municipalities, address, lang, active, spans,
+                      email=None, notify_via=None) -> None:
         oid, name, org = str(oid or ""), str(name or "").strip(), str(org or "")
         before = len(self.problems)
         if not _ID.match(oid):
@@ -247,6 +255,7 @@ class _Parser:
                 self.problem(line, "bad_address", value=address)
             elif any(o.address == address for o in self.data.officials):
                 self.problem(line, "duplicate_address", value=address)
+        email, notify_via = self._mail(line, email, notify_via)
         lang = str(lang or "sv")
         if lang not in ("sv", "en"):
             self.problem(line, "bad_lang", value=lang)
@@ -267,9 +276,28 @@ class _Parser:
         if len(self.problems) == before:
             self.data.officials.append(Official(
                 oid, name, org, frozenset(map(str, topics)), frozenset(str(m) for m in (municipalities or [])),
-                address, lang, bool(active),
+                address, lang, bool(active), email, notify_via,
             ))
             self.data.windows += windows
+
+
+    def _mail(self, line: int, email: Any, notify_via: Any) -> tuple[str | None, str | None]:
+        """The checked e-mail address and notify_via (each None when not given)."""
+        if email is not None:
+            email = str(email).strip() or None
+        if email is not None:
+            if not _EMAIL.match(email):
+                self.problem(line, "bad_email", value=email)
+            elif any(o.email and o.email.casefold() == email.casefold() for o in self.data.officials):
+                self.problem(line, "duplicate_email", value=email)
+        if notify_via is not None:
+            notify_via = str(notify_via).strip().lower() or None
+        if notify_via is not None:
+            if notify_via not in set(NotifyVia):
+                self.problem(line, "bad_notify_via", value=notify_via)
+            elif notify_via != NotifyVia.CHAT and email is None:
+                self.problem(line, "notify_needs_email", value=notify_via)
+        return email, notify_via
 
 
 def _split(value: str | None) -> list[str]:
@@ -306,14 +334,18 @@ async def apply(conn: Any, data: OfficialsData, deactivate_others: bool = False)
     for o in data.officials:
         if o.address:  # an address moves to the official the file gives it to
             await conn.execute("UPDATE officials SET address = NULL WHERE address = ? AND id != ?", (o.address, o.id))
+        if o.email:  # so does an e-mail address
+            await conn.execute("UPDATE officials SET email = NULL WHERE email = ? COLLATE NOCASE AND id != ?",
+                               (o.email, o.id))
+        # The file is where e-mail addresses come from (chat addresses also come from invite codes): it sets them.
         await conn.execute(
-            "INSERT INTO officials(id, name, organisation_id, topics, municipalities, address, lang, active)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name,"
+            "INSERT INTO officials(id, name, organisation_id, topics, municipalities, address, lang, active, email,"
+            " notify_via) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET name = excluded.name,"
             " organisation_id = excluded.organisation_id, topics = excluded.topics,"
             " municipalities = excluded.municipalities, address = COALESCE(excluded.address, officials.address),"
-            " lang = excluded.lang, active = excluded.active",
+            " lang = excluded.lang, active = excluded.active, email = excluded.email, notify_via = excluded.notify_via",
             (o.id, o.name, o.organisation_id, json.dumps(sorted(o.topics)), json.dumps(sorted(o.municipalities)),
-             o.address, o.lang, int(o.active)),
+             o.address, o.lang, int(o.active), o.email, o.notify_via and str(o.notify_via)),
         )
         await conn.execute("DELETE FROM weekly_windows WHERE official_id = ?", (o.id,))
     for w in data.windows:
@@ -327,10 +359,7 @@ async def apply(conn: Any, data: OfficialsData, deactivate_others: bool = False)
 def export_yaml(organisations: list[tuple[Organisation, str | None]], officials: list[Official],
                 windows: list[WeeklyWindow]) -> str:
     """The officials file for what is in the database, in the shape `parse_file` reads."""
-    by_official: dict[str, dict[str, list[str]]] = {}
-    for w in windows:
-        by_official.setdefault(w.official_id, {}).setdefault(WEEKDAYS[w.weekday], []).append(
-            f"{w.start:%H:%M}-{w.end:%H:%M}")
+    by_official = _availability(windows)
     doc = {
         "organisations": [
             {"id": o.id, "name": o.name, "authority": o.authority_id, **({"place": p} if p else {})}
@@ -340,6 +369,8 @@ def export_yaml(organisations: list[tuple[Organisation, str | None]], officials:
             {
                 "id": o.id, "name": o.name, "organisation": o.organisation_id, "topics": sorted(o.topics),
                 "municipalities": sorted(o.municipalities), **({"address": o.address} if o.address else {}),
+                **({"email": o.email} if o.email else {}),
+                **({"notify_via": str(o.notify_via)} if o.notify_via else {}),
                 "lang": o.lang, "active": o.active, "availability": by_official.get(o.id, {}),
             }
             for o in officials
@@ -351,4 +382,27 @@ def export_yaml(organisations: list[tuple[Organisation, str | None]], officials:
     yaml.dump(doc, out)
     return out.getvalue()
 
+
+def _availability(windows: list[WeeklyWindow]) -> dict[str, dict[str, list[str]]]:
+    by_official: dict[str, dict[str, list[str]]] = {}
+    for w in windows:
+        by_official.setdefault(w.official_id, {}).setdefault(WEEKDAYS[w.weekday], []).append(
+            f"{w.start:%H:%M}-{w.end:%H:%M}")
+    return by_official
+
+
+def export_csv(officials: list[Official], windows: list[WeeklyWindow]) -> str:
+    """The officials as the CSV file `parse_file` reads (organisations must exist where it is imported)."""
+    availability = _availability(windows)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for o in officials:
+        days = availability.get(o.id, {})
+        writer.writerow([
+            o.id, o.name, o.organisation_id, ";".join(sorted(o.topics)), ";".join(sorted(o.municipalities)),
+            o.address or "", o.email or "", str(o.notify_via) if o.notify_via else "", o.lang,
+            "true" if o.active else "false", "; ".join(f"{day} {span}" for day, spans in days.items() for span in spans),
+        ])
+    return out.getvalue()
 

@@ -359,7 +359,7 @@ class ReminderService:
 
 async def _meetings_to_remind(conn: Any, since: datetime, until: datetime) -> Upcoming:
     """Meetings starting from `since` until `until`, each with when its time was set and who is reminded (the
-    founder and every attending official with an address)."""
+    founder and every attending official, at each address they are told at)."""
     from . import repository as repo
 
     meetings = await repo.meetings_between(conn, since, until)
@@ -373,9 +373,9 @@ async def _meetings_to_remind(conn: Any, since: datetime, until: datetime) -> Up
         extra = extras[m.id]
         recipients = [Recipient(m.founder_address, extra["lang"] or "sv")]
         recipients += [
-            Recipient(officials[i].address, officials[i].lang, i)  # type: ignore[arg-type]
-            for i in m.official_ids
-            if i in officials and officials[i].address
+            Recipient(address, officials[i].lang, i)
+            for i in m.official_ids if i in officials
+            for address in officials[i].destinations  # chat address, "mail:<e-mail>" or both
         ]
         out.append((m, datetime.fromisoformat(extra["scheduled_at"]), recipients))
     return out

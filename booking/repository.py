@@ -52,6 +52,7 @@ def official_from_row(row: Any) -> Official:
         id=row["id"], name=row["name"], organisation_id=row["organisation_id"],
         topics=json.loads(row["topics"]), municipalities=json.loads(row["municipalities"]),
         address=row["address"], lang=row["lang"], active=bool(row["active"]),
+        email=row["email"], notify_via=row["notify_via"],
     )
 
 
@@ -72,6 +73,16 @@ async def officials(conn: Any, include_inactive: bool = True) -> list[Official]:
 
 async def official_by_address(conn: Any, address: str) -> Official | None:
     row = await _one(conn, "SELECT * FROM officials WHERE address = ?", (address,))
+    return official_from_row(row) if row else None
+
+
+async def official_by_id(conn: Any, official_id: str) -> Official | None:
+    row = await _one(conn, "SELECT * FROM officials WHERE id = ?", (official_id,))
+    return official_from_row(row) if row else None
+
+
+async def official_by_email(conn: Any, email: str) -> Official | None:
+    row = await _one(conn, "SELECT * FROM officials WHERE email = ? COLLATE NOCASE", (email,))
     return official_from_row(row) if row else None
 
 

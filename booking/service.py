@@ -237,13 +237,15 @@ class BookingService:
                 municipality=municipality, idea=idea or None, official_ids=slot.official_ids,
             )
             await repo.insert_meeting(conn, meeting, lang, share_guide, now)
-        await self._tell([self._official_notice("invited", meeting, o) for o in self._attending(snap, meeting)])
+        await self._tell([n for o in self._attending(snap, meeting) for n in self._official_notices("invited", meeting, o)])
         return meeting
 
     async def respond(
-        self, official_address: str, ref: str, accept: bool, version: int | None = None
+        self, official_address: str | None, ref: str, accept: bool, version: int | None = None, *,
+        official_id: str | None = None,
     ) -> tuple[Meeting, str]:
-        """An official accepts or declines. Returns the meeting after the change and what happened:
+        """An official (by chat address, or by `official_id` for an answer from a signed e-mail link) accepts or
+        declines. Returns the meeting after the change and what happened:
         accepted | confirmed | already | substituted | no_substitute.
 
         `version` is the meeting version the pressed message showed (None: whatever is current). A press on
@@ -251,7 +253,10 @@ class BookingService:
         official has not seen."""
         async with self.db.transaction() as conn:
             now = self.clock.now()
-            official = await repo.official_by_address(conn, official_address)
+            if official_id is not None:
+                official = await repo.official_by_id(conn, official_id)
+            else:
+                official = await repo.official_by_address(conn, official_address or "")
             meeting = await repo.meeting_by_ref(conn, ref)
             if official is None or meeting is None:
                 raise MeetingNotFound(ref=ref)
@@ -308,14 +313,14 @@ class BookingService:
             )
             await repo.update_meeting(conn, meeting.id, now, sequence=meeting.sequence, state=str(meeting.state))
             await repo.record_version(conn, meeting, now)
-            notices.append(self._official_notice("invited", meeting, substitute))
+            notices += self._official_notices("invited", meeting, substitute)
             notices.append(Notice("substituted", meeting.founder_address, meeting, about=substitute.id,
                                   data={"declined": official.id}))
             for oid in remaining:
                 other = snap.official(oid)
                 if other:
-                    notices.append(Notice("changed", other.address or "", meeting, official_id=other.id,
-                                          about=substitute.id, data={"declined": official.id}))
+                    notices += self._official_notices("changed", meeting, other, about=substitute.id,
+                                                      data={"declined": official.id})
             return meeting, "substituted", notices
         meeting = replace(meeting, official_ids=remaining, state=MeetingState.CANCELLED, sequence=meeting.sequence + 1)
         await repo.update_meeting(conn, meeting.id, now, sequence=meeting.sequence, state=str(meeting.state))
@@ -324,7 +329,7 @@ class BookingService:
         for oid in remaining:
             other = snap.official(oid)
             if other:
-                notices.append(self._official_notice("cancelled", meeting, other))
+                notices += self._official_notices("cancelled", meeting, other)
         return meeting, "no_substitute", notices
 
     async def cancel(self, ref: str, founder_address: str, version: int | None = None) -> Meeting:
@@ -344,7 +349,8 @@ class BookingService:
         await repo.update_meeting(conn, meeting.id, now, state=str(meeting.state), sequence=meeting.sequence)
         await repo.record_version(conn, meeting, now)
         officials = {o.id: o for o in await repo.officials(conn)}
-        notices = [self._official_notice("cancelled", meeting, officials[i]) for i in meeting.official_ids if i in officials]
+        notices = [n for i in meeting.official_ids if i in officials
+                   for n in self._official_notices("cancelled", meeting, officials[i])]
         return meeting, notices
 
     async def move(self, ref: str, founder_address: str, slot: Slot) -> Meeting:
@@ -390,11 +396,11 @@ class BookingService:
         notices = []
         for official in self._attending(snap, moved):
             if official.id in asked:
-                notices.append(Notice("moved", official.address or "", moved, official_id=official.id, data={
-                    "old_start": meeting.start, "old_end": meeting.end, "answer": str(asked[official.id])}))
+                notices += self._official_notices("moved", moved, official, data={
+                    "old_start": meeting.start, "old_end": meeting.end, "answer": str(asked[official.id])})
             else:
-                notices.append(self._official_notice("invited", moved, official))
-        notices += [self._official_notice("removed", moved, o) for o in snap.officials if o.id in dropped]
+                notices += self._official_notices("invited", moved, official)
+        notices += [n for o in snap.officials if o.id in dropped for n in self._official_notices("removed", moved, o)]
         await self._tell(notices)
         return moved
 
@@ -477,8 +483,11 @@ class BookingService:
         return [o for o in snap.officials if o.id in meeting.official_ids]
 
     @staticmethod
-    def _official_notice(event: str, meeting: Meeting, official: Official, about: str | None = None) -> Notice:
-        return Notice(event, official.address or "", meeting, official_id=official.id, about=about)
+    def _official_notices(event: str, meeting: Meeting, official: Official, about: str | None = None,
+                          data: dict[str, Any] | None = None) -> list[Notice]:
+        """The notice to each address the official is told at (chat, e-mail or both: `Official.destinations`)."""
+        return [Notice(event, address, meeting, official_id=official.id, about=about, data=dict(data or {}))
+                for address in official.destinations]
 
     async def _new_ref(self, conn: Any) -> str:
         for _ in range(100):

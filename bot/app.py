@@ -14,6 +14,7 @@ from booking.feed import CalendarFeeds
 from booking.personal_data import BookingPersonalData
 from booking.reminders import ReminderService
 from booking.rules import load_rules
+from booking.model import MAIL_PREFIX
 from booking.service import BookingService
 from knowledge.store import KnowledgeStore
 
@@ -23,7 +24,9 @@ from . import roles as roles_module
 from .booking_texts import BookingTexts
 from .calendars import CalendarJobs, sources_loader
 from .catalogue import Catalogue
-from .channels import matrix_store, telegram_store
+from .channels import mail_queue, matrix_store, telegram_store
+from .channels.email import EmailChannel, sender_address, transport_for
+from .channels.mail_queue import MailQueue
 from .channels.console import ConsoleFiles, ConsoleOutbox
 from .clock import STOCKHOLM, Clock, SystemClock
 from .config import Settings
@@ -46,6 +49,7 @@ from .reports import QuestionLog
 from .retention import RetentionService
 from .roles import OFFICIAL, Roles, RolesPersonalData
 from .scheduler import Scheduler
+from .signing import AnswerLinks, signing_key
 from .unanswered import UnansweredLog
 
 log = logging.getLogger(__name__)
@@ -54,7 +58,7 @@ log = logging.getLogger(__name__)
 # of the packages named in its DEPENDS (e.g. the tables its foreign keys refer to); see bot.db.migration_order.
 MIGRATION_MODULES: dict[str, Any] = {"bot": bot_migrations, "telegram": telegram_store, "booking": booking_migrations,
                                      "roles": roles_module, "coordinator": coordinator_module,
-                                     "matrix": matrix_store, "guide": guide_module}
+                                     "matrix": matrix_store, "guide": guide_module, "mail": mail_queue}
 FEATURES: list[type] = [CoreFeature, FaqFeature, PrivacyFeature, BookingFeature, OfficialFeature,
                        CoordinatorFeature, GuideFeature, HomeFeature]
 
@@ -88,6 +92,9 @@ class App:
     calendar_jobs: CalendarJobs = field(init=False)
     guide: guide_module.GuideService = field(init=False)
     question_log: QuestionLog = field(init=False)  # day, language, outcome, entry of each question: no identity
+    mail: EmailChannel = field(init=False)  # the notifier's "mail:" route (officials told by e-mail)
+    mail_queue: MailQueue = field(init=False)  # sends queued mails through SMTP or into .eml files
+    answer_links: AnswerLinks = field(init=False)  # signed one-click answer links (bot/web_answers.py)
     # Started in order by start_background (each catches up, then adds its jobs), the scheduler last.
     background: list[Any] = field(default_factory=list)
 
@@ -146,6 +153,7 @@ async def _wire(settings: Settings, db: Database, clock: Clock | None, knowledge
     app.background.append(RetentionService(app.personal_data, clock, settings.retention_days, app.scheduler))
     app.notifier.register("console", app.outbox.deliver)
     await _wire_booking(app)
+    _wire_mail(app)
     app.engine = Engine(app)
     for feature in FEATURES:
         app.engine.add_feature(feature(app))
@@ -176,3 +184,18 @@ async def _wire_booking(app: App) -> None:
     if app.settings.demo_officials:
         knowledge = app.knowledge.current
         await load_demo_if_empty(app.db, topics=knowledge.topics, authorities=knowledge.authorities)
+
+
+def _wire_mail(app: App) -> None:
+    """E-mail to officials: the notifier's "mail" route, the queue that sends (SMTP, or .eml files without a
+    server) as a background service, and the signed answer links its mails carry."""
+    settings = app.settings
+    app.answer_links = AnswerLinks(lambda: signing_key(settings.data_dir), settings.web_base_url())
+    sender = sender_address(settings)
+    app.mail = EmailChannel(app, app.answer_links, sender)
+    app.mail_queue = MailQueue(app.db, app.clock, transport_for(settings), sender, app.scheduler,
+                               on_undeliverable=app.mail.tell_coordinators)
+    app.mail.queue = app.mail_queue
+    app.notifier.register(MAIL_PREFIX, app.mail.deliver)
+    app.background.append(app.mail_queue)
+

@@ -146,6 +146,22 @@ class BookingTexts:
         text += "\n\n" + self.t(lang, "officials.now") + "\n" + self.details_text(details, lang) + "\n\n" + question
         return Reply(text, buttons=self.official_buttons(m, lang, accept=not accepted), replaces_pressed=True)
 
+    async def answered(self, meeting: Meeting, outcome: str, lang: str) -> str:
+        """What an official is told after answering (`BookingService.respond`'s outcome), in chat or on the web."""
+        ref = meeting.ref
+        if outcome == "already":
+            return self.t(lang, "booking.already_accepted", ref=ref)
+        if outcome in ("accepted", "confirmed"):
+            key = "booking.accepted_all" if outcome == "confirmed" else "booking.accepted"
+            return self.t(lang, key, ref=ref, time=self.when(meeting, lang))
+        if outcome == "substituted":
+            details = await self.service.details(meeting)
+            substitute = details.officials[-1]
+            org = details.organisations.get(substitute.organisation_id)
+            name = self.t(lang, "booking.person", name=substitute.name, organisation=org.name if org else "")
+            return self.t(lang, "booking.declined_substituted", ref=ref, substitute=name)
+        return self.t(lang, "booking.declined_no_substitute", ref=ref)
+
     async def _names(self, details: MeetingDetails, lang: str):
         by_id = {o.id: o for o in await self._officials()}
 

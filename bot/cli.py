@@ -57,7 +57,9 @@ def chat(address: str) -> None:
     async def run() -> None:
         asyncio.get_running_loop().add_signal_handler(signal.SIGINT, stop.set)  # removed when the loop closes
         app = await open_app()
-        app.reminders.reaches = lambda recipient: recipient.startswith("console:")  # Telegram/Matrix: `run`'s
+        # Telegram, Matrix and e-mail through SMTP are `run`'s; e-mail into .eml files (no SMTP server) is ours too.
+        eml = not app.settings.mail_enabled
+        app.reminders.reaches = lambda recipient: recipient.startswith("console:") or (eml and recipient.startswith("mail:"))
         try:
             for service in app.background:
                 await service.start()

@@ -19,17 +19,24 @@ def officials() -> None:
 
 @officials.command("list")
 def officials_list() -> None:
-    """List officials: id, organisation, topics, linked chat address, active, calendar (never its address)."""
+    """List officials: id, organisation, topics, linked chat address, active, e-mail address, how they are told,
+    calendar (never its address)."""
+    from .channels.mail_queue import undeliverable_addresses
 
     async def work(app):
         sources = _calendar_sources(app)
         statuses = await app.busy.statuses()
         snap = await app.booking.snapshot()
+        bounced = await undeliverable_addresses(app.db)
         for o in snap.officials:
             org = snap.organisations.get(o.organisation_id)
+            email = o.email or "-"
+            if o.email and o.email.casefold() in bounced:
+                email += f" ({_t('booking_cli.email_bounces')})"
             click.echo("\t".join([
                 o.id, o.name, org.name if org else o.organisation_id, ",".join(sorted(o.topics)),
                 o.address or "-", _t("booking_cli.active_yes" if o.active else "booking_cli.active_no"),
+                email, _t(f"booking_cli.notify_{o.notified_by}"),
                 _calendar_column(o.id in sources, statuses.get(o.id), app.settings.default_lang),
             ]))
 
@@ -70,16 +77,20 @@ def officials_import(file: Path, deactivate_others: bool) -> None:
 @officials.command("export")
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 def officials_export(file: Path | None) -> None:
-    """Write organisations, officials and weekly availability as YAML (to FILE or standard output)."""
+    """Write organisations, officials and weekly availability as YAML (to FILE or standard output); a FILE
+    ending in .csv gets the officials as CSV (organisations are in the YAML only)."""
     from booking import repository as repo
-    from booking.officials_file import export_yaml
+    from booking.officials_file import export_csv, export_yaml
 
     async def work(app):
         async with app.db.read() as conn:
             orgs = await repo.organisations(conn)
             places = {o: await repo.organisation_place(conn, o) for o in orgs}
-            text = export_yaml([(org, places[oid]) for oid, org in orgs.items()], await repo.officials(conn),
-                               await repo.windows(conn))
+            if file and file.suffix.lower() == ".csv":
+                text = export_csv(await repo.officials(conn), await repo.windows(conn))
+            else:
+                text = export_yaml([(org, places[oid]) for oid, org in orgs.items()], await repo.officials(conn),
+                                   await repo.windows(conn))
         if file:
             file.write_text(text, encoding="utf-8")
             click.echo(str(file))

@@ -253,6 +253,7 @@ class Report:
     has_booking: bool
     undelivered_reminders: int = 0  # reminders due in the period given up undelivered (booking/reminders.py)
     failing_calendars: int = 0  # officials' calendars whose latest read failed (booking/busy_service.py), now
+    undelivered_mail: int = 0  # e-mails settled in the period refused for good or given up (bot/channels/mail_queue.py)
 
     @property
     def totals(self) -> dict[str, int]:
@@ -357,6 +358,7 @@ async def build_report(db: Any, start: date, end: date, top: int = 10) -> Report
         has_booking=has_booking,
         undelivered_reminders=undelivered,
         failing_calendars=failing,
+        undelivered_mail=await undelivered_mail(db, lo, hi) if await _has_table(db, "mail_queue") else 0,
     )
 
 
@@ -365,6 +367,14 @@ async def undelivered_reminders(db: Any, lo: str, hi: str) -> int:
     row = await db.fetchone(
         "SELECT COUNT(*) AS n FROM reminders_sent WHERE state = 'given_up' AND due_utc >= ? AND due_utc < ?", (lo, hi)
     )
+    return int(row["n"]) if row else 0
+
+
+async def undelivered_mail(db: Any, lo: str, hi: str) -> int:
+    """E-mails settled from `lo` until `hi` (UTC, ISO) without being delivered: refused for good (5xx) or given up."""
+    row = await db.fetchone(
+        "SELECT COUNT(*) AS n FROM mail_queue WHERE state IN ('undeliverable', 'given_up') AND done_at >= ?"
+        " AND done_at < ?", (lo, hi))
     return int(row["n"]) if row else 0
 
 
@@ -392,6 +402,8 @@ def report_csv(report: Report, t) -> str:
         w.writerow([])
         w.writerow([t("report.col_undelivered"), report.undelivered_reminders])
         w.writerow([t("report.col_failing_calendars"), report.failing_calendars])
+        if report.undelivered_mail:
+            w.writerow([t("report.col_undelivered_mail"), report.undelivered_mail])
     return out.getvalue()
 
 
@@ -475,4 +487,6 @@ def report_text(report: Report, t) -> str:
     if report.has_booking:
         lines.append(t("report.undelivered_reminders", count=report.undelivered_reminders))
         lines.append(t("report.failing_calendars", count=report.failing_calendars))
+    if report.undelivered_mail:
+        lines.append(t("report.undelivered_mail", count=report.undelivered_mail))
     return "\n".join(lines)

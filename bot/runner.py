@@ -76,7 +76,7 @@ class ChannelSpec:
 CHANNELS: list[ChannelSpec] = [
     ChannelSpec("telegram", lambda s: s.telegram_enabled, "bot.channels.telegram:TelegramChannel"),
     ChannelSpec("matrix", lambda s: s.matrix_enabled, "bot.channels.matrix:MatrixChannel"),
-    ChannelSpec("email", lambda s: s.mail_enabled, "bot.channels.email:EmailChannel"),  # officials by SMTP
+    ChannelSpec("email", lambda s: s.mail_enabled, "bot.channels.email:MailChannel"),  # officials by SMTP
 ]
 
 
@@ -120,7 +120,7 @@ class SecretFilter(logging.Filter):
 
 def settings_secrets(settings: Settings) -> list[str]:
     return [s for s in (settings.telegram_token, settings.telegram_webhook_secret, settings.matrix_password,
-                        settings.matrix_access_token) if s]
+                        settings.matrix_access_token, settings.smtp_password) if s]
 
 
 def setup_logging(level: str, settings: Settings, stream: TextIO = sys.stderr) -> None:

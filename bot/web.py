@@ -35,6 +35,7 @@ access_log = logging.getLogger("bot.web.access")
 # Every module with pages: "module:function", the function taking (web_app, app).
 WEB_FEATURES: list[str] = [
     "bot.web_feed:add_routes",  # officials' calendar feeds, /cal/<secret>.ics
+    "bot.web_answers:add_routes",  # one-click answers from the officials' e-mails, /answer/<token>
 ]
 
 # The first path segments after which everything is a secret (case-insensitive, as a mistyped address is

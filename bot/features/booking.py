@@ -566,19 +566,7 @@ class BookingFeature(Feature):
             return [Reply(t("booking.not_your_meeting"))]
         except NotAllowed:
             return [Reply(t("booking.answer_not_allowed"))]
-        when = self.texts.when(meeting, lang)
-        if outcome == "already":
-            return [Reply(t("booking.already_accepted", ref=ref))]
-        if outcome in ("accepted", "confirmed"):
-            key = "booking.accepted_all" if outcome == "confirmed" else "booking.accepted"
-            return [Reply(t(key, ref=ref, time=when), replaces_pressed=True)]
-        if outcome == "substituted":
-            details = await self.service.details(meeting)
-            substitute = details.officials[-1]
-            org = details.organisations.get(substitute.organisation_id)
-            name = t("booking.person", name=substitute.name, organisation=org.name if org else "")
-            return [Reply(t("booking.declined_substituted", ref=ref, substitute=name), replaces_pressed=True)]
-        return [Reply(t("booking.declined_no_substitute", ref=ref), replaces_pressed=True)]
+        return [Reply(await self.texts.answered(meeting, outcome, lang), replaces_pressed=outcome != "already")]
 
     async def agenda(self, turn: Turn, _: str = "") -> list[Reply]:
         official = await self._as_official(turn)
