@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable
 
+from knowledge.followup import part_asked
 from knowledge.model import Authority, Bilingual, FaqEntry, Knowledge
 from knowledge.municipalities import Municipality
 from knowledge.questions_form import is_yes_no_question
@@ -214,6 +215,24 @@ def follow_up_unknown_reply(entry: FaqEntry, knowledge: Knowledge, u: Understand
     return Reply(text, buttons=[[Button(t("faq.show_answer_again"), f"faq:{entry.id}")]])
 
 
+def just_answered_reply(entry: FaqEntry, knowledge: Knowledge, u: Understanding, t: T, can_book: bool = False,
+                        home: Municipality | None = None) -> Reply:
+    """A message that would get the answer just given again: the part of it asked for, or a short word that
+    it was the answer just given, with who to ask and a meeting; the whole answer stays one button away."""
+    lang = u.lang
+    responsible = local_authority(entry.authorities[0], knowledge, u.text, t, home)
+    part = part_asked(u.text, entry, lang)
+    subject = entry.question.get(lang)
+    if part:
+        text = t("match.part_of_answer", subject=subject, part=part)
+    else:
+        text = t("match.just_answered", subject=subject, authority=responsible.name.get(lang))
+    buttons = [[Button(t("match.whole_answer_again"), f"faq:{entry.id}")]]
+    if can_book:
+        buttons.append([Button(t("faq.book_button"), BOOK_PAYLOAD)])
+    return Reply(text + "\n\n" + authority_line(responsible, lang, t), buttons=buttons)
+
+
 def several_reply(items: list[Understanding], knowledge: Knowledge, lang: str, t: T, can_book: bool = False,
                   home: Municipality | None = None, operator: Operator | None = None) -> Reply:
     """Several questions in one message: each answered one after the other with its authority, in one
@@ -286,6 +305,8 @@ def compose(u: Understanding, knowledge: Knowledge, t: T, can_book: bool = False
         return [routing_reply(knowledge.entries[u.faq_id], knowledge, lang, t, u.text, home, operator)]
     if u.intent == "routing" and u.authorities:
         return [authority_routing_reply(u.authorities, knowledge, lang, t, u.text, home)]
+    if u.intent == "just_answered" and u.faq_id in knowledge.entries:
+        return [just_answered_reply(knowledge.entries[u.faq_id], knowledge, u, t, can_book, home)]
     if u.intent == "did_you_mean" and u.suggestions:
         return [suggestions_reply(u.suggestions, knowledge, lang, t)]
     simple = {

@@ -99,16 +99,18 @@ def pending_from(replies: list[Reply], now: datetime, step: str | None,
 
 @dataclass(frozen=True)
 class Context:
-    """The subject of the last answer: which entry, and when."""
+    """The subject of the last answer: which entry, when, and a digest of the answer as it read then (an answer
+    changed since is no answer "just given")."""
 
     entry_id: str
     at: datetime
+    shown: str = ""
 
     def fresh(self, now: datetime) -> bool:
         return timedelta(0) <= now - self.at <= CONTEXT_TTL
 
     def to_json(self) -> str:
-        return json.dumps({"entry": self.entry_id, "at": self.at.isoformat()})
+        return json.dumps({"entry": self.entry_id, "at": self.at.isoformat(), "shown": self.shown})
 
     @classmethod
     def from_json(cls, raw: str | None) -> "Context | None":
@@ -116,6 +118,6 @@ class Context:
             return None
         try:
             data = json.loads(raw)
-            return cls(str(data["entry"]), datetime.fromisoformat(data["at"]))
+            return cls(str(data["entry"]), datetime.fromisoformat(data["at"]), str(data.get("shown", "")))
         except (ValueError, KeyError, TypeError):
             return None

@@ -49,7 +49,7 @@ def stale_months(env: Mapping[str, str] | None = None) -> int:
 
 
 def outcome_of(intent: str, faq_id: str | None) -> str:
-    if intent in ("faq", "routing") and faq_id:
+    if intent in ("faq", "routing", "just_answered") and faq_id:  # just_answered: part of the answer just given
         return "answered"
     if intent == "did_you_mean":
         return "did_you_mean"

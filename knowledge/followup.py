@@ -10,6 +10,7 @@ its own understanding.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from functools import lru_cache
 
@@ -36,6 +37,21 @@ ASKING_VERBS = frozenset({"ansoker", "ansoka", "soker", "soka", "betalar", "beta
 # Below this Zipf frequency a word is rare in everyday language: a domain term ("nystartsjobb" 2.3,
 # "företagsform" 1.6), where everyday words score 4-7 ("betalar" 5.0, "ansöker" 3.8).
 DOMAIN_ZIPF = 3.2
+# What a follow-up asks about the subject, and the words (folded beginnings) of an answer's sentence that
+# tell it: "och hur ansöker jag om det?" is answered by "Arbetsgivaren ansöker, och Arbetsförmedlingen…".
+ASPECTS = (
+    (frozenset({"ansoker", "ansoka", "ansokan", "soker", "soka", "apply", "applies", "application"}),
+     ("ansok", "soker", "soka", "apply", "applie", "applica")),
+    (frozenset({"kostar", "kosta", "kostnad", "avgift", "pris", "cost", "costs", "fee", "price", "much"}),
+     ("kost", "avgift", "kronor", "gratis", "pris", "cost", "fee", "free", "price", "sek")),
+    (frozenset({"betalar", "betala", "betalas", "pay", "pays", "paid", "finansierar"}),
+     ("betal", "pay", "paid", "finansier", "financ")),
+    (frozenset({"long", "lang", "tid", "snabbt", "quickly", "weeks"}),
+     ("vecka", "veckor", "manad", "dagar", "tid", "week", "month", "days", "time")),
+    (frozenset({"beslutar", "bestammer", "decides", "decide"}), ("beslut", "bestam", "decid")),
+)
+# A follow-up that the last answer already answers gets that part of it, at most this many sentences.
+PART_SENTENCES = 2
 # Intents that answer the message whatever came before it.
 OWN_INTENTS = frozenset({"greeting", "thanks", "help", "booking", "my_meetings", "cancel", "human",
                          "switch_language", "privacy", "guide", "where_am_i", "who_does_what"})
@@ -113,12 +129,52 @@ def points_back_only(text: str) -> bool:
     return 0 < len(words) <= SHORT and any(w in POINTERS for w in words) and all(w in ignored for w in words)
 
 
+def _asked_aspects(text: str) -> list[tuple[frozenset[str], tuple[str, ...]]]:
+    """The ASPECTS a message asks about."""
+    words = set(tokens(text))
+    return [(asking, marks) for asking, marks in ASPECTS if words & asking]
+
+
+def part_asked(text: str, entry: FaqEntry, lang: Lang) -> str:
+    """The sentences of the entry's answer that tell what the follow-up asks ("how do I apply?": the one
+    about applying); empty when it asks nothing in particular or the answer does not say."""
+    aspects = _asked_aspects(text)
+    if not aspects:
+        return ""
+    sentences = re.split(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9])", entry.answer.get(lang).strip())
+    told = [s for s in sentences if any(w.startswith(marks) for _, marks in aspects for w in tokens(s))]
+    return " ".join(told[:PART_SENTENCES])
+
+
+def _fits_aspect(text: str, entry: FaqEntry, lang: Lang) -> bool:
+    """Whether an entry's own question is about what the follow-up asks ("vad kostar det?": "Vad kostar det att starta…")."""
+    return any(w in asking or w.startswith(marks)
+               for asking, marks in _asked_aspects(text) for w in tokens(entry.question.get(lang)))
+
+
+def not_again(text: str, u: Understanding, entry: FaqEntry, knowledge: Knowledge, matcher: Matcher) -> Understanding:
+    """Never the same answer twice in a row: a message that would get the entry just answered gets another
+    entry about the same subject that its question fits (how to apply, what it costs), else intent
+    "just_answered" with the entry, so the reply can point to the part asked or say it was the answer just given."""
+    if u.intent != "faq" or u.faq_id != entry.id:
+        return u
+    question = with_subject(text, subject_text(entry, u.lang))
+    for c in matcher.match(question, u.lang).candidates[:5]:
+        other = knowledge.entries.get(c.entry_id)
+        if (other is not None and other.id != entry.id and c.score >= matcher.thresholds.suggest
+                and related(entry, other) and _fits_aspect(text, other, u.lang)):
+            return Understanding(text, u.lang, "faq", faq_id=other.id, score=c.score,
+                                 authorities=tuple(other.authorities))
+    return Understanding(text, u.lang, "just_answered", faq_id=entry.id, score=u.score,
+                         authorities=tuple(entry.authorities))
+
+
 def in_context(text: str, own: Understanding, entry_id: str | None, knowledge: Knowledge,
                matcher: Matcher) -> Understanding:
     """The understanding of `text` given that the last answer was entry `entry_id` (None: no recent answer).
 
-    Returns `own` when the message stands on its own. Otherwise the message is understood with the
-    subject's question added; if that finds no answer either, an Understanding with intent
+    Returns `own` when the message stands on its own, but never the entry just answered again (see not_again).
+    Otherwise the message is understood with the subject's question added; if that finds no answer either, an Understanding with intent
     "follow_up_unknown", `faq_id` the subject's entry and its authorities, so the reply can say
     honestly what it does not know and who does. With no recent answer, a message that only points
     back ("how do I apply for it?") is not answered as if it had a subject: its best entries are suggested.
@@ -132,12 +188,12 @@ def in_context(text: str, own: Understanding, entry_id: str | None, knowledge: K
             return Understanding(text, own.lang, "did_you_mean", score=own.score, suggestions=ids)
         return own
     if not leans_on_previous(text, own) or new_subject(text, own.lang, entry):
-        return own
+        return not_again(text, own, entry, knowledge, matcher)
     combined = understand(with_subject(text, subject_text(entry, own.lang)), knowledge, matcher, lang_hint=own.lang)
     found = knowledge.entries.get(combined.faq_id or "")
     if combined.intent in ("faq", "routing") and found is not None and related(entry, found):
-        return replace(combined, text=text, lang=own.lang)
+        return not_again(text, replace(combined, text=text, lang=own.lang), entry, knowledge, matcher)
     if own.intent in ("faq", "routing") and own.faq_id and own.faq_id == entry.id:
-        return own
+        return not_again(text, own, entry, knowledge, matcher)
     return Understanding(text, own.lang, "follow_up_unknown", faq_id=entry.id, score=combined.score,
                          authorities=tuple(entry.authorities))

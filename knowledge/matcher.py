@@ -34,7 +34,7 @@ from rapidfuzz.distance import OSA
 from ruamel.yaml import YAML
 
 from .model import LANGS, Knowledge, Lang
-from .text import GROUP, WRITTEN, Analyzer, PhraseFinder, Term
+from .text import GROUP, WRITTEN, Analyzer, PhraseFinder, Term, lower_words
 
 MATCHER_FILE = Path(__file__).parent / "data" / "matcher.yaml"
 
@@ -71,6 +71,11 @@ ANCHOR_SIMILARITY = 0.8
 ANCHOR_SCORE = 20.0
 # A word this common in general language ("särskilt", "gör") does not make an answer about what a text says.
 ABOUT_FREQUENCY = 5.0
+# A word of the FAQ's own field: rarer than this in general language (wordfreq's Zipf scale: "lönebidrag" 2.1,
+# "arbetsintegrerande" 1.4; "företag" 4.6, "möte" 4.5) and found in a phrasing. A question leaning on a sentence
+# of context is read with only these words of it ("Vad är det egentligen?" after a sentence naming the subject).
+DOMAIN_FREQUENCY = 3.5
+DOMAIN_ENTRIES = 6  # ...or, below ABOUT_FREQUENCY, found in the phrasings of at most this many entries
 # A long question (LONG_TERMS terms or more) says much no phrasing says, so its best score stays low even when
 # it is about one entry: that entry is answered if it scores at least LONG_SCORE and LONG_LEAD times the next.
 # (Out-of-scope questions of that length in the dev sets score at most 27.)
@@ -644,6 +649,25 @@ class Matcher:
         floor = 0.0 if anchored else max(0.0, t.suggest - t.margin) / 100.0
         return self._entries.rank(text, lang, max(limit, 2), floor, support=support,
                                   clear=lambda r: self._decide(r, anchored)[0] == "answer")
+
+    def domain_words(self, text: str, lang: Lang, wide: bool = False) -> list[str]:
+        """The words of a text (as written) that belong to the FAQ's field: rare in general language and found
+        in some entry's phrasings ("arbetsintegrerande", "lönebidrag", "Coompanion"); not "skämdes" or "möte".
+        `wide`: also commoner words found in the phrasings of only a few entries ("networks")."""
+        index = self._entries.languages[lang]
+        found = []
+        for word in lower_words(text):
+            terms = index.analyzer.terms(word)
+            common = ABOUT_FREQUENCY if wide else DOMAIN_FREQUENCY
+            if len(terms) != 1 or terms[0].light or terms[0].frequency >= common:
+                continue
+            # A rarer word in any phrasing; a commoner one ("networks", "plan") only in the phrasings of a few.
+            most = DOMAIN_ENTRIES if terms[0].frequency >= DOMAIN_FREQUENCY else len(self._doc_of)
+            _, matches = index.lookup(terms[0])
+            if any(sim >= ANCHOR_SIMILARITY and 0 < len(index.postings.get(key, ())) <= most
+                   for key, sim in matches.items()):
+                found.append(word)
+        return found
 
     def about(self, entry_id: str, text: str) -> bool:
         """Whether an entry's phrasings share a word with the text: is an answer about what it refers to?"""

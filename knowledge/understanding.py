@@ -40,6 +40,15 @@ REQUEST_VERBS = frozenset("kan kunde skulle får far går gar vill har finns can
 # better than the next (scores of context read alone are low and compressed: 5 % is a clear lead there)...
 CONTEXT_LEAD = 1.05
 CONTEXT_RANKED = 20  # ...among the entries it fits best
+# A long message no question of which was understood offers the entries it is most about that score this much.
+ON_TOPIC_SCORE = 30.0
+# An answer not about the one authority a question names gives way to the best entry about it among the
+# NAMED_RANKED best, if that scores at least this share of the answer's score.
+NAMED_SHARE = 0.75
+NAMED_RANKED = 5
+# ...when it asks whom to turn to ("vem ska jag kontakta"), not when the authority is a circumstance ("Behöver jag
+# F-skatt om vi bara tar emot folk från Arbetsförmedlingen?"). Folded.
+ASKS_WHO = frozenset("vem vilka vilken who whom kontakta kontakt kontaktperson contact ringa ring call vanda vander".split())
 
 
 @dataclass(frozen=True)
@@ -84,9 +93,23 @@ def understand(text: str, knowledge: Knowledge, matcher: Matcher, lang_hint: Lan
         return _as_message(text, best)
     # No question of it was answered: the message read whole may still be (a statement naming the subject).
     whole = _read(text, text, "", lang, knowledge, matcher)
-    if whole.intent in ANSWERED or best.intent == "fallback":
+    if whole.intent in ANSWERED:
         return whole
+    if best.intent == "fallback":
+        return _offered_on_topic(text, lang, matcher) or whole
     return _as_message(text, best)
+
+
+def _offered_on_topic(text: str, lang: Lang, matcher: Matcher) -> Understanding | None:
+    """A long message about the FAQ's field that no question of it settles is not a dead end: the entries it is
+    most about are offered, if the best is about a word of the field it uses ("Vi har registrerat föreningen
+    ... Vad måste vara på plats innan vi tar emot den första deltagaren?")."""
+    terms = matcher.domain_words(text, lang)
+    ranked = [c for c in ranked_entries(text, matcher, lang, 3) if c.score >= ON_TOPIC_SCORE]
+    if not terms or not ranked or not matcher.about(ranked[0].entry_id, " ".join(terms)):
+        return None
+    return Understanding(text, lang, "did_you_mean", score=ranked[0].score,
+                         suggestions=tuple(c.entry_id for c in ranked))
 
 
 def understand_many(text: str, knowledge: Knowledge, matcher: Matcher, lang_hint: Lang | None = None,
@@ -210,6 +233,8 @@ def _read(shown: str, asked: str, support: str, lang: Lang, knowledge: Knowledge
         alone = matcher.match(shown, lang, support=context)
         if alone.decision == "answer" and matcher.about(alone.candidates[0].entry_id, context):
             match = alone
+    if asked != shown and match.decision != "answer":
+        match = _focused(shown, asked, support, lang, matcher) or match
     if match.decision == "suggest" and support:
         match = _settled_by_context(match, support, lang, matcher)
     if match.decision != "answer":
@@ -217,12 +242,44 @@ def _read(shown: str, asked: str, support: str, lang: Lang, knowledge: Knowledge
         leading = matcher.leading(asked, lang, support=support)
         if leading:
             match = Match("answer", tuple(leading), lang)
+    if match.decision == "answer":
+        match = _of_named_authority(asked, support, match, lang, knowledge, matcher)
     if intent is not None and intent.label in REQUESTS and intent.size >= 2 \
-            and (match.decision != "answer" or not _asks_about(asked)):
+            and (match.decision != "answer" or not _asks_about(asked)) \
+            and not (intent.label in SWITCH and matcher.domain_words(asked, lang, wide=True)):
+        # ("... my business plan with me in English?" asks about the business plan, not to switch language.)
         # "vill gärna träffa någon från kommunen", "can I get an appointment ...": a request, even where
         # an entry is about the same thing; "hur bokar jag ett möte?" asks about it and gets the entry.
         return _intent(shown, lang, intent)
     return _as_message(shown, _from_match(asked, lang, match, knowledge, matcher))
+
+
+def _focused(shown: str, asked: str, support: str, lang: Lang, matcher: Matcher) -> Match | None:
+    """A question leaning on context read with only the context's words of the FAQ's field: "Jag hörde uttrycket
+    arbetsintegrerande socialt företag på ett möte men skämdes för att fråga. Vad är det egentligen?" asks what
+    "arbetsintegrerande" is; the rest of the sentence is how the founder came to ask. The answer, if clear."""
+    context = asked[: -len(shown)] if asked.endswith(shown) else asked
+    terms = matcher.domain_words(context, lang)
+    if not terms:
+        return None
+    focused = matcher.match(f"{shown} {' '.join(terms)}", lang, support=support)
+    return focused if focused.decision == "answer" else None
+
+
+def _of_named_authority(asked: str, support: str, match: Match, lang: Lang, knowledge: Knowledge,
+                        matcher: Matcher) -> Match:
+    """A question that names one authority ("Vem på Arbetsförmedlingen ska jag kontakta om vi vill samarbeta?")
+    is about what that authority does: an answer about another authority's business gives way to the best entry
+    of the named one's, if it scores nearly as well (NAMED_SHARE of the best)."""
+    named = matcher.named_authorities(asked)
+    top = match.candidates[0]
+    if len(named) != 1 or named[0] in knowledge.entries[top.entry_id].authorities \
+            or not ASKS_WHO & set(tokens(asked)):
+        return match
+    for c in matcher.rank_all(asked, lang, NAMED_RANKED, support=support):
+        if c.score >= NAMED_SHARE * top.score and named[0] in knowledge.entries[c.entry_id].authorities:
+            return Match("answer", (c, *(o for o in match.candidates if o.entry_id != c.entry_id)), lang)
+    return match
 
 
 def _settled_by_context(match: Match, context: str, lang: Lang, matcher: Matcher) -> Match:

@@ -210,8 +210,9 @@ async def test_a_coordinator_adds_changes_and_removes_a_lead(capp, knowledge_cop
     await founder.say("Är asf ett arbetsintegrerande socialt företag?")
     entry = capp.knowledge.current.entries["asf-vad-ar"]
     assert f"Ja, absolut. {entry.answer.sv}" in founder.text()
-    await founder.say("Vad är ett ASF?")
-    assert entry.answer.sv in founder.text() and "Ja, absolut." not in founder.text()
+    other = Chat(capp, "console:other-founder", pace=20)  # the same answer twice in a row is not given in full
+    await other.say("Vad är ett ASF?")
+    assert entry.answer.sv in other.text() and "Ja, absolut." not in other.text()
 
     await co.say("/faq_andra asf-vad-ar")
     await co.press("co:f:lead:-")

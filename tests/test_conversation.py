@@ -13,8 +13,8 @@ import pytest
 
 from bot.app import build_app
 from bot.messages import Incoming
-from knowledge.followup import in_context
-from knowledge.understanding import understand
+from knowledge.followup import in_context, not_again
+from knowledge.understanding import Understanding, understand
 from tests.booking_helpers import officials_told
 from tests.conftest import Chat
 
@@ -141,8 +141,8 @@ async def test_context_expires_after_a_while(app, clock, lang, first, follow_up)
     chat = founder(app, f"expire-{lang}", lang)
     await chat.say(first)
     clock.advance(timedelta(minutes=10))
-    await chat.say(follow_up)  # within the quarter of an hour "it" is F-skatt
-    assert answer_of(app, "f-skatt", lang) in chat.text() and await subject(chat) == "f-skatt"
+    await chat.say(follow_up)  # within the quarter of an hour "it" is F-skatt: the part about applying
+    assert "Skatteverket" in chat.text() and await subject(chat) == "f-skatt"
     clock.advance(timedelta(minutes=20))
     await chat.say(follow_up)
     # Twenty minutes later it no longer is: the follow-up is read on its own.
@@ -191,9 +191,10 @@ async def test_a_yes_only_answers_a_yes_no_question(app, lang, yes_no, wh, lead)
     ("lonebidrag", "och vad gäller moms?", "sv", "faq", "moms"),  # a subject of its own, however common the word
     ("lonebidrag", "and what about VAT?", "en", "faq", "moms"),
     ("lonebidrag", "och nystartsjobb då?", "sv", "faq", "nystartsjobb"),
-    ("f-skatt", "how do I apply for it?", "en", "faq", "f-skatt"),
-    ("f-skatt", "och hur ansöker man?", "sv", "faq", "f-skatt"),
-    ("lonebidrag", "vad kostar det?", "sv", "faq", "lonebidrag"),
+    ("f-skatt", "how do I apply for it?", "en", "just_answered", "f-skatt"),  # not the same answer again
+    ("f-skatt", "och hur ansöker man?", "sv", "just_answered", "f-skatt"),
+    ("lonebidrag", "vad kostar det?", "sv", "just_answered", "lonebidrag"),
+    ("dukat-bord-vad", "och vad kostar det?", "sv", "faq", "dukat-bord-kostnad"),  # the entry about the part asked
     ("vem-betalar-lonen", "vad kostar det?", "sv", "follow_up_unknown", "vem-betalar-lonen"),  # not the fee
     (None, "how do I apply for it?", "en", "did_you_mean", None),  # "it" with nothing before it
 ])
@@ -202,6 +203,69 @@ def test_what_a_follow_up_is_about(knowledge_store, previous, message, lang, int
     own = understand(message, knowledge, matcher, lang_hint=lang)
     read = in_context(message, own, previous, knowledge, matcher)
     assert (read.intent, read.faq_id) == (intent, entry), own
+
+
+@pytest.mark.parametrize("lang, first, follow_up, part", [
+    ("sv", "vad är lönebidrag?", "och hur ansöker jag om det?", "Arbetsgivaren ansöker"),
+    ("en", "what is lönebidrag?", "how do I apply for it?", "The employer applies"),
+    ("sv", "behöver mitt ASF F-skatt?", "och hur ansöker man?", "Du ansöker hos Skatteverket"),
+])
+async def test_a_follow_up_the_answer_just_given_covers_gets_that_part_not_the_whole_again(app, lang, first,
+                                                                                           follow_up, part):
+    chat = founder(app, f"part-{lang}-{len(first)}", lang)
+    await chat.say(first)
+    whole = chat.last[-1].text
+    await chat.say(follow_up)
+    text = chat.text()
+    assert part in text and text.count(part) == 1, text
+    assert whole not in text and len(text) < len(whole), text  # never the same long text twice in a row
+    # The whole answer stays one button away and the subject is kept for the next follow-up.
+    await chat.press("Visa hela svaret igen" if lang == "sv" else "Show the whole answer again")
+    assert whole.removeprefix("Ja, i praktiken. ") == chat.last[-1].text  # the whole answer, as a button shows it
+    assert (await where(chat))[0] is None
+
+
+@pytest.mark.parametrize("lang, first, again", [
+    ("sv", "vad är lönebidrag?", "finns det för föreningar också?"),
+    ("sv", "vad är lönebidrag?", "vad är lönebidrag?"),
+    ("en", "what is lönebidrag?", "what is lönebidrag?"),
+])
+async def test_the_same_answer_is_not_given_twice_in_a_row(app, lang, first, again):
+    chat = founder(app, f"again-{lang}-{len(again)}", lang)
+    await chat.say(first)
+    whole = answer_of(app, "lonebidrag", lang)
+    assert whole in chat.text()
+    await chat.say(again)
+    text = chat.text()
+    # Said briefly: it was the answer just given, who to ask (Arbetsförmedlingen) and a meeting to book.
+    assert whole not in text and "lönebidrag" in text.lower() and "Arbetsförmedlingen" in text, text
+    assert ("nyss" if lang == "sv" else "just gave") in text
+    assert {"Visa hela svaret igen", "Boka ett Dukat bord-möte"} <= set(chat.buttons()) if lang == "sv" else \
+        {"Show the whole answer again", "Book a Dukat bord meeting"} <= set(chat.buttons()), chat.buttons()
+    assert await subject(chat) == "lonebidrag" and await unanswered(app) == []
+    # Counted in the coordinators' report as answered from the entry, not as a fallback.
+    outcomes = [r["outcome"] for r in await app.db.fetchall("SELECT outcome FROM question_log ORDER BY rowid")]
+    assert outcomes[-1] == "answered", outcomes
+
+
+async def test_a_follow_up_that_another_entry_answers_gets_that_entry(app):
+    chat = founder(app, "other-part")
+    await chat.say("vad är dukat bord?")
+    assert await subject(chat) == "dukat-bord-vad"
+    await chat.say("och vad kostar det?")
+    assert answer_of(app, "dukat-bord-kostnad") in chat.text()
+    assert answer_of(app, "dukat-bord-vad") not in chat.text()
+
+
+@pytest.mark.parametrize("previous, message, lang, entry", [
+    ("dukat-bord-vad", "och vad kostar det?", "sv", "dukat-bord-kostnad"),
+    ("dukat-bord-vad", "how long does it take?", "en", "dukat-bord-langd"),
+])
+def test_where_the_same_entry_would_come_again_another_about_the_part_asked_is_answered(knowledge_store, previous,
+                                                                                         message, lang, entry):
+    knowledge, matcher = knowledge_store.current, knowledge_store.matcher
+    same = Understanding(message, lang, "faq", faq_id=previous, score=80.0)
+    assert not_again(message, same, knowledge.entries[previous], knowledge, matcher).faq_id == entry
 
 
 async def test_stray_words_after_an_answer_do_not_repeat_it(app):

@@ -348,9 +348,10 @@ async def test_a_cluster_becomes_a_new_entry_that_answers_those_questions(capp, 
     assert "Sparat" in co.text()
     new_file = knowledge_copy / "faq" / "90_koordinatorer.yaml"
     assert "glassbar" in new_file.read_text(encoding="utf-8")
-    for question in ("hur startar jag en glassbar", "vill starta en glassbar", "starta glassbar hur gör man"):
-        await founder.say(question)
-        assert "livsmedelstillstånd" in founder.text(), question
+    for n, question in enumerate(("hur startar jag en glassbar", "vill starta en glassbar", "starta glassbar hur gör man")):
+        asker = founder if n == 0 else Chat(capp, f"console:f2-{n}", pace=20)  # one answer is not given twice in a row
+        await asker.say(question)
+        assert "livsmedelstillstånd" in asker.text(), question
     remaining = await capp.db.fetchone("SELECT COUNT(*) AS n FROM unanswered WHERE handled = 0")
     assert remaining["n"] == 3  # the hund pair and the English one (the founder's new question was answered)
     new_id = next(i for i in capp.knowledge.current.entries if "glassbar" in i)
@@ -472,7 +473,8 @@ def test_console_coordinator_fixes_reverts_and_teaches_the_faq(tmp_path):
     # Three or four of them: one may have got "menade du" instead, depending on the matcher.
     assert re.search(r"1\. [34] st \(sv\): ”glassbaren starta”", out) and "Sparat" in out, out
     out = run("chat", "--as", "console:someone-else", stdin="\n".join(glass[:3]) + "\n")
-    assert out.count("livsmedelstillstånd") == 3
+    # Answered by the new entry, in full once: asked again in a row, it says that was the answer just given.
+    assert out.count("livsmedelstillstånd") == 1 and out.count("Det var svaret jag nyss gav") == 2, out
 
     # and the report
     today = date.today()

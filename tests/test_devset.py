@@ -293,7 +293,7 @@ def scores(dev_set, knowledge_store, pytestconfig) -> dict[str, Score]:
     knowledge, matcher = knowledge_store.current, knowledge_store.matcher
     result = {}
     for name, files in (("dev a+b", ("dev_a.yaml", "dev_b.yaml")), ("dev c", ("dev_c.yaml",)), ("dev d", ("dev_d.yaml",)),
-                        ("dev e", ("dev_e.yaml",)), ("dev all", None)):
+                        ("dev e", ("dev_e.yaml",)), ("dev f", ("dev_f.yaml",)), ("dev all", None)):
         questions = [q for q in dev_set if files is None or q.source in files]
         result[name] = evaluate(questions, lambda q: understand_dev(q, knowledge, matcher))
         if name != "dev all":

@@ -189,7 +189,7 @@ async def test_flooding_is_refused_with_a_reply_each_time_then_recovers(app, clo
     before = dump(app.settings.db_path)
     warned = await app.engine.handle(Incoming("console:flood", text="Vad är ett ASF?"))
     assert [r.text for r in warned] == [t(app, "core.slow_down")]
-    for payload in ("faq:asf-vad-ar", "bk:cx:ABCDE", None):  # not among the options just shown: counted
+    for payload in ("faq:asf-kriterier", "bk:cx:ABCDE", None):  # not among the options just shown: counted
         refused = await app.engine.handle(Incoming("console:flood", text="/glom" if payload is None else None, payload=payload))
         assert [r.text for r in refused] == [t(app, "flood.not_read", seconds=2)]
     assert dump(app.settings.db_path) == before  # refused before anything is stored

@@ -383,3 +383,49 @@ def test_a_long_question_far_ahead_on_one_entry_is_answered_by_it(knowledge_stor
     assert matcher.leading("Min mamma har demens och vi funderar på ett boende i närheten. Hur ansöker man om plats "
                            "hos kommunen och hur lång är kön?", "sv") == []
     assert matcher.leading("reserverade kontrakt anbud regler", "sv") == []
+
+
+# --- judging a message by what it asks and by the words of the FAQ's field (issue 14) -------------------------
+
+
+def test_domain_words_are_the_fields_words_not_the_everyday_ones(knowledge_store):
+    matcher = knowledge_store.matcher
+    sentence = "Jag hörde uttrycket arbetsintegrerande socialt företag på ett möte på jobbet men skämdes för att fråga."
+    assert matcher.domain_words(sentence, "sv") == ["arbetsintegrerande"]
+    assert matcher.domain_words("Min kusin nämnde nystartsjobb när vi fikade igår", "sv") == ["nystartsjobb"]
+    assert matcher.domain_words("is there someone who speaks english I can talk to?", "en", wide=True) == []
+
+
+def _understood(knowledge_store, text: str, lang: str):
+    from knowledge.understanding import understand
+
+    return understand(text, knowledge_store.current, knowledge_store.matcher, lang_hint=lang)
+
+
+def test_a_question_leaning_on_context_is_read_with_the_contexts_domain_words(knowledge_store):
+    # Read with the whole sentence of how the founder came to ask, it fell back; the subject is its one field word.
+    u = _understood(knowledge_store, "Min kusin nämnde nystartsjobb när vi fikade igår och jag blev nyfiken. "
+                                     "Vad är det egentligen?", "sv")
+    assert (u.intent, u.faq_id) == ("faq", "nystartsjobb")
+
+
+@pytest.mark.parametrize("text", ["Do you have information about arbetsträning in English?",
+                                  "Can you explain nystartsjobb in English?"])
+def test_in_english_inside_a_question_about_the_field_does_not_switch_the_language(knowledge_store, text):
+    assert _understood(knowledge_store, text, "en").intent != "switch_language"
+    assert _understood(knowledge_store, "can you write in english please", "en").intent == "switch_language"
+
+
+def test_who_at_a_named_authority_is_answered_about_that_authority(knowledge_store):
+    u = _understood(knowledge_store, "Vem på Arbetsförmedlingen ska jag kontakta om samarbete med vårt ASF?", "sv")
+    assert u.faq_id == "af-och-asf"  # not the municipality's contacts
+    # A named authority that is only a circumstance does not steer the answer.
+    u = _understood(knowledge_store, "Behöver jag F-skatt om vi bara tar emot folk från Arbetsförmedlingen?", "sv")
+    assert u.faq_id == "f-skatt"
+
+
+def test_a_long_message_about_the_field_that_no_question_settles_is_offered_its_entries(knowledge_store):
+    text = ("Vi har registrerat föreningen och skaffat lokal, och kommunen har lovat att skicka två personer i januari. "
+            "Vad måste vara på plats innan vi tar emot den första deltagaren, typ försäkringar och avtal?")
+    u = _understood(knowledge_store, text, "sv")
+    assert u.intent == "did_you_mean" and "fa-deltagare" in u.suggestions

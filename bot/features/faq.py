@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import replace
+
 from knowledge.understanding import understand_question
 
-from knowledge.model import Knowledge
+from knowledge.model import FaqEntry, Knowledge
 from knowledge.municipalities import find_municipality, load_municipalities
 from knowledge.understanding import Understanding
 
@@ -15,9 +18,15 @@ from ..messages import Button, Reply
 from ..reports import outcome_of
 from .home import ask_button, home_of, may_ask, offered_home_question, remember_home, shown_name
 
-FAQ_INTENTS = ("faq", "routing", "did_you_mean", "fallback", "follow_up_unknown")
+FAQ_INTENTS = ("faq", "routing", "did_you_mean", "fallback", "follow_up_unknown", "just_answered")
 # Meeting requests while no booking feature is installed get compose()'s honest "not here yet".
 MEETING_INTENTS = ("booking", "my_meetings", "cancel")
+
+
+def answer_digest(entry: FaqEntry) -> str:
+    """A short digest of an entry's answer in both languages, lead included: whether it changed since shown."""
+    lead = entry.lead.model_dump_json() if entry.lead is not None else ""
+    return hashlib.sha256(f"{entry.answer.model_dump_json()}{lead}".encode()).hexdigest()[:16]
 
 
 class FaqFeature(Feature):
@@ -46,7 +55,10 @@ class FaqFeature(Feature):
         if u.intent not in FAQ_INTENTS:
             # An intent no feature handles (yet): treat the message as a question.
             u = understand_question(text, u.lang, knowledge, self.app.knowledge.matcher)
-        if u.intent in ("faq", "routing") and u.faq_id:
+        if u.intent == "just_answered" and u.faq_id in knowledge.entries and (
+                turn.user.context is None or turn.user.context.shown != answer_digest(knowledge.entries[u.faq_id])):
+            u = replace(u, intent="faq")  # changed since it was shown (a coordinator corrected it): shown again
+        if u.intent in ("faq", "routing", "just_answered") and u.faq_id:
             self._remember(turn, u.faq_id)
         elif u.intent == "did_you_mean":
             if turn.session.flow is None:  # in a flow the suggestions are shown and the flow keeps waiting
@@ -137,4 +149,4 @@ class FaqFeature(Feature):
         if entry is None:
             return
         turn.user.remember_topics(entry.topics)
-        turn.user.context = Context(entry_id, turn.now)
+        turn.user.context = Context(entry_id, turn.now, answer_digest(entry))
