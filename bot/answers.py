@@ -216,11 +216,12 @@ def follow_up_unknown_reply(entry: FaqEntry, knowledge: Knowledge, u: Understand
 
 
 def just_answered_reply(entry: FaqEntry, knowledge: Knowledge, u: Understanding, t: T, can_book: bool = False,
-                        home: Municipality | None = None) -> Reply:
+                        home: Municipality | None = None, operator: Operator | None = None) -> Reply:
     """A message that would get the answer just given again: the part of it asked for, or a short word that
     it was the answer just given, with who to ask and a meeting; the whole answer stays one button away."""
     lang = u.lang
-    responsible = local_authority(entry.authorities[0], knowledge, u.text, t, home)
+    responsible = (operator_authority(operator, t) if about_service(entry)
+                   else local_authority(entry.authorities[0], knowledge, u.text, t, home))
     part = part_asked(u.text, entry, lang)
     subject = entry.question.get(lang)
     if part:
@@ -230,7 +231,9 @@ def just_answered_reply(entry: FaqEntry, knowledge: Knowledge, u: Understanding,
     buttons = [[Button(t("match.whole_answer_again"), f"faq:{entry.id}")]]
     if can_book:
         buttons.append([Button(t("faq.book_button"), BOOK_PAYLOAD)])
-    return Reply(text + "\n\n" + authority_line(responsible, lang, t), buttons=buttons)
+    footer = responsible_line(entry, knowledge, lang, t, u.text, home, operator,
+                              contact=entry.id in MUNICIPAL_CONTACT_ENTRIES)
+    return Reply(text + "\n\n" + footer, buttons=buttons)
 
 
 def several_reply(items: list[Understanding], knowledge: Knowledge, lang: str, t: T, can_book: bool = False,
@@ -306,7 +309,7 @@ def compose(u: Understanding, knowledge: Knowledge, t: T, can_book: bool = False
     if u.intent == "routing" and u.authorities:
         return [authority_routing_reply(u.authorities, knowledge, lang, t, u.text, home)]
     if u.intent == "just_answered" and u.faq_id in knowledge.entries:
-        return [just_answered_reply(knowledge.entries[u.faq_id], knowledge, u, t, can_book, home)]
+        return [just_answered_reply(knowledge.entries[u.faq_id], knowledge, u, t, can_book, home, operator)]
     if u.intent == "did_you_mean" and u.suggestions:
         return [suggestions_reply(u.suggestions, knowledge, lang, t)]
     simple = {
