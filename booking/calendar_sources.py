@@ -19,6 +19,7 @@ password would travel readable.
 
 from __future__ import annotations
 
+import io
 import ipaddress
 import os
 import stat
@@ -27,7 +28,8 @@ from pathlib import Path
 from typing import Mapping
 from urllib.parse import urlsplit
 
-import yaml
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
 
 ICS = "ics"
 CALDAV = "caldav"
@@ -113,10 +115,10 @@ def load_sources(path: Path) -> dict[str, CalendarSource]:
         raise CalendarSourcesError("not_a_file", file=str(path))
     _check_private(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = YAML(typ="safe").load(path.read_text(encoding="utf-8")) or {}
     except (OSError, UnicodeDecodeError) as exc:
         raise CalendarSourcesError("unreadable", file=str(path), error=type(exc).__name__) from None
-    except yaml.YAMLError:
+    except YAMLError:
         raise CalendarSourcesError("not_yaml", file=str(path)) from None
     entries = data.get("calendars") if isinstance(data, dict) else None
     if entries is None:
@@ -149,8 +151,12 @@ def save_sources(path: Path, sources: Mapping[str, CalendarSource]) -> None:
             if getattr(s, key) is not None:
                 entry[key] = getattr(s, key)
         entries[official_id] = entry
+    written = io.StringIO()
+    dumper = YAML(typ="safe")
+    dumper.allow_unicode, dumper.default_flow_style = True, False
+    dumper.dump({"calendars": entries}, written)
     text = ("# Officials' calendar sources: secrets, keep this file readable by its owner only (chmod 600).\n"
-            + yaml.safe_dump({"calendars": entries}, allow_unicode=True, sort_keys=False))
+            + written.getvalue())
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
