@@ -61,7 +61,7 @@ class CalendarJobs:
         officials = {o.id: o for o in (await self.app.booking.snapshot()).officials}
         for meeting, official_id, answer in await self.app.busy.conflicts():
             official = officials.get(official_id)
-            if official is None or not official.address:
+            if official is None or not official.destinations:
                 continue
             lang = official.lang
             texts = self.texts
@@ -72,9 +72,10 @@ class CalendarJobs:
                 texts.details_text(details, lang), "",
                 self.app.catalogue.text(lang, "calendars.conflict_" + ("accepted" if accepted else "question")),
             ])
-            if await self.app.notifier.send(official.address, [Reply(text, buttons=texts.official_buttons(
-                    meeting, lang, accept=not accepted))]):
-                asked += 1
+            question = [Reply(text, buttons=texts.official_buttons(meeting, lang, accept=not accepted))]
+            # Where the official is told (chat, e-mail or both): by mail the buttons become one-click links.
+            sent = [await self.app.notifier.send(address, question) for address in official.destinations]
+            asked += any(sent)
         return asked
 
     async def start(self) -> None:

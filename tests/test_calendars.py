@@ -348,6 +348,32 @@ async def test_a_booked_meeting_that_becomes_busy_asks_the_official_once(app, cl
     assert official.id not in now.official_ids
 
 
+async def test_an_official_told_by_email_is_asked_by_email(app, clock, published, settings):
+    """The question about a slot that became busy goes where the official is told (notify_via), with one-click links."""
+    from tests.mail_helpers import links, parse, plain
+
+    clock.set(MONDAY)
+    slot = (await app.booking.offer(["asf"], None))[0]
+    meeting = await app.booking.book(new_founder(), slot, ["asf"], None, None)
+    official = slot.officials[0]
+    await app.db.execute("UPDATE officials SET email = 'anna@example.org', notify_via = 'email' WHERE id = ?",
+                         (official.id,))
+    stamp = lambda when: when.strftime("%Y%m%dT%H%M%SZ")  # noqa: E731
+    published.body = calendar(event("z@outlook", f"DTSTART:{stamp(meeting.start)}",
+                                    f"DTEND:{stamp(meeting.start + timedelta(minutes=30))}"))
+    set_source(app, official.id, published.url)
+    folder = settings.mail_outbox_dir()
+    before = set(folder.glob("*.eml")) if folder.exists() else set()
+
+    assert await app.calendar_jobs.run_due() == 1
+    await app.mail_queue.run_due()
+
+    mails = [parse(f.read_bytes()) for f in sorted(set(folder.glob("*.eml")) - before)]
+    asked = [m for m in mails if m["To"] == "anna@example.org" and "Din kalender visar" in plain(m)]
+    assert len(asked) == 1 and meeting.ref in plain(asked[0])
+    assert set(links(asked[0])) == {"Ja, jag kommer", "Nej, jag kan inte"}
+
+
 # --- the credentials file -----------------------------------------------------------------------
 
 
