@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Iterable, Sequence
 
-from .busy import BusyMap
+from .busy import BusyMap, Interval, merge
 from .model import (
     AvailabilityException,
     AvailabilityKind,
@@ -41,7 +41,6 @@ from .model import (
 from .rules import BookingRules
 
 _DAY = 86400
-Interval = tuple[int, int]  # [start, end) in UTC seconds
 
 
 def _ts(when: datetime) -> int:
@@ -52,24 +51,12 @@ def _from_ts(ts: int) -> datetime:
     return datetime.fromtimestamp(ts, timezone.utc)
 
 
-def _merge(intervals: list[Interval]) -> list[Interval]:
-    """Sorted, non-overlapping union; touching intervals join."""
-    merged: list[Interval] = []
-    for a, b in sorted(intervals):
-        if merged and a <= merged[-1][1]:
-            if b > merged[-1][1]:
-                merged[-1] = (merged[-1][0], b)
-        else:
-            merged.append((a, b))
-    return merged
-
-
 def _subtract(intervals: list[Interval], cuts: list[Interval]) -> list[Interval]:
     """`intervals` (sorted, disjoint) minus the union of `cuts` (any order)."""
     if not cuts:
         return intervals
     result: list[Interval] = []
-    cuts = _merge(cuts)
+    cuts = merge(cuts)
     for a, b in intervals:
         for c, d in cuts:
             if d <= a or c >= b:
@@ -212,7 +199,7 @@ class Availability:
                 for w in self._windows.get(official_id, _NO_WINDOWS)[day.weekday()]
             ]
             spans.extend((a, b) for a, b in self._extras.get(official_id, ()) if a < day1 and b > day0)
-            result = _merge(spans)
+            result = merge(spans)
             if result:
                 result = _subtract(result, [s for s in self._absences.get(official_id, ()) if s[0] < result[-1][1]])
             if result:

@@ -19,6 +19,7 @@ from booking import repository as repo
 from booking.model import MeetingNotFound, NotAllowed, Official, ParticipantState, StaleVersion
 
 from .booking_texts import BookingTexts
+from .channels.email import paragraphs
 from .signing import Answer, BadLink
 
 if TYPE_CHECKING:
@@ -140,13 +141,11 @@ class WebAnswers:
         """The page; its form (no action) posts to the address it was opened at, behind any proxy path."""
         html = PAGE.render(
             lang=lang, title=self.t(lang, "mail.page_title"),
-            paragraphs=[block.split("\n") for block in page.text.strip().split("\n\n") if block.strip()],
+            paragraphs=paragraphs(page.text),
             button=page.button, press_hint=self.t(lang, "mail.page_press_hint"),
             links=page.links)
-        response = web.Response(text=html, status=page.status, content_type="text/html", charset="utf-8")
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["Referrer-Policy"] = "no-referrer"  # the token is in the address
-        return response
+        # no-store and no-referrer (the token is in the address) come with every page of bot/web.py's server
+        return web.Response(text=html, status=page.status, content_type="text/html", charset="utf-8")
 
 
 __all__: list[Any] = ["add_routes", "WebAnswers"]
