@@ -85,9 +85,10 @@ def test_clean_text_is_idempotent_and_leaves_nothing_invisible(text):
     cleaned = clean_text(text)
     assert clean_text(cleaned) == cleaned
     assert not any(ch in cleaned for ch in INVISIBLE)
-    assert not any(unicodedata.category(ch) == "Cc" for ch in cleaned)
+    assert not any(unicodedata.category(ch) in ("Cc", "Cs") for ch in cleaned)  # Cs: lone surrogates, dropped
     assert cleaned == cleaned.strip() and "  " not in cleaned
-    visible = [ch for ch in text if ch not in INVISIBLE and unicodedata.category(ch) != "Cc" and not ch.isspace()]
+    visible = [ch for ch in text
+               if ch not in INVISIBLE and unicodedata.category(ch) not in ("Cc", "Cs") and not ch.isspace()]
     assert [ch for ch in cleaned if not ch.isspace()] == visible  # nothing visible is lost or reordered
 
 
