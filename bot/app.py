@@ -21,6 +21,7 @@ from knowledge.store import KnowledgeStore
 from . import guide as guide_module
 from . import migrations as bot_migrations
 from . import roles as roles_module
+from .admin import sessions as web_sessions
 from .booking_texts import BookingTexts
 from .calendars import CalendarJobs, sources_loader
 from .catalogue import Catalogue
@@ -42,6 +43,7 @@ from .features.guide import GuideFeature
 from .features.home import HomeFeature
 from .features.official import OfficialFeature
 from .features.privacy import PrivacyFeature
+from .features.web_console import WebConsoleFeature
 from .knowledge_watch import KnowledgeWatch
 from .notify import Notifier
 from .personal_data import BotPersonalData, PersonalData
@@ -58,9 +60,10 @@ log = logging.getLogger(__name__)
 # of the packages named in its DEPENDS (e.g. the tables its foreign keys refer to); see bot.db.migration_order.
 MIGRATION_MODULES: dict[str, Any] = {"bot": bot_migrations, "telegram": telegram_store, "booking": booking_migrations,
                                      "roles": roles_module, "coordinator": coordinator_module,
-                                     "matrix": matrix_store, "guide": guide_module, "mail": mail_queue}
+                                     "matrix": matrix_store, "guide": guide_module, "mail": mail_queue,
+                                     "web": web_sessions}
 FEATURES: list[type] = [CoreFeature, FaqFeature, PrivacyFeature, BookingFeature, OfficialFeature,
-                       CoordinatorFeature, GuideFeature, HomeFeature]
+                       CoordinatorFeature, GuideFeature, HomeFeature, WebConsoleFeature]
 
 
 def all_migrations() -> list[Migration]:
@@ -146,6 +149,7 @@ async def _wire(settings: Settings, db: Database, clock: Clock | None, knowledge
     )
     app.personal_data.register(BotPersonalData())
     app.personal_data.register(RolesPersonalData())
+    app.personal_data.register(web_sessions.WebLoginPersonalData())
     app.personal_data.register(guide_module.GuidePersonalData())
     app.personal_data.register(ConsoleFiles(settings.outbox_dir()))
     app.guide = guide_module.GuideService(app, guide_module.GuideStore(db))

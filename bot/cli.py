@@ -15,6 +15,7 @@ from .cli_booking import meetings, officials
 from .cli_common import ProblemsGroup, fail, format_problems, open_app, settings, text
 from .cli_coordinator import coordinators, faq_copy, faq_reload, report_command
 from .cli_run import run_command
+from .cli_web import web_command
 
 
 def _fail_on_knowledge(problems) -> None:
@@ -222,6 +223,7 @@ def _migrations():
 
 
 main.add_command(run_command)
+main.add_command(web_command)
 main.add_command(officials)
 main.add_command(meetings)
 main.add_command(coordinators)

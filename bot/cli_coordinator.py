@@ -80,6 +80,26 @@ def coordinators_invite() -> None:
         click.echo(f"https://t.me/{username}?start=co_{code}")
 
 
+@coordinators.command("web-login")
+@click.argument("address")
+def coordinators_web_login(address: str) -> None:
+    """Print a one-time link (valid 15 minutes) that signs ADDRESS, a coordinator or official, in to the web console."""
+    address = _address(address)
+
+    async def work(app):
+        from .admin import sign_in_link
+        from .roles import COORDINATOR, OFFICIAL
+
+        if not (await app.roles.roles_of(address)) & {COORDINATOR, OFFICIAL}:
+            return None
+        return await sign_in_link(app, address)
+
+    link = with_app(work)
+    if link is None:
+        fail("admin.cli_not_staff", address=address)
+    click.echo(_t("admin.cli_link", address=address, link=link))
+
+
 def _date(ctx, param, value):
     if value is None:
         return None

@@ -36,11 +36,12 @@ access_log = logging.getLogger("bot.web.access")
 WEB_FEATURES: list[str] = [
     "bot.web_feed:add_routes",  # officials' calendar feeds, /cal/<secret>.ics
     "bot.web_answers:add_routes",  # one-click answers from the officials' e-mails, /answer/<token>
+    "bot.admin:add_routes",  # the web console for coordinators and officials, /admin
 ]
 
-# The first path segments after which everything is a secret (case-insensitive, as a mistyped address is
-# logged too): calendar feeds and one-click answer links.
-SECRET_SEGMENTS = ("cal", "answer")
+# The path segments after which everything is a secret (case-insensitive, as a mistyped address is logged
+# too): calendar feeds, one-click answer links and the console's sign-in links (/admin/login/<token>).
+SECRET_SEGMENTS = ("cal", "answer", "login")
 _SECRET_PATH = re.compile(r"(/+(?:%s)/)[^\s\"'<>]*" % "|".join(SECRET_SEGMENTS), re.IGNORECASE)
 MAX_LOGGED_PATH = 200
 
