@@ -176,3 +176,45 @@ def test_cli_web_login_prints_a_link_for_staff_only(tmp_path, monkeypatch):
     assert runner.invoke(main, ["coordinators", "add", "console:anna"]).exit_code == 0
     result = runner.invoke(main, ["coordinators", "web-login", "console:anna"])
     assert result.exit_code == 0 and "/admin/login/" in result.output
+
+
+async def test_dukat_bord_web_on_the_embedded_default_prints_a_link_that_signs_in(tmp_path):
+    """`dukat-bord web` as a newcomer runs it: no accounts, a fresh database; the printed link works in a
+    client with cookies, and SIGINT (Ctrl-C) stops it with exit 0."""
+    import asyncio
+    import os
+    import signal
+    import sys
+
+    import aiohttp
+
+    from tests.conftest import free_port
+    from tests.test_web import REPO
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "MATRIX_", "DUKAT_"))}
+    env.update(DUKAT_DB=str(tmp_path / "web.db"), DUKAT_DATA_DIR=str(tmp_path / "data"), PYTHONPATH=str(REPO),
+               DUKAT_WEB_PORT=str(port))
+    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "web", cwd=REPO, env=env,
+                                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        lines = []
+        while not any("/admin/login/" in line for line in lines):
+            line = await asyncio.wait_for(process.stdout.readline(), 60)
+            assert line, (lines, await process.stderr.read())
+            lines.append(line.decode())
+        link = next(word for line in lines for word in line.split() if "/admin/login/" in word)
+        assert link.startswith(f"http://127.0.0.1:{port}/admin/login/")
+        assert CATALOGUE.text("sv", "admin.web_started", url=f"http://127.0.0.1:{port}") in "".join(lines)
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:  # cookies for an IP
+            async with browser.get(link) as response:
+                assert response.status == 200
+            async with browser.post(link) as response:  # follows the redirect to the overview
+                assert response.status == 200 and CATALOGUE.text("sv", "admin.home_title") in await response.text()
+        process.send_signal(signal.SIGINT)
+        await asyncio.wait_for(process.wait(), 20)
+        assert process.returncode == 0, await process.stderr.read()
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
