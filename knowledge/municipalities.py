@@ -190,6 +190,13 @@ def find_municipality(text: str, municipalities: tuple[Municipality, ...]) -> Mu
     return _whole_answer(words, index) or _named_in_phrase(words, index)
 
 
+def municipality_alone(text: str, municipalities: tuple[Municipality, ...]) -> Municipality | None:
+    """The municipality when the whole of `text` is its name ("Norrköping", "norrkoping", "i Malmö",
+    "Botkyrka kommun"); None for a phrase that only mentions one ("ett café i Malmö")."""
+    words = _words(text)
+    return _whole_answer(words, _index(municipalities)) if words else None
+
+
 # --- the index ------------------------------------------------------------------------------------------
 
 

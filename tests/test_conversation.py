@@ -865,6 +865,24 @@ async def test_the_officials_see_the_real_idea_and_the_official_spelling(app):
     assert told and all("Idén: Ett kafé som anställer nyanlända" in t and "Kommun: Norrköping" in t for t in told)
 
 
+async def test_a_municipality_typed_at_the_idea_step_is_the_municipality_not_the_idea(app):
+    chat = founder(app, "municipality-first")
+    await typed_to_idea(chat)
+    await chat.say("norrkoping")
+    assert "Jag noterar Norrköping som kommun" in chat.text()
+    step, data = (await where(chat))[1:3]
+    assert step == "times" and data["municipality"] == "Norrköping" and "idea" not in data
+    await chat.say("1")
+    assert "Din idé: ingen beskrivning" in chat.text() and "Kommun: Norrköping" in chat.text()
+    await chat.say("ja")
+    meeting = (await upcoming(chat))[0]
+    assert (meeting.idea, meeting.municipality) == (None, "Norrköping")
+    other = founder(app, "idea-with-a-place")
+    await typed_to_idea(other)
+    await other.say("Ett café i Malmö")  # mentions a place: that is an idea
+    assert (await where(other))[1] == "municipality" and (await where(other))[2]["idea"] == "Ett café i Malmö"
+
+
 # --- the unanswered list holds questions only --------------------------------------------------------
 
 

@@ -17,7 +17,7 @@ import re
 from functools import lru_cache
 from datetime import datetime, timedelta, timezone
 
-from knowledge.municipalities import find_municipality, load_municipalities
+from knowledge.municipalities import find_municipality, load_municipalities, municipality_alone
 from knowledge.reading import TimeWish
 from knowledge.understanding import bare_intent, understand
 
@@ -187,6 +187,11 @@ class BookingFeature(Feature):
     async def idea_text(self, turn: Turn, text: str) -> list[Reply] | None:
         if bare_intent(text, self.app.knowledge.matcher) is not None or ("?" in text and self._is_question(turn, text)):
             return None  # "var är jag?", "boka möte", "vad är ett ASF?": the engine answers, the idea still waits
+        named = municipality_alone(clean_text(text), self.municipalities)
+        if named is not None and not turn.session.data.get("editing"):  # answered the next question first
+            turn.session.data["municipality"] = named.name
+            remember_home(turn.user, named)
+            return [Reply(turn.t("booking.idea_was_municipality", name=named.name)), *await self._offer_times(turn)]
         if len(text) > IDEA_MAX_CHARS:
             return [Reply(turn.t("booking.idea_too_long", max=IDEA_MAX_CHARS), buttons=[[self._skip_idea_button(turn)]])]
         if not worth_logging(text, turn.lang, self.app.unanswered.labels()):  # "2", "ja", a button's text
