@@ -12,7 +12,6 @@ and serves once the channels and background services are up; connections made in
 from __future__ import annotations
 
 import errno
-import html
 import logging
 import re
 import socket
@@ -24,6 +23,7 @@ from aiohttp.abc import AbstractAccessLogger
 
 from .catalogue import LANGUAGES
 from .config import Settings
+from .html import paragraphs, render
 from .runner import StartFailed
 
 if TYPE_CHECKING:
@@ -114,25 +114,15 @@ def request_lang(request: web.BaseRequest, default: str) -> str:
     return default
 
 
-def page(app: "App", request: web.BaseRequest, title_key: str, body_html: str, status: int = 200,
+def page(app: "App", request: web.BaseRequest, title_key: str, text: str, status: int = 200,
          lang: str | None = None) -> web.Response:
-    """A plain HTML page in the visitor's language: the catalogue text `title_key` as its title and
-    heading, then `body_html` (escaped by the caller)."""
+    """A plain page in the visitor's language: the catalogue text `title_key` as its title and heading, then
+    `text` as paragraphs (escaped by the template)."""
     lang = lang or request_lang(request, app.settings.default_lang)
-    title = html.escape(app.catalogue.text(lang, title_key))
     base = urlsplit(app.settings.web_base_url()).path.rstrip("/")  # behind a proxy at a sub-path
-    document = (
-        f'<!doctype html>\n<html lang="{lang}"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f'<title>{title} – Dukat bord</title><link rel="stylesheet" href="{html.escape(base)}/style.css"></head>'
-        f"<body><main><h1>{title}</h1>\n{body_html}\n</main></body></html>\n"
-    )
+    document = render("page.html", lang=lang, title=app.catalogue.text(lang, title_key), base=base,
+                      paragraphs=paragraphs(text))
     return web.Response(text=document, content_type="text/html", charset="utf-8", status=status)
-
-
-def paragraph(text: str, css_class: str | None = None) -> str:
-    attribute = f' class="{css_class}"' if css_class else ""
-    return f"<p{attribute}>" + html.escape(text).replace("\n", "<br>") + "</p>"
 
 
 def _pages(app: "App") -> Callable[..., Awaitable[web.StreamResponse]]:
@@ -143,15 +133,15 @@ def _pages(app: "App") -> Callable[..., Awaitable[web.StreamResponse]]:
             return await handler(request)
         except web.HTTPNotFound:
             lang = request_lang(request, app.settings.default_lang)
-            return page(app, request, "web.not_found_title",
-                        paragraph(app.catalogue.text(lang, "web.not_found_text")), status=404, lang=lang)
+            return page(app, request, "web.not_found_title", app.catalogue.text(lang, "web.not_found_text"),
+                        status=404, lang=lang)
         except web.HTTPException:
             raise
         except Exception:
             log.exception("web: %s %s failed", request.method, loggable_path(request.path))
             lang = request_lang(request, app.settings.default_lang)
-            return page(app, request, "web.error_title", paragraph(app.catalogue.text(lang, "web.error_text")),
-                        status=500, lang=lang)
+            return page(app, request, "web.error_title", app.catalogue.text(lang, "web.error_text"), status=500,
+                        lang=lang)
 
     return pages
 

@@ -12,14 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import jinja2
 from aiohttp import web
 
 from booking import repository as repo
 from booking.model import MeetingNotFound, NotAllowed, Official, ParticipantState, StaleVersion
 
 from .booking_texts import BookingTexts
-from .channels.email import paragraphs
+from .html import paragraphs, render
 from .signing import Answer, BadLink
 
 if TYPE_CHECKING:
@@ -27,22 +26,6 @@ if TYPE_CHECKING:
 
 ROUTE = "/answer/{token}"
 
-_templates = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
-PAGE = _templates.from_string("""\
-<!DOCTYPE html>
-<html lang="{{ lang }}">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex"><title>{{ title }}</title></head>
-<body>
-<h1>{{ title }}</h1>
-{% for paragraph in paragraphs %}<p>{% for line in paragraph %}{{ line }}{% if not loop.last %}<br>
-{% endif %}{% endfor %}</p>
-{% endfor %}{% if button %}<form method="post"><button type="submit">{{ button }}</button></form>
-<p>{{ press_hint }}</p>
-{% endif %}{% if links %}<p>{% for label, url in links %}<a href="{{ url }}">{{ label }}</a>{% if not loop.last %} &nbsp;|&nbsp; {% endif %}{% endfor %}</p>
-{% endif %}</body>
-</html>
-""")
 
 
 @dataclass
@@ -139,7 +122,7 @@ class WebAnswers:
 
     def _respond(self, request: web.Request, lang: str, page: Page) -> web.Response:
         """The page; its form (no action) posts to the address it was opened at, behind any proxy path."""
-        html = PAGE.render(
+        html = render("answer.html", 
             lang=lang, title=self.t(lang, "mail.page_title"),
             paragraphs=paragraphs(page.text),
             button=page.button, press_hint=self.t(lang, "mail.page_press_hint"),

@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 from urllib.parse import urlsplit
 
-import jinja2
 from aiohttp import web
 
 from ..catalogue import LANGUAGES
 from ..roles import COORDINATOR, OFFICIAL
+from ..html import templates
 from ..web import request_lang
 from .sessions import SESSION_IDLE, WebLogins, WebSession
 
@@ -48,14 +48,6 @@ LOGIN_LIMIT_TOTAL = 100
 LOGIN_WINDOW = 60.0
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-templates = jinja2.Environment(
-    loader=jinja2.PackageLoader("bot", "admin/templates"),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
 
 
 @dataclass(frozen=True)

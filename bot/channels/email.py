@@ -24,12 +24,12 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import aiosmtplib
-import jinja2
 from icalendar import Calendar, vCalAddress
 
 from booking import repository as repo
 from booking.model import MAIL_PREFIX, MeetingNotFound, Official
 
+from ..html import paragraphs, render
 from ..messages import Button, Reply
 from ..notify import Undeliverable
 from .mail_queue import MailQueue, PermanentFailure, TemporaryFailure, is_undeliverable
@@ -47,21 +47,6 @@ DEFAULT_PORTS = {"tls": 465, "starttls": 587, "none": 25}
 SMTP_TIMEOUT = 60.0
 ANSWER_PREFIX = "mt"  # the chat's answer buttons: mt:acc:<ref>:<version>, mt:dec:<ref>:<version>
 
-_templates = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
-MAIL_HTML = _templates.from_string("""\
-<!DOCTYPE html>
-<html lang="{{ lang }}">
-<head><meta charset="utf-8"><title>{{ subject }}</title></head>
-<body>
-{% for paragraph in paragraphs %}<p>{% for line in paragraph %}{{ line }}{% if not loop.last %}<br>
-{% endif %}{% endfor %}</p>
-{% endfor %}{% if links %}<p>{% for label, url in links %}<a href="{{ url }}"><strong>{{ label }}</strong></a>{% if not loop.last %} &nbsp;|&nbsp; {% endif %}{% endfor %}</p>
-<p>{{ links_hint }}</p>
-{% endif %}<hr>
-<p><small>{{ footer }}</small></p>
-</body>
-</html>
-""")
 
 
 def sender_address(settings: "Settings") -> str:
@@ -80,10 +65,6 @@ def sender_address(settings: "Settings") -> str:
 def mail_address(address: str) -> str:
     """The e-mail address of a notifier address "mail:<e-mail>"."""
     return address.split(":", 1)[1]
-
-
-def paragraphs(text: str) -> list[list[str]]:
-    return [block.split("\n") for block in text.strip().split("\n\n") if block.strip()]
 
 
 class EmailChannel:
@@ -131,8 +112,8 @@ class EmailChannel:
         message["Message-ID"] = make_msgid(domain=self.sender.rsplit("@", 1)[1])
         message["Auto-Submitted"] = "auto-generated"  # no out-of-office replies to the bot
         message.set_content(plain)
-        message.add_alternative(MAIL_HTML.render(
-            lang=lang, subject=subject, paragraphs=paragraphs(reply.text), links=links,
+        message.add_alternative(render(
+            "mail.html", lang=lang, subject=subject, paragraphs=paragraphs(reply.text), links=links,
             links_hint=self.t(lang, "mail.links_hint"), footer=footer), subtype="html")
         for attachment in reply.attachments:
             if attachment.mime_type == "text/calendar":
