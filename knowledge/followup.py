@@ -33,7 +33,8 @@ ASKING = frozenset({"vad", "hur", "vem", "vems", "vilken", "vilket", "vilka", "n
 # Verbs a follow-up asks with ("vad kostar det?", "who pays?"), folded: they ask about the subject, never name one.
 ASKING_VERBS = frozenset({"ansoker", "ansoka", "soker", "soka", "betalar", "betala", "betalas", "kostar", "kosta",
                           "funkar", "fungerar", "galler", "racker", "tar", "apply", "applies", "pay", "pays", "paid",
-                          "cost", "costs", "work", "works", "take", "takes", "much", "many", "long"})
+                          "cost", "costs", "work", "works", "take", "takes", "much", "many", "long",
+                          "mycket", "manga", "lange", "far", "fa", "get", "gets"})
 # Below this Zipf frequency a word is rare in everyday language: a domain term ("nystartsjobb" 2.3,
 # "företagsform" 1.6), where everyday words score 4-7 ("betalar" 5.0, "ansöker" 3.8).
 DOMAIN_ZIPF = 3.2
@@ -46,7 +47,9 @@ ASPECTS = (
      ("kost", "avgift", "kronor", "gratis", "pris", "cost", "fee", "free", "price", "sek")),
     (frozenset({"betalar", "betala", "betalas", "pay", "pays", "paid", "finansierar"}),
      ("betal", "pay", "paid", "finansier", "financ")),
-    (frozenset({"long", "lang", "tid", "snabbt", "quickly", "weeks"}),
+    (frozenset({"mycket", "much", "belopp", "amount", "stort", "stor", "procent", "percent"}),
+     ("kronor", "procent", "belopp", "ersattning", "sek", "percent", "amount", "compensat", "%")),
+    (frozenset({"long", "lang", "lange", "tid", "snabbt", "quickly", "weeks"}),
      ("vecka", "veckor", "manad", "dagar", "tid", "week", "month", "days", "time")),
     (frozenset({"beslutar", "bestammer", "decides", "decide"}), ("beslut", "bestam", "decid")),
 )
@@ -71,7 +74,15 @@ def leans_on_previous(text: str, own: Understanding) -> bool:
         return True
     # A few words that ask something ("vem betalar?"); not a stray "gbg" or "imorgon kl 22".
     asks = "?" in text or any(w in ASKING for w in words)
+    if len(words) <= SHORT and asks and all(w in _function_words() for w in words):
+        return True  # "hur mycket får man?": asks, names nothing; whatever the matcher guesses, it is about the last answer
     return len(words) <= BARE and asks and own.intent not in ("faq", "routing")
+
+
+@lru_cache(maxsize=1)
+def _function_words() -> frozenset[str]:
+    """Words that ask or point but name no subject (folded)."""
+    return frozenset(stopwords()["sv"] | stopwords()["en"] | ASKING | ASKING_VERBS | OPENERS | CLOSERS | POINTERS)
 
 
 def _entry_words(entry: FaqEntry, lang: str) -> frozenset[str]:

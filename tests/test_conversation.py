@@ -197,6 +197,9 @@ async def test_a_yes_only_answers_a_yes_no_question(app, lang, yes_no, wh, lead)
     ("dukat-bord-vad", "och vad kostar det?", "sv", "faq", "dukat-bord-kostnad"),  # the entry about the part asked
     ("vem-betalar-lonen", "vad kostar det?", "sv", "follow_up_unknown", "vem-betalar-lonen"),  # not the fee
     (None, "how do I apply for it?", "en", "did_you_mean", None),  # "it" with nothing before it
+    ("nystartsjobb", "hur mycket får man?", "sv", "just_answered", "nystartsjobb"),  # names nothing: about the last
+    ("nystartsjobb", "how much do you get?", "en", "just_answered", "nystartsjobb"),
+    ("nystartsjobb", "hur mycket får man i lönebidrag?", "sv", "faq", "lonebidrag"),  # names its own subject
 ])
 def test_what_a_follow_up_is_about(knowledge_store, previous, message, lang, intent, entry):
     knowledge, matcher = knowledge_store.current, knowledge_store.matcher
