@@ -30,6 +30,8 @@ COURTESY = frozenset({"greeting", "thanks", "help"})
 # own, so a longer message goes to the FAQ ("kan jag få ut en kopia på mina uppgifter").
 REQUESTS = frozenset({"booking", "my_meetings", "cancel", "human", "language_sv", "language_en"})
 ANSWERED = ("faq", "routing")
+# Intents a question asks for as a whole ("..., var börjar jag?"): the question's, not the sentence of context's.
+ASKED_INTENTS = frozenset({"guide"})
 # Besides question words, these make a message with a request trigger a question about the request's rules:
 # the generic "man" ("kan man boka ...") and obligation ("måste", "must").
 ASKING_RULES = frozenset("man måste maste must".split())
@@ -48,6 +50,9 @@ NAMED_SHARE = 0.75
 NAMED_RANKED = 5
 # ...when it asks whom to turn to ("vem ska jag kontakta"), not when the authority is a circumstance ("Behöver jag
 # F-skatt om vi bara tar emot folk från Arbetsförmedlingen?"). Folded.
+# "..., var börjar jag?" asks how to get going: an entry answers it only if its own question is about doing or
+# starting something (folded word beginnings), not what something is ("Vad är ett ASF?").
+GETTING_STARTED = ("hur", "how", "start", "borj", "igang", "steg", "step", "forst", "first", "komma")
 ASKS_WHO = frozenset("vem vilka vilken who whom kontakta kontakt kontaktperson contact ringa ring call vanda vander".split())
 
 
@@ -89,7 +94,8 @@ def understand(text: str, knowledge: Knowledge, matcher: Matcher, lang_hint: Lan
         # "Jag vill träffa någon från kommunen ..., går det att ordna?": a stated request, and questions that
         # ask nothing about a subject (what, how, must one): the request, as when it is asked (see _read).
         return _as_message(text, stated[0])
-    if best.intent in ANSWERED or best.intent in REQUESTS or best.intent == "switch_language":
+    if best.intent in ANSWERED or best.intent in REQUESTS or best.intent in ASKED_INTENTS \
+            or best.intent == "switch_language":
         return _as_message(text, best)
     # No question of it was answered: the message read whole may still be (a statement naming the subject).
     whole = _read(text, text, "", lang, knowledge, matcher)
@@ -214,7 +220,7 @@ def _read(shown: str, asked: str, support: str, lang: Lang, knowledge: Knowledge
         intent, bare = _trigger(own, matcher.intents.find(own))
         if bare:
             match = matcher.match(asked, lang, support=support)
-            if match.decision == "answer":
+            if match.decision == "answer" and _answers_trigger(intent.label, match, lang, knowledge):
                 return _as_message(shown, _from_match(asked, lang, match, knowledge, matcher))
             return _intent(shown, lang, intent)
     hits = matcher.intents.find(words)
@@ -252,6 +258,16 @@ def _read(shown: str, asked: str, support: str, lang: Lang, knowledge: Knowledge
         # an entry is about the same thing; "hur bokar jag ett möte?" asks about it and gets the entry.
         return _intent(shown, lang, intent)
     return _as_message(shown, _from_match(asked, lang, match, knowledge, matcher))
+
+
+def _answers_trigger(label: str, match: Match, lang: Lang, knowledge: Knowledge) -> bool:
+    """Whether the entry a question's context is about also answers what its bare trigger asks: "Jag vill
+    registrera en förening, var börjar jag?" is answered by the entry about registering, "Jag vill starta ett
+    café som anställer ..., var börjar jag?" by the guide, not by what an ASF is."""
+    if label != "guide":
+        return True
+    entry = knowledge.entries.get(match.candidates[0].entry_id)
+    return entry is not None and any(w.startswith(GETTING_STARTED) for w in tokens(entry.question.get(lang)))
 
 
 def _focused(shown: str, asked: str, support: str, lang: Lang, matcher: Matcher) -> Match | None:

@@ -911,7 +911,10 @@ async def test_the_target_users_first_message_is_not_a_dead_end(app):
                    "var börjar jag?")
     text = chat.text()
     assert "Det vet jag tyvärr inte" not in text
-    assert "Öppna startguiden" in chat.buttons() or "Steg 1 av" in text or "Ansvarig:" in text
+    # Where to start is the guide (or the entry on how to start), not what an ASF is.
+    assert await subject(chat) != "asf-vad-ar"
+    assert any("startguide" in b.lower() for b in chat.buttons()) or "Steg 1 av" in text \
+        or await subject(chat) == "starta-asf-steg", text
 
 
 async def test_a_time_that_ran_out_of_notice_is_told_as_such_not_as_taken(app):
