@@ -208,12 +208,13 @@ class _LanguageIndex:
         self.postings: dict[str, list[int]] = {}  # key -> documents
         self.key_shares: dict[str, list[float]] = {}  # key -> its largest share of a phrasing, per document
         analysed = [[analyzer.terms(text) for text in texts] for texts in docs]
+        answers = [analyzer.terms(context) for context in contexts]
         # How rare a word is comes from the whole entry, answer included: the few phrasings alone would
         # make every word look rare, and "ASF" is in nearly every answer even where phrasings omit it.
         df: dict[str, int] = {}
         holders: dict[str, list[int]] = {}  # key -> the documents whose phrasings or answer use it
-        for doc, (phrasings, context) in enumerate(zip(analysed, contexts)):
-            seen = {k for terms in (*phrasings, analyzer.terms(context)) for t in terms for k in (*t.keys, *t.parts)}
+        for doc, (phrasings, answer) in enumerate(zip(analysed, answers)):
+            seen = {k for terms in (*phrasings, answer) for t in terms for k in (*t.keys, *t.parts)}
             for key in seen:
                 df[key] = df.get(key, 0) + 1
                 holders.setdefault(key, []).append(doc)
@@ -261,6 +262,23 @@ class _LanguageIndex:
             else:
                 self.few_holders.pop(key, None)
         self.vocabulary = _Vocabulary(k for k in self.postings if not k.startswith((GROUP, WRITTEN)))
+        # A phrasing word's stem -> its stems as written in the entries that use it, answers included ("samhall" ->
+        # {"samhall"}: "Samhall"; "egenforetag" -> {"egenforetag", "egenföretag"}: a phrasing typed without å/ä/ö,
+        # an answer with them). A word typed with å/ä/ö is no part or compound of a word those entries never write
+        # so: "samhället" (samhälle, society) holds no "Samhall", "från" is no part of "franchise".
+        written_in: list[dict[str, set[str]]] = []
+        for phrasings, answer in zip(analysed, answers):
+            spelt: dict[str, set[str]] = {}
+            for term in (t for terms in (*phrasings, answer) for t in terms):
+                if not any(k.startswith(GROUP) for k in term.keys):  # a synonym's keys do not say how it was written
+                    written = next((k[1:] for k in term.keys if k.startswith(WRITTEN)), term.primary)
+                    spelt.setdefault(term.primary, set()).add(written)
+            written_in.append(spelt)
+        self.spellings: dict[str, set[str]] = {}
+        for doc, phrasings in enumerate(analysed):
+            for term in (t for terms in phrasings for t in terms):
+                if term.primary in written_in[doc]:
+                    self.spellings.setdefault(term.primary, set()).update(written_in[doc][term.primary])
         # Key -> a key found in every document it is found in, with at least its share of a phrasing:
         # a stem and its synonym group ("lönebidrag", "=lönestöd"), a stem as written and folded
         # ("~lån", "lan"). Finding documents through the wider key alone is enough.
@@ -299,18 +317,44 @@ class _LanguageIndex:
         if not term.primary.startswith(GROUP):
             groups = self.analyzer.synonyms.phrases
             for other, sim in self.vocabulary.neighbours(term.primary, term.frequency >= TYPO_FREQUENCY):
+                if self._other_letters(term, other):
+                    continue
                 # A misspelt "lönebidarg" is "lönebidrag", and so also "lönestöd".
                 for key in (other, groups.get((other,))):
                     if key is not None and key in self.idf and matches.get(key, 0.0) < sim:
                         matches[key] = sim
         if weight is None:
-            weight = max((self.idf[k] for k in matches), default=None)
-            if weight is None:
-                weight = self.unknown_weight * everyday_share(term.frequency)
+            unknown = self.unknown_weight * everyday_share(term.frequency)
+            weight = max((self._found_weight(term.primary, k, sim, unknown) for k, sim in matches.items()), default=unknown)
             if term.light:
                 weight = min(weight, self.light_weight)
         # Words known only from answers set the weight but match no phrasing.
         return weight, {k: sim for k, sim in matches.items() if k in self.postings}
+
+    def _found_weight(self, word: str, key: str, sim: float, unknown: float) -> float:
+        """The weight of a word the FAQ does not know, found as `key` (a typo of it, a compound with it, a part of
+        it). A part shorter than half the word is a fragment of a word the FAQ does not know ("lägg" in
+        "bostadstillägg", "bidrag" in "omvårdnadsbidrag"): the word weighs mostly as unknown, by the share the part
+        does not explain, not as the part does (which would make it weigh less whenever the FAQ uses the part more)."""
+        if key.startswith(GROUP) or key not in word or len(key) * 2 >= len(word):
+            return self.idf[key]
+        return sim * self.idf[key] + (1.0 - sim) * max(unknown, self.idf[key])
+
+    def _other_letters(self, term: Term, other: str) -> bool:
+        """Whether a word of the phrasings that is part of the term's word, or has it as a part, is spelt there with
+        other letters than the term's å/ä/ö: "samhället" (samhälle, society) holds "samhäll", not "Samhall"."""
+        written = next((k[1:] for k in term.keys if k.startswith(WRITTEN)), None)
+        spellings = self.spellings.get(other)
+        word = term.primary
+        if written is None or not spellings or len(written) != len(word):
+            return False
+        if word.startswith(other) or word.endswith(other):  # a part of the term's word, as typed there
+            typed = {written[: len(other)] if word.startswith(other) else "",
+                     written[len(word) - len(other):] if word.endswith(other) else ""} - {""}
+            return any(not t.isascii() for t in typed) and not typed & spellings
+        if other.startswith(word) or other.endswith(word):  # the term's word is a part of it
+            return not any(s.startswith(written) or s.endswith(written) for s in spellings)
+        return False  # a typo: letters are often typed without their marks
 
     def score_docs(self, text: str, limit: int, floor: float = 0.0, support: str = "") -> dict[int, float]:
         """The `limit` best documents with their scores (0-1), none below `floor`.

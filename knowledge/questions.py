@@ -35,6 +35,9 @@ ASKING = ("undrar", "vill veta", "skulle vilja veta", "vill fråga", "vill fraga
 # Words that refer back to something asked before: "hur ansöker man om det?", "how do I apply for it?"
 BACK_REFERENCES = frozenset("det den dem dom dessa detta sånt sant sådant sadant it they them that this those one".split())
 EXISTENTIAL = frozenset("finns fanns".split())  # "finns det": "det" refers to nothing
+# A comparison that names nothing it compares compares what was said before: "Vad är skillnaden?", "What is the
+# real difference for me?" (after the two choices were named). Folded.
+COMPARISONS = frozenset("skillnad skillnaden skillnaderna difference differences".split())
 # "går det att ...", "hur lång tid tar det innan ...", "vad är det som gör ...", "is it hard to ..."
 DUMMY_FOLLOWERS = frozenset("att innan som to".split())
 RELATIVES = frozenset("som who which".split())  # "den som ...", "those who ..."
@@ -218,14 +221,16 @@ def _dummy(words: list[str], i: int) -> bool:
 def _refers_back(part: str) -> bool:
     """A question with a pronoun that stands for something said before: "hur ansöker man om det?"."""
     words = _words(part)
+    if any(fold_word(w) in COMPARISONS for w in words) and says_nothing(part, besides=COMPARISONS):
+        return True
     return any(w in BACK_REFERENCES and not _dummy(words, i) for i, w in enumerate(words))
 
 
-def says_nothing(part: str) -> bool:
+def says_nothing(part: str, besides: frozenset[str] = frozenset()) -> bool:
     """A question of function words, question words and everyday words only ("vad ska jag ta?"), as told by
-    their general frequency."""
+    their general frequency; and of the (folded) words `besides`."""
     words = _words(part)
-    filler = stopwords()["sv"] | stopwords()["en"] | light_words()["sv"] | light_words()["en"]
+    filler = stopwords()["sv"] | stopwords()["en"] | light_words()["sv"] | light_words()["en"] | besides
     own = [w for w in words if fold_word(w) not in filler
            and w not in QUESTION_WORDS | CLAUSE_WORDS | AUX_SV | AUX_EN | BACK_REFERENCES]
     return not any(general_frequency(w) < EVERYDAY for w in own)

@@ -302,6 +302,31 @@ def test_letters_as_written_tell_words_that_fold_alike_apart():
     assert typed_plain == {"lan", "lan-region"}  # without å/ä it could be either
 
 
+def test_a_compound_part_typed_with_other_letters_is_another_word():
+    # "samhället" (samhälle, society) is not "Samhall" + "et", though both fold to "samhall...".
+    knowledge = make_knowledge()
+    extra = {"samhall": _entry("samhall", ["Vad är skillnaden mellan ett ASF och Samhall?", "vad är samhall",
+                                           "jobba på samhall", "skyddat arbete hos samhall"],
+                               ["What is Samhall?", "sheltered work at samhall"], ["arbetsformedlingen"], ["asf"])}
+    matcher = Matcher(dataclasses.replace(knowledge, entries={**knowledge.entries, **extra}), THRESHOLDS)
+    assert "samhall" not in {c.entry_id for c in matcher.rank_all("nyttan för samhället", "sv", limit=9)}
+    assert top(matcher, "vad gör samhall") == "samhall"
+    assert "samhall" in {c.entry_id for c in matcher.rank_all("samhallet", "sv", limit=9)}  # typed plain: could be
+
+
+def test_a_word_the_faq_does_not_know_weighs_as_unknown_beyond_a_short_part_of_it(knowledge_store):
+    # "bostadstillägg" ends in "lägg", which a few answers use: the question is about something else, not about
+    # applying for one of the FAQ's subsidies. (It weighed as "lägg" did, less each time an answer used "lägga".)
+    assert knowledge_store.matcher.match("Hur ansöker jag om bostadstillägg?", "sv").decision == "fallback"
+
+
+def test_while_is_a_function_word(knowledge_store):
+    # "for a while" said nothing of starting a company "while on sick leave".
+    m = knowledge_store.matcher.match("I have been on sick leave for a while. Can I do work training at a social "
+                                      "enterprise?", "en")
+    assert (m.decision, m.candidates[0].entry_id) == ("answer", "fk-arbetstraning")
+
+
 # --- words the FAQ does not know, support, anchors ---------------------------------------------------------
 
 
@@ -429,3 +454,15 @@ def test_a_long_message_about_the_field_that_no_question_settles_is_offered_its_
             "Vad måste vara på plats innan vi tar emot den första deltagaren, typ försäkringar och avtal?")
     u = _understood(knowledge_store, text, "sv")
     assert u.intent == "did_you_mean" and "fa-deltagare" in u.suggestions
+
+
+def test_a_comparison_that_names_nothing_compares_what_was_asked_before():
+    from knowledge.questions import split_questions
+
+    for text in ("Ska vi driva ett vanligt aktiebolag med lönebidrag eller bli ett socialt företag? Vad är skillnaden för oss?",
+                 "Should we hire people with wage support in a normal company, or be a social enterprise? What is the "
+                 "real difference for us?"):
+        first, second = split_questions(text)
+        assert second.leans_on == first.text and not second.whole  # its own words, the choices as support
+    [named] = split_questions("Vi har lönebidrag. Vad är skillnaden mellan lönebidrag och nystartsjobb?")
+    assert named.leans_on == ""  # it names what it compares
