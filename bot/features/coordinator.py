@@ -1,6 +1,8 @@
 """Coordinators' tools in chat: roles by invite, FAQ editing with history, unanswered questions,
 stale entries and reports. Every command and button here needs the coordinator role (checked by the
 engine through `required_roles`); flow steps check it again, so a role taken away mid-flow ends it.
+Edits are written through bot/faq_service.py (FaqEditing), which the web console uses too; its schema
+(MIGRATIONS) is imported here so bot/app.py registers it under the package name "coordinator" as before.
 
 Editing: entry -> field and language -> new text -> preview -> confirm. The session keeps the version of
 the entry seen when the edit started; if someone else changed the entry meanwhile, the confirm is refused.
@@ -8,7 +10,6 @@ the entry seen when the edit started; if someone else changed the entry meanwhil
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import re
@@ -18,20 +19,19 @@ from typing import Any, AsyncIterator, Callable
 
 from knowledge.editing import (
     GUIDE_PREFIX,
-    Change,
     EditRefused,
-    KnowledgeEditor,
     add_alternate,
     set_lead,
     set_reviewed,
     set_text,
 )
 from knowledge.loader import iter_problems_sorted
-from knowledge.model import ID_PATTERN, LEAD_MAX, fold_phrase
+from knowledge.model import LEAD_MAX
 from knowledge.text import fold
 
 from ..clock import STOCKHOLM
 from ..engine import Feature, Turn
+from ..faq_service import MIGRATIONS, MIN_ALTERNATES, FaqEditing, fresh_phrasings, new_entry_id  # noqa: F401 (MIGRATIONS)
 from ..messages import Button, Reply
 from ..reports import (
     build_report,
@@ -46,41 +46,6 @@ from ..roles import COORDINATOR
 
 log = logging.getLogger(__name__)
 
-# Tables owned by the coordinator tools (registered in bot/app.py MIGRATION_MODULES).
-MIGRATIONS: list[tuple[int, str]] = [
-    (
-        1,
-        """
-        -- Every change to an FAQ entry: the whole entry before and after (JSON), so any version can return.
-        CREATE TABLE faq_history (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            entry_id TEXT NOT NULL,
-            field TEXT NOT NULL,
-            editor TEXT,                      -- coordinator address (NULL after they erased their data)
-            before TEXT,                      -- NULL for a new entry
-            after TEXT NOT NULL,
-            created_at TEXT NOT NULL
-        );
-        CREATE INDEX faq_history_entry ON faq_history(entry_id);
-        -- One row per question answered (or not): day, language, outcome, entry. Never who asked.
-        CREATE TABLE question_log (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            day TEXT NOT NULL,                -- Europe/Stockholm date
-            lang TEXT NOT NULL,
-            outcome TEXT NOT NULL CHECK (outcome IN ('answered', 'did_you_mean', 'fallback')),
-            faq_id TEXT
-        );
-        CREATE INDEX question_log_day ON question_log(day);
-        -- When each weekly coordinator job last ran (stale reminder, digest), so a restart sends none twice.
-        CREATE TABLE coordinator_jobs (
-            name TEXT PRIMARY KEY,
-            last_period TEXT NOT NULL,
-            ran_at TEXT NOT NULL
-        );
-        """,
-    ),
-]
-
 TEXT_FIELDS = {"question": True, "answer": True, "lead": False, "source": False}  # field -> per language?
 LEAD_SEPARATOR = "|"  # a lead is typed in both languages at once: "Ja, i praktiken. | Yes, in practice."
 NO_LEAD = "-"
@@ -93,67 +58,6 @@ NEW_ENTRY_FORM = [
     ("question", "sv"), ("question", "en"), ("answer", "sv"), ("answer", "en"),
     ("alternates", "sv"), ("alternates", "en"), ("authorities", None), ("topics", None), ("source", None),
 ]
-MIN_ALTERNATES = {"sv": 3, "en": 1}
-
-
-class FaqEditing:
-    """Changes to the FAQ: written through KnowledgeEditor, recorded in faq_history, reloaded at once."""
-
-    def __init__(self, app) -> None:
-        self.app = app
-
-    @property
-    def editor(self) -> KnowledgeEditor:
-        return KnowledgeEditor(self.app.knowledge.directory)
-
-    async def version(self, entry_id: str) -> str:
-        """The entry's version as the file holds it now (the YAML is parsed in a worker thread, off the loop)."""
-        return await asyncio.to_thread(self.editor.version, entry_id)
-
-    async def _record(self, who: str | None, change: Change, field: str) -> int:
-        stamp = self.app.clock.now().isoformat()
-        async with self.app.db.transaction() as conn:
-            cur = await conn.execute(
-                "INSERT INTO faq_history(entry_id, field, editor, before, after, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (change.entry_id, field, who, json.dumps(change.before, ensure_ascii=False) if change.before else None,
-                 json.dumps(change.after, ensure_ascii=False), stamp),
-            )
-            return int(cur.lastrowid or 0)
-
-    async def _after_write(self, who: str | None, change: Change, field: str) -> Change:
-        await self._record(who, change, field)
-        problems = await self.app.knowledge.refresh()
-        if problems:  # cannot happen after validation, unless someone edits the files at the same moment
-            log.warning("knowledge reload after an edit found %d problem(s)", len(problems))
-        self.app.knowledge_watch.mark_seen()  # the file watch need not load our own write again
-        return change
-
-    async def update(self, who: str | None, entry_id: str, version: str, field: str, mutate) -> Change:
-        change = await asyncio.to_thread(self.editor.update, entry_id, version, mutate)
-        return await self._after_write(who, change, field)
-
-    async def create(self, who: str | None, entry: dict[str, Any]) -> Change:
-        change = await asyncio.to_thread(self.editor.create, entry)
-        return await self._after_write(who, change, "create")
-
-    async def revert(self, who: str | None, history_id: int, version: str) -> Change:
-        row = await self.app.db.fetchone("SELECT entry_id, before FROM faq_history WHERE id = ?", (history_id,))
-        if row is None:
-            raise EditRefused("unknown_version", id=str(history_id))
-        target = json.loads(row["before"]) if row["before"] else None
-        change = await asyncio.to_thread(self.editor.restore, row["entry_id"], version, target)
-        return await self._after_write(who, change, f"revert:{history_id}")
-
-    async def history(self, entry_id: str, limit: int = 10) -> list[Any]:
-        return await self.app.db.fetchall(
-            "SELECT id, field, editor, before, after, created_at FROM faq_history WHERE entry_id = ? ORDER BY id DESC LIMIT ?",
-            (entry_id, limit),
-        )
-
-    async def history_row(self, history_id: int) -> Any:
-        return await self.app.db.fetchone(
-            "SELECT id, entry_id, field, before, after, created_at FROM faq_history WHERE id = ?", (history_id,)
-        )
 
 
 class CoordinatorFeature(Feature):
@@ -595,15 +499,7 @@ class CoordinatorFeature(Feature):
         return entry
 
     def _new_id(self, question: str) -> str:
-        words = [w for w in fold(question).split() if w.isalnum()]
-        base = "-".join(words)[:34].strip("-") or "post"
-        if not re.match(ID_PATTERN, base):
-            base = "post-" + base
-        taken = set(self.knowledge.entries) | set(self.knowledge.retired)
-        candidate, n = base, 2
-        while candidate in taken:
-            candidate, n = f"{base}-{n}", n + 1
-        return candidate[:40]
+        return new_entry_id(self.knowledge, question)
 
     # --- unanswered clusters ---------------------------------------------------------------------
 
@@ -653,16 +549,7 @@ class CoordinatorFeature(Feature):
         return [Reply("\n".join(lines), buttons=buttons)]
 
     def _fresh_texts(self, texts: list[str], lang: str) -> list[str]:
-        """Questions that are not yet a phrasing of any entry (those would fail validation)."""
-        known = {fold_phrase(p) for e in [*self.knowledge.entries.values(), *self.knowledge.retired.values()]
-                 for p in e.phrasings(lang)}
-        fresh, seen = [], set()
-        for text in texts:
-            key = fold_phrase(text)
-            if key and key not in known and key not in seen:
-                fresh.append(text.strip())
-                seen.add(key)
-        return fresh
+        return fresh_phrasings(self.knowledge, texts, lang)
 
     async def _cluster_new(self, turn: Turn, key: str) -> list[Reply] | None:
         cluster = await find_cluster(self.app.db, int(key)) if key.isdigit() else None
