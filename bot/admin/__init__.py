@@ -39,6 +39,8 @@ CONSOLE_KEY = web.AppKey("dukat_console", web.Application)  # on the server's ap
 
 # Pages added by modules: "module:function", the function taking (admin_app, app).
 ADMIN_PAGES: list[str] = [
+    "bot.admin.questions:add_routes",
+    "bot.admin.report:add_routes",
 ]
 
 # Sign-in attempts per client per minute, and for everyone together (a guessed link is 256 bits; this keeps
