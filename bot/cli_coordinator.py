@@ -117,12 +117,12 @@ def _date(ctx, param, value):
 def report_command(start: date, end: date, csv_file: Path | None, png_file: Path | None) -> None:
     """Questions per day, shares answered / "menade du" / fallback, top entries, top unanswered
     clusters, meetings by organisation and officials' load, for the days FROM..TO."""
-    from .reports import build_report, report_csv, report_png, report_text
+    from .reports import PeriodProblem, build_report, check_period, report_csv, report_png, report_text
 
-    if end < start:
-        raise click.UsageError(_t("coordinator.cli_backwards", start=start.isoformat(), end=end.isoformat()))
-    if (end - start).days > 366:
-        raise click.UsageError(_t("coordinator.cli_too_long"))
+    try:
+        check_period(start, end)
+    except PeriodProblem as problem:
+        raise click.UsageError(_t(problem.key, **problem.params)) from None
     for path in (csv_file, png_file):
         if path is not None and not path.parent.is_dir():
             fail("cli_problems.no_folder", path=path)

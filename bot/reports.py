@@ -271,6 +271,36 @@ class Report:
         return self.totals[outcome] / self.questions if self.questions else 0.0
 
 
+MAX_REPORT_DAYS = 366  # a report covers at most a year (leap day included)
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # dates outside these years are typing mistakes, not periods to report on
+DEFAULT_REPORT_DAYS = 7
+
+
+class PeriodProblem(ValueError):
+    """A period no report is made for: `key` and `params` name the catalogue text that says why."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+def check_period(start: date, end: date) -> None:
+    """Raises PeriodProblem unless start..end is a period to report on (the CLI and the web console ask this)."""
+    for day in (start, end):
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise PeriodProblem("admin.report.bad_year", value=day.isoformat(), first=FIRST_YEAR, last=LAST_YEAR)
+    if end < start:
+        raise PeriodProblem("coordinator.cli_backwards", start=start.isoformat(), end=end.isoformat())
+    if (end - start).days > MAX_REPORT_DAYS:
+        raise PeriodProblem("coordinator.cli_too_long")
+
+
+def default_period(today: date) -> tuple[date, date]:
+    """The last seven days up to and including `today`, as /rapport in the chat reports."""
+    return today - timedelta(days=DEFAULT_REPORT_DAYS - 1), today
+
+
 async def _has_table(db: Any, name: str) -> bool:
     return await db.fetchone("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)) is not None
 
@@ -464,15 +494,21 @@ def report_png(report: Report, t) -> bytes:
     return buf.getvalue()
 
 
+def summary_params(report: Report) -> dict[str, int]:
+    """The figures of the catalogue's `report.summary` line: questions, each outcome and its share in per cent."""
+    totals = report.totals
+    params = {"questions": report.questions}
+    for outcome in ("answered", "did_you_mean", "fallback"):
+        params[outcome] = totals[outcome]
+        params[f"{outcome}_pct"] = round(100 * report.share(outcome))
+    return params
+
+
 def report_text(report: Report, t) -> str:
     """The digest in chat: totals, shares, top entries and clusters, meetings."""
-    totals = report.totals
     lines = [
         t("report.heading", start=report.start.isoformat(), end=report.end.isoformat()),
-        t("report.summary", questions=report.questions, answered=totals["answered"],
-          answered_pct=round(100 * report.share("answered")), did_you_mean=totals["did_you_mean"],
-          did_you_mean_pct=round(100 * report.share("did_you_mean")), fallback=totals["fallback"],
-          fallback_pct=round(100 * report.share("fallback"))),
+        t("report.summary", **summary_params(report)),
     ]
     if report.top_entries:
         lines.append(t("report.top_entries_heading"))

@@ -41,6 +41,8 @@ CONSOLE_KEY = web.AppKey("dukat_console", web.Application)  # on the server's ap
 ADMIN_PAGES: list[str] = [
     "bot.admin.faq:add_routes",
     "bot.admin.guide:add_routes",
+    "bot.admin.questions:add_routes",
+    "bot.admin.report:add_routes",
 ]
 
 # Sign-in attempts per client per minute, and for everyone together (a guessed link is 256 bits; this keeps
