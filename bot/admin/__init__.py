@@ -39,6 +39,9 @@ CONSOLE_KEY = web.AppKey("dukat_console", web.Application)  # on the server's ap
 
 # Pages added by modules: "module:function", the function taking (admin_app, app).
 ADMIN_PAGES: list[str] = [
+    "bot.admin.officials:add_routes",
+    "bot.admin.meetings:add_routes",
+    "bot.admin.me:add_routes",
 ]
 
 # Sign-in attempts per client per minute, and for everyone together (a guessed link is 256 bits; this keeps
