@@ -12,7 +12,7 @@ import secrets
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any, Awaitable, Callable, Sequence
+from typing import Any, Awaitable, Callable, Mapping, Sequence
 
 from . import repository as repo
 from .model import (
@@ -31,6 +31,7 @@ from .model import (
     utc,
 )
 from .busy_service import CONFIRM_TIMEOUT, BusyService
+from .officials_service import Absence, AbsenceEffect, check_spans
 from .rules import BookingRules
 from .slots import check_slot, find_slots, find_substitute, nearest_slots, upcoming_for_founder
 
@@ -48,6 +49,7 @@ class Notice:
     """Something a person must be told about a meeting.
 
     event: invited | moved | confirmed | substituted | changed | no_substitute | cancelled | removed
+    ("cancelled" to a founder, official_id None: a coordinator cancelled their meeting);
     recipient: the address to tell; official_id set when the recipient is an official;
     about: the official the event concerns (who declined, who substitutes);
     data: for "moved" the old time (old_start, old_end) and the official's answer to it (answer).
@@ -344,6 +346,23 @@ class BookingService:
         await self._tell(notices)
         return meeting
 
+    async def cancel_by_coordinator(self, ref: str, version: int | None = None) -> Meeting:
+        """A coordinator cancels a meeting: the officials are told as when the founder cancels, and the founder
+        gets a "cancelled" notice (official_id None) with new times. With `version` (what the coordinator was
+        shown), a meeting changed since raises StaleVersion and stays."""
+        async with self.db.transaction() as conn:
+            now = self.clock.now()
+            meeting = await repo.meeting_by_ref(conn, ref)
+            if meeting is None:
+                raise MeetingNotFound(ref=ref)
+            if not meeting.active or meeting.start <= now:
+                raise NotAllowed("meeting is over or cancelled", ref=ref)
+            if version is not None and version != meeting.sequence:
+                raise StaleVersion(meeting, await repo.meeting_version(conn, meeting.id, version))
+            meeting, notices = await self._cancel_in(conn, meeting, now)
+        await self._tell([Notice("cancelled", meeting.founder_address, meeting), *notices])
+        return meeting
+
     async def _cancel_in(self, conn: Any, meeting: Meeting, now: datetime) -> tuple[Meeting, list[Notice]]:
         meeting = replace(meeting, state=MeetingState.CANCELLED, sequence=meeting.sequence + 1)
         await repo.update_meeting(conn, meeting.id, now, state=str(meeting.state), sequence=meeting.sequence)
@@ -415,32 +434,80 @@ class BookingService:
     async def add_absence(self, official_id: str, start: datetime, end: datetime) -> list[tuple[Meeting, str]]:
         """Record an absence and handle each of the official's upcoming meetings in it as a decline
         (substitute or cancellation), all in one transaction; everyone is told after the commit."""
+        async with self.db.transaction() as conn:
+            results, notices = await self._absence_in(conn, official_id, start, end)
+        await self._tell(notices)
+        return results
+
+    async def absence_effects(self, official_id: str, start: datetime, end: datetime) -> list[AbsenceEffect]:
+        """What `add_absence` would do to the official's booked meetings now, changing nothing and telling nobody:
+        the same steps run in a transaction that is rolled back."""
+
+        class DryRun(Exception):
+            pass
+
+        found: list[tuple[Meeting, str]] = []
+        try:
+            async with self.db.transaction() as conn:
+                found, _ = await self._absence_in(conn, official_id, start, end)
+                raise DryRun
+        except DryRun:
+            pass
+        return [AbsenceEffect(m.ref, m.start, m.end, outcome,
+                              m.official_ids[-1] if outcome == "substituted" and m.official_ids else None)
+                for m, outcome in found]
+
+    async def _absence_in(self, conn: Any, official_id: str, start: datetime, end: datetime
+                          ) -> tuple[list[tuple[Meeting, str]], list[Notice]]:
         start, end = utc(start), utc(end)
         if end <= start:
             raise InvalidRequest("end must be after start")
         results: list[tuple[Meeting, str]] = []
         notices: list[Notice] = []
+        now = self.clock.now()
+        official = await repo.official_by_id(conn, official_id)
+        if official is None:
+            raise InvalidRequest("unknown official", official_id=official_id)
+        await conn.execute(
+            "INSERT INTO availability_exceptions(official_id, start_utc, end_utc, kind) VALUES (?, ?, ?, 'absence')",
+            (official_id, start.isoformat(), end.isoformat()),
+        )
+        for meeting in await repo.meetings_between(conn, start - timedelta(days=1), end):
+            if official_id not in meeting.official_ids or not (meeting.start < end and meeting.end > start):
+                continue
+            if meeting.start <= now:
+                continue
+            # Each decline reads the bookings afresh: a substitute found for one meeting is busy for the next.
+            parts = {p.official_id: p for p in await repo.participants(conn, meeting.id)}
+            meeting, outcome, told = await self._decline_in(conn, meeting, official, parts, now)
+            results.append((meeting, outcome))
+            notices += told
+        return results, notices
+
+    async def absences_of(self, official_id: str) -> list[Absence]:
+        """The official's absences that have not ended yet, earliest first."""
+        async with self.db.read() as conn:
+            async with conn.execute(
+                "SELECT id, start_utc, end_utc FROM availability_exceptions"
+                " WHERE official_id = ? AND kind = 'absence' AND end_utc > ? ORDER BY start_utc, id",
+                (official_id, utc(self.clock.now()).isoformat()),
+            ) as cur:
+                rows = await cur.fetchall()
+        return [Absence(r["id"], official_id, datetime.fromisoformat(r["start_utc"]), datetime.fromisoformat(r["end_utc"]))
+                for r in rows]
+
+    async def remove_absence(self, official_id: str, absence_id: int) -> bool:
+        """Remove one of the official's absences (whether it was theirs is checked); meetings handled when it was
+        added stay as they are. False when there was no such absence."""
         async with self.db.transaction() as conn:
-            now = self.clock.now()
-            official = next((o for o in await repo.officials(conn) if o.id == official_id), None)
-            if official is None:
-                raise InvalidRequest("unknown official", official_id=official_id)
-            await conn.execute(
-                "INSERT INTO availability_exceptions(official_id, start_utc, end_utc, kind) VALUES (?, ?, ?, 'absence')",
-                (official_id, start.isoformat(), end.isoformat()),
+            cur = await conn.execute(
+                "DELETE FROM availability_exceptions WHERE id = ? AND official_id = ? AND kind = 'absence'",
+                (absence_id, official_id),
             )
-            for meeting in await repo.meetings_between(conn, start - timedelta(days=1), end):
-                if official_id not in meeting.official_ids or not (meeting.start < end and meeting.end > start):
-                    continue
-                if meeting.start <= now:
-                    continue
-                # Each decline reads the bookings afresh: a substitute found for one meeting is busy for the next.
-                parts = {p.official_id: p for p in await repo.participants(conn, meeting.id)}
-                meeting, outcome, told = await self._decline_in(conn, meeting, official, parts, now)
-                results.append((meeting, outcome))
-                notices += told
-        await self._tell(notices)
-        return results
+            removed = cur.rowcount > 0
+        if removed:
+            self._changed()
+        return removed
 
     async def windows_of(self, official_id: str) -> list[Any]:
         async with self.db.read() as conn:
@@ -448,20 +515,27 @@ class BookingService:
 
     async def set_day_windows(self, official_id: str, weekday: int, spans: Sequence[tuple[Any, Any]]) -> None:
         """Replace an official's weekly windows on one weekday (local times); booked meetings stay."""
+        await self.set_week_windows(official_id, {weekday: spans})
+
+    async def set_week_windows(self, official_id: str, week: Mapping[int, Sequence[tuple[Any, Any]]]) -> None:
+        """Replace an official's weekly windows on each weekday in `week` (local times), all or nothing;
+        booked meetings stay. Raises TimesProblem (booking/officials_service.py) for backwards or overlapping spans."""
         from .model import WeeklyWindow
 
-        windows = [WeeklyWindow(official_id, weekday, start, end) for start, end in spans]  # validates
-        ordered = sorted(windows, key=lambda w: w.start)
-        for a, b in zip(ordered, ordered[1:]):
-            if b.start < a.end:
-                raise InvalidRequest("windows overlap", weekday=weekday)
+        days = {}
+        for weekday, spans in week.items():
+            check_spans(spans, weekday)
+            days[weekday] = sorted((WeeklyWindow(official_id, weekday, start, end) for start, end in spans),  # validates
+                                   key=lambda w: w.start)
         async with self.db.transaction() as conn:
-            await conn.execute("DELETE FROM weekly_windows WHERE official_id = ? AND weekday = ?", (official_id, weekday))
-            for w in ordered:
-                await conn.execute(
-                    "INSERT INTO weekly_windows(official_id, weekday, start_local, end_local) VALUES (?, ?, ?, ?)",
-                    (official_id, weekday, w.start.strftime("%H:%M"), w.end.strftime("%H:%M")),
-                )
+            for weekday, windows in days.items():
+                await conn.execute("DELETE FROM weekly_windows WHERE official_id = ? AND weekday = ?",
+                                   (official_id, weekday))
+                for w in windows:
+                    await conn.execute(
+                        "INSERT INTO weekly_windows(official_id, weekday, start_local, end_local) VALUES (?, ?, ?, ?)",
+                        (official_id, weekday, w.start.strftime("%H:%M"), w.end.strftime("%H:%M")),
+                    )
         self._changed()
 
     # --- linking chat accounts (invite codes live in bot/roles.py) ------------------------------

@@ -203,7 +203,7 @@ class BookingTexts:
             # Not answered yet: the request's buttons are of the old version now, so the current ones come along.
             return [Reply(text + "\n\n" + self.t(lang, "officials.changed_question"),
                           buttons=self.official_buttons(m, lang), attachments=[self.ics(details, lang)])]
-        if notice.event in ("cancelled", "removed"):
+        if notice.event in ("cancelled", "removed") and notice.official_id is not None:
             key = "booking.official_cancelled" if notice.event == "cancelled" else "booking.official_removed"
             return [Reply(self.t(lang, key, ref=m.ref, time=when), attachments=[self.ics(details, lang, cancel=True)])]
         if notice.event == "confirmed":
@@ -212,14 +212,15 @@ class BookingTexts:
             return [Reply(self.t(lang, "booking.founder_substituted", ref=m.ref, time=when,
                                  declined=name(notice.data.get("declined")), substitute=name(notice.about)),
                           attachments=[self.ics(details, lang)])]
-        if notice.event == "no_substitute":
+        if notice.event in ("no_substitute", "cancelled"):  # "cancelled" to a founder: a coordinator cancelled it
+            key = "booking.founder_no_substitute" if notice.event == "no_substitute" else "booking.founder_cancelled_by_staff"
             slots = await self.service.offer(m.topics, m.municipality, limit=3, exclude_officials=[notice.about or ""])
             cancel_file = [self.ics(details, lang, cancel=True)]
             if not slots:
-                return [Reply(self.t(lang, "booking.founder_no_substitute_none", ref=m.ref, time=when,
-                                     declined=name(notice.about)), attachments=cancel_file)]
+                return [Reply(self.t(lang, key + "_none", ref=m.ref, time=when, declined=name(notice.about)),
+                              attachments=cancel_file)]
             buttons = [[Button(format_short(s.start, lang), f"bk:re:{m.ref}:{minutes(s.start)}")] for s in slots]
-            return [Reply(self.t(lang, "booking.founder_no_substitute", ref=m.ref, time=when, declined=name(notice.about)),
+            return [Reply(self.t(lang, key, ref=m.ref, time=when, declined=name(notice.about)),
                           buttons=buttons, attachments=cancel_file)]
         log.warning("no wording for booking event %r", notice.event)
         return []

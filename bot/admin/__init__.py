@@ -43,6 +43,9 @@ ADMIN_PAGES: list[str] = [
     "bot.admin.guide:add_routes",
     "bot.admin.questions:add_routes",
     "bot.admin.report:add_routes",
+    "bot.admin.officials:add_routes",
+    "bot.admin.meetings:add_routes",
+    "bot.admin.me:add_routes",
 ]
 
 # Sign-in attempts per client per minute, and for everyone together (a guessed link is 256 bits; this keeps

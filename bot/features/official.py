@@ -1,40 +1,28 @@
 """Officials' self-service in chat: their weekly times and absences (with booked meetings handled).
 
 /tider shows the weekly windows; `/tider mån 09:00-12:00 13:00-16:00` replaces Monday's, `/tider mån -`
-clears it. `/franvaro 2026-12-01 2026-12-03` (or one date) asks for confirmation, then records the
-absence; each meeting in it gets a substitute or is cancelled with new times offered to the founder, all
-in one transaction, and everyone is told after it. Replies are in the official's language. Only linked, active officials may use these; anyone else gets a polite refusal.
+clears it. `/franvaro 2026-12-01 2026-12-03` (or one date) asks for confirmation, listing what will happen to
+each booked meeting in it, then records the absence; each such meeting gets a substitute or is cancelled with new
+times offered to the founder, all in one transaction, and everyone is told after it. Reading and checking times
+and dates is booking/officials_service.py's, shared with the web console (bot/admin/officials.py, me.py). Replies are in the official's language. Only linked, active officials may use these; anyone else gets a polite refusal.
 /kalender gives the secret address of their calendar feed (bot/web_feed.py) to subscribe to.
 """
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime, time, timedelta
+import logging
+from datetime import datetime
 
 from booking.model import InvalidRequest
-from booking.rules import WEEKDAYS
+from booking.officials_service import (MAX_ABSENCE_DAYS, absence_instants, absence_problem, day_number, parse_date,
+                                       parse_spans)
 
 from ..clock import STOCKHOLM
 from ..engine import Feature, Turn
+from ..formatting import format_time_range
 from ..messages import Button, Reply
 
-_SPAN = re.compile(r"^(\d{1,2})[:.](\d{2})-(\d{1,2})[:.](\d{2})$")
-DAY_WORDS = {
-    **{w: i for i, w in enumerate(WEEKDAYS)},
-    **{w: i for i, w in enumerate(("mån", "tis", "ons", "tor", "fre", "lör", "sön"))},
-    **{w: i for i, w in enumerate(("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag"))},
-    **{w: i for i, w in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))},
-}
-MAX_ABSENCE_DAYS = 366
-
-
-def _parse_date(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
-
+log = logging.getLogger(__name__)
 
 class OfficialFeature(Feature):
     name = "official"
@@ -73,20 +61,12 @@ class OfficialFeature(Feature):
             return [Reply(turn.t("booking.officials_only"))]
         t = self._t(official)
         if args.strip():
-            parts = args.lower().split()
-            day = DAY_WORDS.get(parts[0])
-            spans = []
-            for part in parts[1:] if parts[1:] != ["-"] else []:
-                match = _SPAN.match(part)
-                try:
-                    spans.append((time(int(match[1]), int(match[2])), time(int(match[3]), int(match[4]))))  # type: ignore[index]
-                except (TypeError, ValueError):
-                    day = None
-                    break
-            if day is None or len(parts) < 2:
-                return [Reply(t("official.times_usage"))]
+            day_word, _, spans_text = args.strip().partition(" ")
+            day = day_number(day_word)
             try:
-                await self.service.set_day_windows(official.id, day, spans)
+                if day is None or not spans_text.strip():
+                    raise InvalidRequest("no weekday or times")
+                await self.service.set_day_windows(official.id, day, parse_spans(spans_text, day))
             except InvalidRequest:
                 return [Reply(t("official.times_usage"))]
         windows = await self.service.windows_of(official.id)
@@ -98,16 +78,10 @@ class OfficialFeature(Feature):
         lines.append(t("official.times_hint"))
         return [Reply("\n".join(lines))]
 
-    def _range(self, turn: Turn, first: date | None, last: date | None) -> str | None:
+    def _range(self, turn: Turn, first, last) -> str | None:
         """The catalogue key of what is wrong with the date range, or None."""
-        if first is None or last is None:
-            return "official.absence_usage"
-        today = turn.now.astimezone(STOCKHOLM).date()
-        if last < first:
-            return "official.absence_backwards"
-        if last < today or (last - first).days >= MAX_ABSENCE_DAYS or first > today + timedelta(days=MAX_ABSENCE_DAYS):
-            return "official.absence_absurd"
-        return None
+        problem = absence_problem(first, last, turn.now.astimezone(STOCKHOLM).date())
+        return f"official.absence_{problem}" if problem else None
 
     async def absence(self, turn: Turn, args: str) -> list[Reply]:
         official = await self._official(turn)
@@ -115,14 +89,29 @@ class OfficialFeature(Feature):
             return [Reply(turn.t("booking.officials_only"))]
         t = self._t(official)
         parts = args.split()
-        first = _parse_date(parts[0]) if parts else None
-        last = _parse_date(parts[1]) if len(parts) > 1 else first
+        first = parse_date(parts[0]) if parts else None
+        last = parse_date(parts[1]) if len(parts) > 1 else first
         problem = self._range(turn, first, last) if len(parts) <= 2 else "official.absence_usage"
         if problem:
             return [Reply(t(problem, days=MAX_ABSENCE_DAYS))]
         buttons = [[Button(t("official.absence_yes"), f"of:abs:{first:%Y%m%d}:{last:%Y%m%d}"),
                     Button(t("official.absence_no"), "of:no")]]
-        return [Reply(t("official.absence_confirm", first=first.isoformat(), last=last.isoformat()), buttons=buttons)]
+        lines = [t("official.absence_confirm", first=first.isoformat(), last=last.isoformat())]
+        try:
+            effects = await self.service.absence_effects(official.id, *absence_instants(first, last, STOCKHOLM))
+        except Exception:  # the preview only informs: the question stands, and the real change reports its own failure
+            log.exception("could not work out what an absence would do")
+            effects = []
+        if effects:
+            names = {o.id: o.name for o in (await self.service.snapshot()).officials}
+            lines.append(t("official.absence_effects_header"))
+            for effect in effects:
+                when = format_time_range(effect.start, effect.end, official.lang)
+                lines.append(t("official.absence_effect_substituted", ref=effect.meeting_ref, time=when,
+                               substitute=names.get(effect.substitute_id or "", "?"))
+                             if effect.outcome == "substituted" else
+                             t("official.absence_effect_cancelled", ref=effect.meeting_ref, time=when))
+        return [Reply("\n".join(lines), buttons=buttons)]
 
     async def calendar(self, turn: Turn, args: str) -> list[Reply]:
         """The secret address of the official's calendar feed (bot/web_feed.py), to subscribe to."""
@@ -148,9 +137,7 @@ class OfficialFeature(Feature):
             return None
         if action != "abs" or self._range(turn, first, last):
             return None
-        start = datetime.combine(first, time(0), STOCKHOLM)
-        end = datetime.combine(last + timedelta(days=1), time(0), STOCKHOLM)
-        results = await self.service.add_absence(official.id, start, end)
+        results = await self.service.add_absence(official.id, *absence_instants(first, last, STOCKHOLM))
         substituted = sum(1 for _, outcome in results if outcome == "substituted")
         cancelled = sum(1 for _, outcome in results if outcome == "no_substitute")
         return [Reply(t("official.absence_done", first=first.isoformat(), last=last.isoformat(),
