@@ -39,13 +39,13 @@ def web_command(address: str) -> None:
         app = await open_app()
         server = WebServer(app.settings)
         try:
-            server.bind()
             roles = await app.roles.roles_of(address)
             if not roles & {COORDINATOR, OFFICIAL}:
                 if await app.roles.holders(COORDINATOR):
                     click.echo(text("admin.cli_not_staff", address=address), err=True)
                     sys.exit(1)
                 await app.roles.grant(address, COORDINATOR)
+            server.bind()
             # Messages go to console users (the console chat shows them) and officials' mails into .eml files.
             eml = not app.settings.mail_enabled
             app.reminders.reaches = lambda to: to.startswith("console:") or (eml and to.startswith("mail:"))

@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 from knowledge.editing import Change, EditRefused, KnowledgeEditor
 from knowledge.loader import bundled_dir, iter_problems_sorted
-from knowledge.model import ID_PATTERN, Knowledge, Problem, fold_phrase
+from knowledge.model import ID_PATTERN, FaqEntry, Knowledge, Problem, fold_phrase
 from knowledge.text import fold
 
 log = logging.getLogger(__name__)
@@ -191,3 +191,16 @@ def fresh_phrasings(knowledge: Knowledge, texts: list[str], lang: str) -> list[s
             fresh.append(text.strip())
             seen.add(key)
     return fresh
+
+
+def search_entries(knowledge: Knowledge, words_typed: str) -> list[FaqEntry]:
+    """Active entries holding every word typed (in the id, phrasings or answers, both languages), those
+    mentioning the words most first: the chat's /faq_sok and the console's entry search."""
+    words = fold(words_typed).split()
+    hits = []
+    for entry in knowledge.entries.values():
+        hay = fold(" ".join([entry.id, *entry.phrasings("sv"), *entry.phrasings("en"), entry.answer.sv, entry.answer.en]))
+        if all(w in hay for w in words):
+            hits.append((-sum(hay.count(w) for w in words), entry.id))
+    hits.sort()
+    return [knowledge.entries[entry_id] for _, entry_id in hits] if words else []

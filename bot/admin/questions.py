@@ -17,11 +17,9 @@ from aiohttp import web
 
 from knowledge.editing import EditRefused, add_alternate
 from knowledge.loader import bundled_dir, iter_problems_sorted
-from knowledge.model import fold_phrase
-from knowledge.text import fold
 from knowledge.understanding import ANSWERED, understand
 
-from ..features.coordinator import FaqEditing
+from ..faq_service import FaqEditing, fresh_phrasings, search_entries
 from ..reports import Cluster, find_cluster, mark_handled, unanswered_clusters
 from ..roles import COORDINATOR
 from . import current_user, form, render, requires, see_other, texts as catalogue_texts, url
@@ -40,36 +38,6 @@ MAX_ROWS_SHOWN = 500  # row ids on the page after adding (a group is never near 
 # --- plain functions over the knowledge ----------------------------------------------------------------
 
 
-def fresh_texts(knowledge: Any, texts: list[str], lang: str) -> list[str]:
-    """Questions that are not yet a phrasing of any entry, active or retired (validation refuses those), each
-    once. The same rule as the chat's `_fresh_texts` in bot/features/coordinator.py."""
-    known = {fold_phrase(p) for e in [*knowledge.entries.values(), *knowledge.retired.values()]
-             for p in e.phrasings(lang)}
-    fresh, seen = [], set()
-    for text in texts:
-        key = fold_phrase(text)
-        if key and key not in known and key not in seen:
-            fresh.append(text.strip())
-            seen.add(key)
-    return fresh
-
-
-def search_entries(knowledge: Any, words_typed: str, limit: int = SEARCH_LIMIT) -> list[Any]:
-    """Active entries holding every word typed (in the id, phrasings or answers, both languages), those
-    mentioning the words most first: the chat's /faq_sok rule."""
-    words = fold(words_typed).split()
-    if not words:
-        return []
-    hits = []
-    for entry in knowledge.entries.values():
-        hay = fold(" ".join([entry.id, *entry.phrasings("sv"), *entry.phrasings("en"), entry.answer.sv,
-                             entry.answer.en]))
-        if all(w in hay for w in words):
-            hits.append((-sum(hay.count(w) for w in words), entry.id))
-    hits.sort()
-    return [knowledge.entries[entry_id] for _, entry_id in hits[:limit]]
-
-
 def suggested_entries(knowledge: Any, matcher: Any, cluster: Cluster, limit: int = SUGGESTIONS) -> list[Any]:
     """The entries the matcher suggests for the group: those it offered when the questions were asked
     (`best_faq_ids`), then those it ranks highest for the questions now (scores summed over the group's
@@ -85,7 +53,7 @@ def suggested_entries(knowledge: Any, matcher: Any, cluster: Cluster, limit: int
 
 def new_entry_link(base: str, cluster: Cluster, knowledge: Any) -> str:
     """The FAQ pages' new-entry form filled in from the group: its first fresh question, the rest as phrasings."""
-    texts = fresh_texts(knowledge, cluster.texts, cluster.lang) or cluster.examples[:1]
+    texts = fresh_phrasings(knowledge, cluster.texts, cluster.lang) or cluster.examples[:1]
     query = [("lang", cluster.lang), ("question", texts[0])]
     query += [("alternate", text) for text in texts[1:1 + NEW_ENTRY_ALTERNATES]]
     query.append(("group", str(cluster.key)))
@@ -145,11 +113,11 @@ class QuestionPages:
     async def _group_page(self, request: web.Request, cluster: Cluster, status: int = 200,
                           problems: list[str] | None = None) -> web.Response:
         query = request.query.get("q", "").strip()[:200]
-        found = search_entries(self.knowledge, query) if query else []
+        found = search_entries(self.knowledge, query)[:SEARCH_LIMIT]
         return render(request, "questions_group.html", status=status, group=cluster,
                       suggested=suggested_entries(self.knowledge, self.app.knowledge.matcher, cluster),
                       query=query, found=found,
-                      fresh=fresh_texts(self.knowledge, cluster.texts, cluster.lang),
+                      fresh=fresh_phrasings(self.knowledge, cluster.texts, cluster.lang),
                       writable=self._writable(), knowledge_dir=self._knowledge_dir(), problems=problems or [],
                       new_entry=new_entry_link(url(request), cluster, self.knowledge))
 
@@ -174,7 +142,7 @@ class QuestionPages:
         if entry_id not in self.knowledge.entries:
             return await self._group_page(request, cluster, status=400,
                                           problems=[t("admin.questions.unknown_entry", id=entry_id[:80])])
-        texts = fresh_texts(self.knowledge, cluster.texts, cluster.lang)
+        texts = fresh_phrasings(self.knowledge, cluster.texts, cluster.lang)
         if texts:
             lang = cluster.lang
 

@@ -31,7 +31,8 @@ from knowledge.text import fold
 
 from ..clock import STOCKHOLM
 from ..engine import Feature, Turn
-from ..faq_service import MIGRATIONS, MIN_ALTERNATES, FaqEditing, fresh_phrasings, new_entry_id  # noqa: F401 (MIGRATIONS)
+from ..faq_service import (MIGRATIONS, MIN_ALTERNATES, FaqEditing, fresh_phrasings, new_entry_id,  # noqa: F401 (MIGRATIONS)
+                           search_entries)
 from ..messages import Button, Reply
 from ..reports import (
     build_report,
@@ -143,20 +144,13 @@ class CoordinatorFeature(Feature):
     # --- search and show -------------------------------------------------------------------------
 
     async def search(self, turn: Turn, args: str) -> list[Reply]:
-        words = fold(args).split()
-        if not words:
+        if not fold(args).split():
             return [Reply(turn.t("coordinator.search_usage"))]
-        hits = []
-        for entry in self.knowledge.entries.values():
-            hay = fold(" ".join([entry.id, *entry.phrasings("sv"), *entry.phrasings("en"), entry.answer.sv, entry.answer.en]))
-            score = sum(hay.count(w) for w in words)
-            if all(w in hay for w in words):
-                hits.append((-score, entry.id))
-        hits.sort()
+        hits = search_entries(self.knowledge, args)
         if not hits:
             return [Reply(turn.t("coordinator.search_none", words=args.strip()))]
-        buttons = [[Button(self._short(self.knowledge.entries[i].question.get(turn.lang), 60), f"co:s:{i}")]
-                   for _, i in hits[:SEARCH_LIMIT]]
+        buttons = [[Button(self._short(entry.question.get(turn.lang), 60), f"co:s:{entry.id}")]
+                   for entry in hits[:SEARCH_LIMIT]]
         return [Reply(turn.t("coordinator.search_hits", count=len(hits), words=args.strip()), buttons=buttons)]
 
     async def show_command(self, turn: Turn, args: str) -> list[Reply]:
