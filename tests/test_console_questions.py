@@ -13,7 +13,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from bot.admin.questions import GROUPS_PER_PAGE, fresh_texts
+from bot.admin.questions import GROUPS_PER_PAGE
+from bot.faq_service import fresh_phrasings as fresh_texts
 from bot.app import build_app
 from bot.catalogue import Catalogue
 from bot.reports import unanswered_clusters
