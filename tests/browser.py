@@ -74,6 +74,8 @@ async def screenshot(page, name: str) -> list[Path]:
     before = page.viewport_size
     for width, (w, h) in SIZES.items():
         await page.set_viewport_size({"width": w, "height": h})
+        overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 1, f"{name} is {overflow}px wider than a {width} screen"  # usable on a phone
         path = folder / f"{name}-{width}.png"
         await page.screenshot(path=str(path), full_page=True)
         written.append(path)
