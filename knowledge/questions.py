@@ -41,6 +41,8 @@ COMPARISONS = frozenset("skillnad skillnaden skillnaderna difference differences
 # "går det att ...", "hur lång tid tar det innan ...", "vad är det som gör ...", "is it hard to ..."
 DUMMY_FOLLOWERS = frozenset("att innan som to".split())
 RELATIVES = frozenset("som who which".split())  # "den som ...", "those who ..."
+# "i" is the English subject "I" and the Swedish "in": "Vad betyder det i praktiken?" refers back.
+SWEDISH_PREPOSITIONS = frozenset({"i"})
 # Zipf frequency (wordfreq) from which a word is everyday speech: "ta", "göra", "säger" say nothing of their own.
 EVERYDAY = 5.5
 _LEADING_FILLER = frozenset("och men så sa också ocksa samt plus eller also and or so but btw hej hi hello hey ok okej".split())
@@ -215,7 +217,7 @@ def _dummy(words: list[str], i: int) -> bool:
     near = set(words[max(i - 1, 0):i + 2])
     after = words[i + 1] if i + 1 < len(words) else ""
     return (bool(EXISTENTIAL & near) or bool(DUMMY_FOLLOWERS & set(words[i + 1:i + 4]))
-            or after in SUBJECTS | RELATIVES)
+            or after in (SUBJECTS - SWEDISH_PREPOSITIONS) | RELATIVES)
 
 
 def _refers_back(part: str) -> bool:

@@ -116,6 +116,15 @@ def light_words() -> dict[Lang, frozenset[str]]:
     return _folded_lists(_word_lists().get("light") or {})
 
 
+@lru_cache(maxsize=1)
+def idioms() -> dict[Lang, tuple[tuple[str, ...], ...]]:
+    """Set phrases whose words say nothing of a subject ("i praktiken", "spelar roll"), as folded words, longest
+    first, per language."""
+    data = _word_lists().get("idioms") or {}
+    return {lang: tuple(sorted({tuple(fold_word(w) for w in lower_words(str(p))) for p in data.get(lang, []) or []},
+                               key=len, reverse=True)) for lang in LANGS}
+
+
 @lru_cache(maxsize=100_000)
 def general_frequency(word: str) -> float:
     """How common a lower-case word is in general Swedish or English, whichever is higher, on the Zipf
@@ -211,13 +220,16 @@ class Analyzer:
         self.lang: Lang = lang
         self.stop = stopwords()[lang] if stop is None else stop
         self.light = light_words()[lang]
+        self.idioms = idioms()[lang]
         self.synonyms = Synonyms(synonyms or {}, lang)
 
     def terms(self, text: str) -> list[Term]:
         """The Terms of a text, in order. Stop words go, except inside a synonym phrase ("ek. för.")."""
         words = lower_words(text)
-        stems = [stem(w, self.lang) for w in words]
         folded = [fold_word(w) for w in words]
+        if self.idioms:
+            words, folded = self._without_idioms(words, folded)
+        stems = [stem(w, self.lang) for w in words]
         result: list[Term] = []
         i = 0
         phrases = self.synonyms.phrases
@@ -242,6 +254,18 @@ class Analyzer:
                                        frequency=general_frequency(words[i])))
                 i += 1
         return result
+
+    def _without_idioms(self, words: tuple[str, ...], folded: list[str]) -> tuple[tuple[str, ...], list[str]]:
+        """The words with every idiom taken out ("vad betyder det i praktiken" -> "vad betyder det")."""
+        keep = [True] * len(words)
+        for i in range(len(words)):
+            for idiom in self.idioms:
+                if tuple(folded[i:i + len(idiom)]) == idiom:
+                    keep[i:i + len(idiom)] = [False] * len(idiom)
+                    break
+        if all(keep):
+            return words, folded
+        return tuple(w for w, k in zip(words, keep) if k), [f for f, k in zip(folded, keep) if k]
 
     def folded_key(self, written: str) -> str:
         """The plain key of a key as written ("~lån" -> "lan")."""

@@ -185,3 +185,11 @@ def test_terms_carry_the_frequency_of_the_word_as_typed():
     [phrase] = analyzer.terms("ekonomisk förening")
     assert phrase.frequency == min(general_frequency("ekonomisk"), general_frequency("förening"))
     assert kompis == Analyzer("sv").terms("kompis")[0]  # frequency is no part of a term's identity
+
+
+def test_an_idiom_says_nothing_of_the_subject():
+    analyzer = Analyzer("sv")
+    assert analyzer.keys("vad betyder social hänsyn i praktiken") == analyzer.keys("vad betyder social hänsyn")
+    assert analyzer.keys("spelar det roll vem som äger") == analyzer.keys("vem som äger")
+    assert "praktik" in analyzer.keys("praktik hos oss")  # the word itself still counts
+    assert Analyzer("en").keys("what does it mean in practice") == Analyzer("en").keys("what does it mean")

@@ -273,6 +273,11 @@ def test_a_question_that_refers_back_to_a_context_sentence_is_read_with_it():
     assert q.asked == "Vi ska registrera vår ekonomiska förening. Vad kostar det?"
 
 
+def test_swedish_i_after_a_pronoun_is_a_preposition_not_a_subject():
+    [q] = split_questions("Kommunen ställer krav på sociala hänsyn. Vad betyder det i praktiken?")
+    assert q.leans_on == "Kommunen ställer krav på sociala hänsyn." and q.whole
+
+
 def test_a_question_that_says_nothing_of_its_own_is_read_with_the_clause_before():
     [q] = split_questions("jag har ont i halsen, vad ska jag ta?")
     assert q.whole and q.asked == "jag har ont i halsen vad ska jag ta?"
