@@ -33,7 +33,7 @@ CONJUNCTIONS = ("men också", "men ocksa", "men även", "men aven", "but also", 
 ASKING = ("undrar", "vill veta", "skulle vilja veta", "vill fråga", "vill fraga", "berätta", "beratta", "förklara",
           "forklara", "wonder", "wondering", "want to know", "like to know", "tell me", "explain")
 # Words that refer back to something asked before: "hur ansöker man om det?", "how do I apply for it?"
-BACK_REFERENCES = frozenset("det den dem dom dessa detta sånt sant sådant sadant it they them that this those one".split())
+BACK_REFERENCES = frozenset("det den dem dom dessa detta sånt sant sådant sadant liknande it they them that this those one similar".split())
 EXISTENTIAL = frozenset("finns fanns".split())  # "finns det": "det" refers to nothing
 # A comparison that names nothing it compares compares what was said before: "Vad är skillnaden?", "What is the
 # real difference for me?" (after the two choices were named). Folded.
