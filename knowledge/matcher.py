@@ -9,6 +9,9 @@ covers (precision), both weighted by rarity (IDF over entries), so "lönebidrag"
 A word the FAQ does not know weighs by how common it is in general Swedish and English (wordfreq):
 "bygglov" fully, as the sign of another subject; "kompis" little, as the way people talk.
 
+A word no phrasing of the question's language has may be the other language's ("Can an ideell förening
+sell stuff?"): it is looked up in that language's phrasings and counts for recall there (BORROWED).
+
 A question may come with support (the context sentences of its message): support can raise an entry's
 score, never lower it. A rare word that few entries use ("Coompanion", "SIUS") is an anchor: the best
 entry holding it is answered even when the rest of the sentence is unfamiliar.
@@ -42,6 +45,7 @@ Decision = Literal["answer", "suggest", "fallback"]
 
 # Scoring constants; the decision thresholds live in data/matcher.yaml.
 OTHER_LANGUAGE = 0.8  # a phrasing in the other language is weaker evidence
+BORROWED = "@"  # marks a key of the other language's phrasings (a Swedish word in an English question)
 IDF_POWER = 1.0  # rarity weight = IDF ** IDF_POWER
 UNKNOWN_WEIGHT = 2.0  # a question word found nowhere weighs this share of the rarest possible word
 LIGHT_WEIGHT = 0.3  # an everyday word ("betyder", "samma") weighs at most this share of it
@@ -207,6 +211,7 @@ class _LanguageIndex:
         self.doc_keys: list[dict[str, float]] = []  # per document: key -> best factor in any phrasing
         self.postings: dict[str, list[int]] = {}  # key -> documents
         self.key_shares: dict[str, list[float]] = {}  # key -> its largest share of a phrasing, per document
+        self.other: _LanguageIndex | None = None  # the other language's index (borrow_from)
         analysed = [[analyzer.terms(text) for text in texts] for texts in docs]
         answers = [analyzer.terms(context) for context in contexts]
         # How rare a word is comes from the whole entry, answer included: the few phrasings alone would
@@ -291,6 +296,32 @@ class _LanguageIndex:
             if wider in self.postings and set(holders) <= set(self.postings[wider]):
                 self.covered_by[key] = wider
 
+    def borrow_from(self, other: "_LanguageIndex") -> None:
+        """Make the other language's phrasing words findable here, marked BORROWED: a word this language's
+        phrasings do not have may be the other language's ("Can an ideell förening sell stuff?", "har ni tips
+        på funding"). They count for recall only (see lookup), never for a phrasing's precision."""
+        self.other = other
+        for key, docs in other.postings.items():
+            if key.startswith((GROUP, WRITTEN)):
+                continue
+            borrowed = BORROWED + key
+            self.postings[borrowed] = docs
+            self.key_shares[borrowed] = other.key_shares[key]
+            self.idf[borrowed] = other.idf[key]
+            for doc in docs:
+                self.doc_keys[doc][borrowed] = other.doc_keys[doc][key] * OTHER_LANGUAGE
+
+    def _borrowed(self, term: Term) -> dict[str, float]:
+        """The other language's phrasing keys a word this language's phrasings lack stands for, if any."""
+        if self.other is None or not term.word or term.light:
+            return {}
+        found = {}
+        for other_term in self.other.analyzer.terms(term.word):
+            for key in other_term.keys:
+                if BORROWED + key in self.postings:
+                    found[BORROWED + key] = 1.0
+        return found
+
     def _weight(self, keys: Iterable[str], light: bool = False) -> float:
         # A synonym group's key comes last and says how rare the concept is, whatever the wording.
         weight = self.unknown_weight
@@ -323,6 +354,12 @@ class _LanguageIndex:
                 for key in (other, groups.get((other,))):
                     if key is not None and key in self.idf and matches.get(key, 0.0) < sim:
                         matches[key] = sim
+        if not any(k in self.postings for k in matches):
+            borrowed = self._borrowed(term)
+            if borrowed:
+                matches.update(borrowed)
+                if weight is None:
+                    weight = self._weight(borrowed)
         if weight is None:
             unknown = self.unknown_weight * everyday_share(term.frequency)
             weight = max((self._found_weight(term.primary, k, sim, unknown) for k, sim in matches.items()), default=unknown)
@@ -573,6 +610,8 @@ class _Index:
             )
             for lang in LANGS
         }
+        for lang, index in self.languages.items():
+            index.borrow_from(self.languages["en" if lang == "sv" else "sv"])
 
     def rank(self, text: str, lang: Lang, limit: int, floor: float = 0.0,
              clear: Callable[[list[Candidate]], bool] | None = None, support: str = "") -> list[Candidate]:

@@ -153,6 +153,7 @@ class Term:
     # How common the word is in general Swedish or English (Zipf scale, 0 = not in the word lists): tells an
     # everyday word the FAQ happens not to use ("kompis") from a word of some other field ("bygglov").
     frequency: float = field(default=0.0, compare=False)
+    word: str = field(default="", compare=False)  # a plain word as typed (lower case); "" for a synonym phrase
 
     @property
     def primary(self) -> str:
@@ -241,7 +242,7 @@ class Analyzer:
                     # A phrase is as common as its rarest word ("europeiska socialfonden": "socialfonden").
                     frequency = min(general_frequency(w) for w in words[i : i + size])
                     if size == 1:
-                        result.append(Term((stems[i], group), frequency=frequency))
+                        result.append(Term((stems[i], group), frequency=frequency, word=words[i]))
                     else:
                         parts = tuple(st for st, f in zip(stems[i : i + size], folded[i : i + size])
                                       if f not in self.stop and len(f) > 1)
@@ -251,7 +252,7 @@ class Analyzer:
             else:
                 if folded[i] not in self.stop and len(folded[i]) > 1:
                     result.append(Term(self._keys(words[i], stems[i], folded[i]), light=folded[i] in self.light,
-                                       frequency=general_frequency(words[i])))
+                                       frequency=general_frequency(words[i]), word=words[i]))
                 i += 1
         return result
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from knowledge.loader import bundled_dir, read_yaml
-from knowledge.matcher import Candidate, Matcher, Thresholds, _Vocabulary, everyday_share
+from knowledge.matcher import BORROWED, Candidate, Matcher, Thresholds, _Vocabulary, everyday_share
 from knowledge.model import Alternates, Authority, Bilingual, FaqEntry, IntentPatterns, Knowledge, Topic
 
 SYNONYMS = {
@@ -466,3 +466,16 @@ def test_a_comparison_that_names_nothing_compares_what_was_asked_before():
         assert second.leans_on == first.text and not second.whole  # its own words, the choices as support
     [named] = split_questions("Vi har lönebidrag. Vad är skillnaden mellan lönebidrag och nystartsjobb?")
     assert named.leans_on == ""  # it names what it compares
+
+
+def test_a_word_of_the_other_language_is_found_in_that_language_s_phrasings(matcher):
+    # No English phrasing has "arbetsträning" (nor the Swedish ones "advice"): each is found in the other language's.
+    for word, lang, expected in (("arbetsträning", "en", "arbetstraning"), ("advice", "sv", "radgivning")):
+        index = matcher._entries.languages[lang]
+        [term] = index.analyzer.terms(word)
+        weight, matches = index.lookup(term)
+        assert weight < index.unknown_weight and matches
+        assert all(key.startswith(BORROWED) for key in matches)
+        assert expected in {matcher._entries.ids[doc] for key in matches for doc in index.postings[key]}
+    score = matcher._entries.languages["en"].score_docs("can we take people on arbetsträning", 1)
+    assert [matcher._entries.ids[doc] for doc in score] == ["arbetstraning"]
