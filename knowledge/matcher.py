@@ -752,6 +752,18 @@ class Matcher:
                 found.append(word)
         return found
 
+    def unknown_words(self, text: str, lang: Lang) -> list[str]:
+        """The words of a text (as written) that name something the FAQ does not know: rare in general language
+        (Zipf at most RARE_WORD) and found in no phrasing, in either language ("frisörsalong", "bygglov")."""
+        index = self._entries.languages[lang]
+        found = []
+        for word in lower_words(text):
+            terms = index.analyzer.terms(word)
+            if len(terms) == 1 and not terms[0].light and terms[0].frequency <= RARE_WORD \
+                    and not index.lookup(terms[0])[1]:
+                found.append(word)
+        return found
+
     def about(self, entry_id: str, text: str) -> bool:
         """Whether an entry's phrasings share a word with the text: is an answer about what it refers to?"""
         return self._entries.shares(self._doc_of[entry_id], text)

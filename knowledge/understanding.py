@@ -250,6 +250,8 @@ def _read(shown: str, asked: str, support: str, lang: Lang, knowledge: Knowledge
             match = Match("answer", tuple(leading), lang)
     if match.decision == "answer":
         match = _of_named_authority(asked, support, match, lang, knowledge, matcher)
+    if match.decision == "answer" and support:
+        match = _about_something_else(asked, support, match, lang, matcher)
     if intent is not None and intent.label in REQUESTS and intent.size >= 2 \
             and (match.decision != "answer" or not _asks_about(asked)) \
             and not (intent.label in SWITCH and matcher.domain_words(asked, lang, wide=True)):
@@ -280,6 +282,20 @@ def _focused(shown: str, asked: str, support: str, lang: Lang, matcher: Matcher)
         return None
     focused = matcher.match(f"{shown} {' '.join(terms)}", lang, support=support)
     return focused if focused.decision == "answer" else None
+
+
+def _about_something_else(asked: str, support: str, match: Match, lang: Lang, matcher: Matcher) -> Match:
+    """A question with no word of the FAQ's field ("Vilka tillstånd behöver vi?") is about what its context names.
+    When the context names something the FAQ does not know ("Jag ska öppna en frisörsalong.") and the answer is
+    about nothing the context says, nor what the question's own words answer, the answer is about something else:
+    it is offered, not given."""
+    top = match.candidates[0].entry_id
+    if matcher.domain_words(asked, lang) or not matcher.unknown_words(support, lang) or matcher.about(top, support):
+        return match
+    alone = matcher.match(asked, lang)  # what the question's own words answer, without the context
+    if alone.decision == "answer" and alone.candidates[0].entry_id == top:
+        return match
+    return Match("fallback", match.candidates, lang)
 
 
 def _of_named_authority(asked: str, support: str, match: Match, lang: Lang, knowledge: Knowledge,

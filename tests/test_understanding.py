@@ -376,6 +376,17 @@ def test_a_short_question_leaning_on_long_context_is_judged_on_its_own_words(kno
                       matcher).intent == "fallback"
 
 
+def test_a_question_about_something_the_faq_does_not_know_is_not_answered_about_another_thing(knowledge_store):
+    knowledge, matcher = knowledge_store.current, knowledge_store.matcher
+    # Food permits are for food businesses: a hair salon's permits are not answered with them...
+    salon = understand("Jag ska öppna en frisörsalong med min kusin i centrum. Vilka tillstånd behöver vi?",
+                       knowledge, matcher)
+    assert salon.intent not in ("faq", "routing") and salon.faq_id is None
+    # ...a café's are.
+    cafe = understand("Jag ska öppna ett kafé med min kusin i centrum. Vilka tillstånd behöver vi?", knowledge, matcher)
+    assert cafe.faq_id == "livsmedel-registrering"
+
+
 @pytest.mark.parametrize("text, intent", [
     ("can I get an appointment with someone from the municipality", "booking"),
     ("vill gärna träffa någon från arbetsförmedlingen och kommunen samtidigt", "booking"),
