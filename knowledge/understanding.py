@@ -243,6 +243,7 @@ def _read(shown: str, asked: str, support: str, lang: Lang, knowledge: Knowledge
         match = _focused(shown, asked, support, lang, matcher) or match
     if match.decision == "suggest" and support:
         match = _settled_by_context(match, support, lang, matcher)
+
     if match.decision != "answer":
         # A long question no phrasing covers much of may still point at one entry far ahead of the rest.
         leading = matcher.leading(asked, lang, support=support)
@@ -361,7 +362,12 @@ def _read_question(question: Question, questions: list[Question], lang: Lang, kn
     """One question of a message, with its support. A question that refers back to another question keeps
     its own words, but its answer must be about what it refers to ("Vad gör Skoopi och vad kostar det?"
     is not about what starting a company costs): otherwise it adds nothing."""
-    reading = _read(question.text, question.asked, _support(question, questions), lang, knowledge, matcher)
+    support = _support(question, questions)
+    # Another question with no word of the field is no other subject ("..., vem ska jag fråga?"): it supports.
+    thin = [q.text for q in questions if q is not question and q.text not in support
+            and not matcher.domain_words(q.text, lang, wide=True)]
+    support = " ".join((support, *thin)).strip()
+    reading = _read(question.text, question.asked, support, lang, knowledge, matcher)
     refers_to_question = question.leans_on and not question.whole
     if refers_to_question and reading.intent in ANSWERED and reading.faq_id is not None \
             and not matcher.about(reading.faq_id, question.leans_on):

@@ -376,6 +376,14 @@ def test_a_short_question_leaning_on_long_context_is_judged_on_its_own_words(kno
                       matcher).intent == "fallback"
 
 
+def test_a_question_with_no_word_of_the_field_supports_the_question_it_follows(knowledge_store):
+    knowledge, matcher = knowledge_store.current, knowledge_store.matcher
+    text = ("Jag lagar mat och många grannar har inget jobb. Jag vill starta en restaurang där de kan jobba. "
+            "Kan det bli ett socialt företag och vem kan hjälpa mig?")
+    # "vem kan hjälpa mig?" is no other subject: the founder asks who helps one start a social enterprise.
+    assert understand(text, knowledge, matcher).faq_id in ("starta-asf-steg", "coompanion-radgivning", "asf-vad-ar")
+
+
 def test_a_question_about_something_the_faq_does_not_know_is_not_answered_about_another_thing(knowledge_store):
     knowledge, matcher = knowledge_store.current, knowledge_store.matcher
     # Food permits are for food businesses: a hair salon's permits are not answered with them...
