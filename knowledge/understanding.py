@@ -201,7 +201,7 @@ def ranked_entries(text: str, matcher: Matcher, lang: Lang, limit: int = 5) -> l
         return matcher.rank_all(text, lang, limit)
     best: dict[str, float] = {}
     for q in questions:
-        for c in matcher.rank_all(q.asked, lang, limit, support=_support(q, questions)):
+        for c in matcher.rank_all(q.asked, lang, limit, support=_support_of(q, questions, lang, matcher)):
             best[c.entry_id] = max(best.get(c.entry_id, 0.0), c.score)
     ranked = sorted(best.items(), key=lambda item: -item[1])[:limit]
     return [Candidate(entry_id, score) for entry_id, score in ranked]
@@ -351,6 +351,15 @@ def _support(question: Question, questions: list[Question]) -> str:
     return " ".join(t for t in (*question.context, *referred) if t not in (read, question.text))
 
 
+def _support_of(question: Question, questions: list[Question], lang: Lang, matcher: Matcher) -> str:
+    """_support, and the message's other questions with no word of the FAQ's field: such a question is no other
+    subject ("Kan det bli ett socialt företag och vem kan hjälpa mig?"), it says more of the same."""
+    support = _support(question, questions)
+    thin = [q.text for q in questions if q is not question and q.text not in support
+            and not matcher.domain_words(q.text, lang, wide=True)]
+    return " ".join((support, *thin)).strip()
+
+
 def _readings(text: str, questions: list[Question], lang: Lang, knowledge: Knowledge,
               matcher: Matcher) -> list[Understanding]:
     readings = [_read_question(q, questions, lang, knowledge, matcher) for q in questions]
@@ -362,12 +371,8 @@ def _read_question(question: Question, questions: list[Question], lang: Lang, kn
     """One question of a message, with its support. A question that refers back to another question keeps
     its own words, but its answer must be about what it refers to ("Vad gör Skoopi och vad kostar det?"
     is not about what starting a company costs): otherwise it adds nothing."""
-    support = _support(question, questions)
-    # Another question with no word of the field is no other subject ("..., vem ska jag fråga?"): it supports.
-    thin = [q.text for q in questions if q is not question and q.text not in support
-            and not matcher.domain_words(q.text, lang, wide=True)]
-    support = " ".join((support, *thin)).strip()
-    reading = _read(question.text, question.asked, support, lang, knowledge, matcher)
+    reading = _read(question.text, question.asked, _support_of(question, questions, lang, matcher), lang,
+                    knowledge, matcher)
     refers_to_question = question.leans_on and not question.whole
     if refers_to_question and reading.intent in ANSWERED and reading.faq_id is not None \
             and not matcher.about(reading.faq_id, question.leans_on):
