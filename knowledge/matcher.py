@@ -80,6 +80,10 @@ ABOUT_FREQUENCY = 5.0
 # of context is read with only these words of it ("Vad är det egentligen?" after a sentence naming the subject).
 DOMAIN_FREQUENCY = 3.5
 DOMAIN_ENTRIES = 6  # ...or, below ABOUT_FREQUENCY, found in the phrasings of at most this many entries
+# A question's word of that field weighs this many times its rarity among the entries: "affärsplan" or
+# "Försäkringskassan" is in many answers (a low IDF) but says more of what is asked than "sitta" or "tips".
+DOMAIN_WEIGHT = 1.3
+DOMAIN_WEIGHT_IDF = 1.0  # ...unless most entries use it ("ASF", IDF 0.8): such a word names nothing in particular
 # A long question (LONG_TERMS terms or more) says much no phrasing says, so its best score stays low even when
 # it is about one entry: that entry is answered if it scores at least LONG_SCORE and LONG_LEAD times the next.
 # (Out-of-scope questions of that length in the dev sets score at most 27.)
@@ -331,10 +335,14 @@ class _LanguageIndex:
                 break
         return min(weight, self.light_weight) if light else weight
 
-    def lookup(self, term: Term) -> tuple[float, dict[str, float]]:
-        """A query term's weight and the indexed keys it matches, with similarities."""
+    def lookup(self, term: Term, asked: bool = True) -> tuple[float, dict[str, float]]:
+        """A query term's weight and the indexed keys it matches, with similarities. A word of the FAQ's field in
+        what is `asked` (not in the support) weighs DOMAIN_WEIGHT times its rarity among the entries (see there)."""
         matches = {k: 1.0 for k in term.keys if k in self.idf}
         weight = self._weight(matches, term.light) if matches else None
+        if weight is not None and asked and not term.light and term.frequency < DOMAIN_FREQUENCY \
+                and weight >= DOMAIN_WEIGHT_IDF:
+            weight *= DOMAIN_WEIGHT
         if weight is not None and not any(k in self.postings for k in matches):
             weight *= everyday_share(term.frequency)  # known from answers only: "back", "bank"
         if any(k.startswith(WRITTEN) for k in matches):
@@ -474,7 +482,7 @@ class _LanguageIndex:
         said = {key for _, matches in looked_up for key in matches}
         found = []
         for term in self.analyzer.terms(support):
-            weight, matches = self.lookup(term)
+            weight, matches = self.lookup(term, asked=False)
             matches = {k: sim for k, sim in matches.items() if k not in said}
             if matches and not term.light:
                 found.append((weight * SUPPORT, matches))

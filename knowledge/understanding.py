@@ -239,16 +239,17 @@ def _read(shown: str, asked: str, support: str, lang: Lang, knowledge: Knowledge
         alone = matcher.match(shown, lang, support=context)
         if alone.decision == "answer" and matcher.about(alone.candidates[0].entry_id, context):
             match = alone
-    if asked != shown and match.decision != "answer":
+    # A long question no phrasing covers much of may still point at one entry far ahead of the rest (leading); one
+    # that leans on a clause is so read whole before it is narrowed to the context's words of the field (_focused).
+    leans = asked != shown
+    if leans and match.decision != "answer":
+        match = _leading(asked, support, lang, matcher) or match
+    if leans and match.decision != "answer":
         match = _focused(shown, asked, support, lang, matcher) or match
     if match.decision == "suggest" and support:
         match = _settled_by_context(match, support, lang, matcher)
-
-    if match.decision != "answer":
-        # A long question no phrasing covers much of may still point at one entry far ahead of the rest.
-        leading = matcher.leading(asked, lang, support=support)
-        if leading:
-            match = Match("answer", tuple(leading), lang)
+    if not leans and match.decision != "answer":
+        match = _leading(asked, support, lang, matcher) or match
     if match.decision == "answer":
         match = _of_named_authority(asked, support, match, lang, knowledge, matcher)
     if match.decision == "answer" and support:
@@ -261,6 +262,11 @@ def _read(shown: str, asked: str, support: str, lang: Lang, knowledge: Knowledge
         # an entry is about the same thing; "hur bokar jag ett möte?" asks about it and gets the entry.
         return _intent(shown, lang, intent)
     return _as_message(shown, _from_match(asked, lang, match, knowledge, matcher))
+
+
+def _leading(asked: str, support: str, lang: Lang, matcher: Matcher) -> Match | None:
+    leading = matcher.leading(asked, lang, support=support)
+    return Match("answer", tuple(leading), lang) if leading else None
 
 
 def _answers_trigger(label: str, match: Match, lang: Lang, knowledge: Knowledge) -> bool:
