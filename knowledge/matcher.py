@@ -300,7 +300,7 @@ class _LanguageIndex:
             if wider in self.postings and set(holders) <= set(self.postings[wider]):
                 self.covered_by[key] = wider
 
-    def borrow_from(self, other: "_LanguageIndex") -> None:
+    def borrow_from(self, other: _LanguageIndex) -> None:
         """Make the other language's phrasing words findable here, marked BORROWED: a word this language's
         phrasings do not have may be the other language's ("Can an ideell förening sell stuff?", "har ni tips
         på funding"). They count for recall only (see lookup), never for a phrasing's precision."""
