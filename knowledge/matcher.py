@@ -216,6 +216,7 @@ class _LanguageIndex:
         self.postings: dict[str, list[int]] = {}  # key -> documents
         self.key_shares: dict[str, list[float]] = {}  # key -> its largest share of a phrasing, per document
         self.other: _LanguageIndex | None = None  # the other language's index (borrow_from)
+        self._borrowed_cache: dict[str, tuple[tuple[str, float], ...]] = {}
         analysed = [[analyzer.terms(text) for text in texts] for texts in docs]
         answers = [analyzer.terms(context) for context in contexts]
         # How rare a word is comes from the whole entry, answer included: the few phrasings alone would
@@ -319,11 +320,16 @@ class _LanguageIndex:
         """The other language's phrasing keys a word this language's phrasings lack stands for, if any."""
         if self.other is None or not term.word or term.light:
             return {}
+        cached = self._borrowed_cache.get(term.word)
+        if cached is not None:
+            return dict(cached)
         found = {}
         for other_term in self.other.analyzer.terms(term.word):
             for key in other_term.keys:
                 if BORROWED + key in self.postings:
                     found[BORROWED + key] = 1.0
+        if len(self._borrowed_cache) < 50_000:  # bounded, as the vocabulary's
+            self._borrowed_cache[term.word] = tuple(found.items())
         return found
 
     def _weight(self, keys: Iterable[str], light: bool = False) -> float:

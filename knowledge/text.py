@@ -117,12 +117,18 @@ def light_words() -> dict[Lang, frozenset[str]]:
 
 
 @lru_cache(maxsize=1)
-def idioms() -> dict[Lang, tuple[tuple[str, ...], ...]]:
-    """Set phrases whose words say nothing of a subject ("i praktiken", "spelar roll"), as folded words, longest
-    first, per language."""
+def idioms() -> dict[Lang, dict[str, tuple[tuple[str, ...], ...]]]:
+    """Set phrases whose words say nothing of a subject ("i praktiken", "spelar roll"), as folded words, per
+    language, by their first word, longest first."""
     data = _word_lists().get("idioms") or {}
-    return {lang: tuple(sorted({tuple(fold_word(w) for w in lower_words(str(p))) for p in data.get(lang, []) or []},
-                               key=len, reverse=True)) for lang in LANGS}
+    result: dict[Lang, dict[str, tuple[tuple[str, ...], ...]]] = {}
+    for lang in LANGS:
+        phrases = {tuple(fold_word(w) for w in lower_words(str(p))) for p in data.get(lang, []) or []}
+        by_first: dict[str, list[tuple[str, ...]]] = {}
+        for phrase in sorted((p for p in phrases if p), key=len, reverse=True):
+            by_first.setdefault(phrase[0], []).append(phrase)
+        result[lang] = {first: tuple(found) for first, found in by_first.items()}
+    return result
 
 
 @lru_cache(maxsize=100_000)
@@ -259,8 +265,8 @@ class Analyzer:
     def _without_idioms(self, words: tuple[str, ...], folded: list[str]) -> tuple[tuple[str, ...], list[str]]:
         """The words with every idiom taken out ("vad betyder det i praktiken" -> "vad betyder det")."""
         keep = [True] * len(words)
-        for i in range(len(words)):
-            for idiom in self.idioms:
+        for i, first in enumerate(folded):
+            for idiom in self.idioms.get(first, ()):
                 if tuple(folded[i:i + len(idiom)]) == idiom:
                     keep[i:i + len(idiom)] = [False] * len(idiom)
                     break
