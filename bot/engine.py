@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional
 from knowledge.followup import in_context
 from knowledge.reading import Reading, TimeWish, read_reply
 from knowledge.text import stopwords, tokens
-from knowledge.understanding import Understanding, understand, understand_many
+from knowledge.understanding import Understanding, bare_intent, understand, understand_many
 
 from .conversation import Context, Pending, pending_from
 from .keyed_locks import KeyedLocks
@@ -125,6 +125,12 @@ class Feature:
         self.deep_links: dict[str, Handler] = {}
         # "<flow>.<step>" -> handler for a day and time typed in words at that step ("imorgon kl 10")
         self.time_steps: dict[str, TimeHandler] = {}
+        # "<flow>:<meaning>" -> handler for a navigation word typed where no option shown means it ("tillbaka" at
+        # the times, "börja om"); outside a flow "<payload prefix>:<meaning>" of the options last shown ("gd:cancel").
+        # Called with the flow's step (or ""); returning None leaves the word to the engine.
+        self.navigation: dict[str, Handler] = {}
+        # "<flow>.<step>" -> the catalogue key that leads the step's question when it is asked again
+        self.reask: dict[str, str] = {}
         # "/command" or payload prefix -> the role needed to use it (checked by the engine before dispatch)
         self.required_roles: dict[str, str] = {}
 
@@ -139,6 +145,8 @@ class Engine:
         self._steps: dict[str, Handler] = {}
         self._deep_links: dict[str, Handler] = {}
         self._time_steps: dict[str, TimeHandler] = {}
+        self._navigation: dict[str, Handler] = {}
+        self._reask: dict[str, str] = {}
         self._required_roles: dict[str, str] = {}
         self.user_locks: KeyedLocks[str] = KeyedLocks()
         self.rate_limiter = RateLimiter()
@@ -151,6 +159,8 @@ class Engine:
             (self._steps, feature.steps),
             (self._deep_links, feature.deep_links),
             (self._time_steps, feature.time_steps),
+            (self._navigation, feature.navigation),
+            (self._reask, feature.reask),
         ):
             clash = set(table) & set(own)
             if clash:
@@ -275,6 +285,10 @@ class Engine:
             replies = await self._time_steps[step_key](turn, reading.when)
             if replies is not None:
                 return replies
+        if reading.kind == "meaning":
+            replies = await self._navigate(turn, reading, pending)
+            if replies is not None:
+                return replies
         if reading.kind == "meaning" and reading.meaning == "cancel" and step_key is not None:
             return self._meaning_alone(turn, reading, pending, step_key)  # "avbryt" is never an idea or a place
         if step_key in self._steps:  # a step that takes free text reads "ja" or "ok" itself
@@ -309,6 +323,24 @@ class Engine:
             turn.user.lang = u.lang
         return u
 
+    async def _navigate(self, turn: Turn, reading: Reading, pending: Pending | None) -> list[Reply] | None:
+        """A navigation word no option shown carries, handled by the flow (or, outside one, the feature whose
+        options were last shown): "tillbaka" at the times goes back to the municipality."""
+        session = turn.session
+        if session.flow is not None:
+            scopes = [session.flow]
+        elif pending is not None:
+            scopes = list(dict.fromkeys(o.payload.partition(":")[0] for row in pending.rows[pending.own_from:] for o in row))
+        else:
+            scopes = []
+        for scope in scopes:
+            handler = self._navigation.get(f"{scope}:{reading.meaning}")
+            if handler is not None:
+                replies = await handler(turn, session.step or "")
+                if replies is not None:
+                    return replies
+        return None
+
     def _meaning_alone(self, turn: Turn, reading: Reading, pending: Pending | None, step_key: str | None) -> list[Reply]:
         """"ja", "nästa", "avbryt" where no option shown means that."""
         if step_key is not None and reading.meaning == "cancel":
@@ -316,14 +348,21 @@ class Engine:
             return [Reply(turn.t("core.flow_cancelled"))]
         if pending is not None and step_key is not None:
             return [self._ask_again(turn, pending, self._reask_key(step_key))]
-        if pending is not None:  # outside a flow: the options alone, not their whole message again
-            turn.asked_again = pending
+        if pending is not None and reading.meaning == "cancel":  # outside a flow: the options are let go
+            turn.user.pending = None
+            return [Reply(turn.t("core.options_dropped"))]
+        if pending is not None and (reading.meaning not in ("yes", "no") or asks(pending.prompt)):
+            turn.asked_again = pending  # the options alone, not their whole message again
             return [Reply(turn.t("core.choose_option"), buttons=pending.reply().buttons)]
-        key = "core.ack" if reading.meaning in ("yes", "no") else "core.nothing_pending"
-        return [Reply(turn.t(key))]
+        if reading.meaning in ("yes", "no"):  # "ok tack" after an answer: nothing was asked
+            thanked = bare_intent(turn.incoming.text or "", self.app.knowledge.matcher) == "thanks"
+            return [Reply(turn.t("core.thanks" if thanked else "core.ack"))]
+        return [Reply(turn.t("core.nothing_pending"))]
 
     def _reask_key(self, step_key: str) -> str:
         """A step that takes free text asks again; one with only options says to choose."""
+        if step_key in self._reask:
+            return self._reask[step_key]
         return "core.reask" if step_key in self._steps or step_key in self._time_steps else "core.choose_option"
 
     async def _aside(self, turn: Turn, text: str, u: Understanding, pending: Pending, step_key: str) -> list[Reply]:
@@ -381,6 +420,13 @@ class Engine:
             return await self.app.users.lang_of(address) or self.app.settings.default_lang
         except Exception:
             return self.app.settings.default_lang
+
+
+def asks(prompt: str) -> bool:
+    """Whether a message with options asks something of the user ("Menade du något av det här?"), rather than
+    offering them beside an answer (an answer's "Boka möte")."""
+    lines = [line.strip() for line in prompt.strip().splitlines() if line.strip()]
+    return bool(lines) and lines[-1].endswith(("?", ":"))
 
 
 def may_ask_several(text: str) -> bool:

@@ -715,7 +715,8 @@ async def test_a_text_that_fits_nothing_gets_choose_one_of_these(app, steps, jun
     await chat.say(junk)
     assert await where(chat) == before
     text = chat.last[-1].text
-    assert "Välj ett av alternativen" in text or "Jag är inte säker på att jag förstod" in text
+    assert any(lead in text for lead in ("Välj ett av alternativen", "Jag är inte säker på att jag förstod",
+                                         "Välj en av tiderna"))
     assert chat.buttons() and len(chat.last) == 1
     assert "Det vet jag tyvärr inte" not in chat.text()
 
@@ -927,3 +928,112 @@ async def test_a_time_that_ran_out_of_notice_is_told_as_such_not_as_taken(app):
     await chat.say("1")
     assert chat.text().startswith(app.catalogue.text("sv", "booking.time_too_soon")), chat.text()
     assert "hann bli upptagen" not in chat.text() and (await where(chat))[1] == "times" and offered(chat)
+
+
+# --- navigation typed at every step (tried as a person types, 2026-12-03) -------------------------------
+
+BOOKING_WORDS = {"sv": ["boka möte", "ja", "lokaler", "klar", "hoppa över", "vet inte"],
+                 "en": ["book a meeting", "yes", "premises", "done", "skip", "don't know"]}
+
+
+@pytest.mark.parametrize("lang, back", [("sv", "tillbaka"), ("en", "back"), ("sv", "gå tillbaka")])
+async def test_back_typed_goes_one_step_back_and_keeps_what_was_chosen(app, lang, back):
+    chat = founder(app, f"back-{lang}-{back}", lang)
+    for text in BOOKING_WORDS[lang]:
+        await chat.say(text)
+    assert (await where(chat))[:2] == ("booking", "times")
+    await chat.say(back)
+    flow, step, data = await where(chat)
+    assert (flow, step) == ("booking", "municipality"), chat.text()
+    assert ("Vet inte än" if lang == "sv" else "Don't know yet") in chat.buttons()
+    await chat.say(back)
+    assert (await where(chat))[:2] == ("booking", "idea"), chat.text()
+    await chat.say(back)
+    flow, step, data = await where(chat)
+    assert (step, data["topics"]) == ("topics", ["lokaler"]), chat.text()  # the topic chosen is still ticked
+    assert any(label.startswith("✓") for label in chat.buttons())
+
+
+@pytest.mark.parametrize("lang, restart", [("sv", "börja om"), ("en", "start over")])
+async def test_restart_typed_mid_booking_starts_the_booking_again(app, lang, restart):
+    chat = founder(app, f"restart-{lang}", lang)
+    for text in BOOKING_WORDS[lang]:
+        await chat.say(text)
+    await chat.say(restart)
+    flow, step, data = await where(chat)
+    assert (flow, step) == ("booking", "consent"), chat.text()
+    assert "municipality" not in data and "topics" not in data
+    assert await upcoming(chat) == []
+
+
+@pytest.mark.parametrize("lang, word", [("sv", "klar"), ("sv", "nästa"), ("en", "done"), ("en", "next")])
+async def test_done_or_next_at_the_idea_and_the_municipality_moves_on_saving_nothing(app, lang, word):
+    chat = founder(app, f"next-{lang}-{word}", lang)
+    await typed_to_idea(chat, lang)
+    await chat.say(word)
+    assert (await where(chat))[:2] == ("booking", "municipality"), chat.text()
+    await chat.say(word)
+    flow, step, data = await where(chat)
+    assert (flow, step) == ("booking", "times"), chat.text()
+    assert data.get("idea") is None and data.get("municipality") is None
+
+
+@pytest.mark.parametrize("lang, no", [("sv", "nej"), ("en", "no")])
+async def test_no_at_the_topics_or_the_times_does_not_end_the_booking(app, lang, no):
+    chat = founder(app, f"no-{lang}", lang)
+    for text in BOOKING_WORDS[lang][:2]:
+        await chat.say(text)
+    await chat.say(no)  # the topics step asks no yes/no question
+    assert (await where(chat))[:2] == ("booking", "topics"), chat.text()
+    for text in BOOKING_WORDS[lang][2:]:
+        await chat.say(text)
+    first = offered(chat)
+    await chat.say(no)  # none of these times: others are offered
+    assert (await where(chat))[:2] == ("booking", "times"), chat.text()
+    assert offered(chat) and offered(chat)[0] > first[-1]
+
+
+@pytest.mark.parametrize("lang, junk, hint", [("sv", "ja", "imorgon kl 10"), ("en", "whatever", "tomorrow at 10")])
+async def test_a_wrong_answer_at_the_times_says_a_day_can_be_typed(app, lang, junk, hint):
+    chat = founder(app, f"times-junk-{lang}", lang)
+    for text in BOOKING_WORDS[lang]:
+        await chat.say(text)
+    before = offered(chat)
+    await chat.say(junk)
+    assert (await where(chat))[:2] == ("booking", "times")
+    assert hint in chat.text() and offered(chat) == before
+
+
+@pytest.mark.parametrize("lang, cancel", [("sv", "avbryt"), ("en", "cancel")])
+async def test_cancel_typed_in_the_guide_leaves_it_with_the_progress_kept(app, lang, cancel):
+    chat = founder(app, f"guide-cancel-{lang}", lang)
+    await chat.say("/guide")
+    await chat.say("klart" if lang == "sv" else "done")
+    await chat.say(cancel)
+    text = chat.text()
+    assert "/guide" in text and not chat.buttons(), text  # told how to come back, no options nagging
+    assert "Välj ett av alternativen" not in text and "choose one of the options" not in text
+    assert json.loads((await guide_rows(app, chat.address))["statuses"])  # step 1 still done
+    await chat.say("2")  # the step's options are gone: "2" is no button press now
+    assert "Steg" not in chat.text()[:5] and "Step" not in chat.text()[:5]
+
+
+@pytest.mark.parametrize("lang, restart", [("sv", "börja om"), ("en", "start over")])
+async def test_restart_typed_in_the_guide_asks_before_forgetting(app, lang, restart):
+    chat = founder(app, f"guide-restart-{lang}", lang)
+    await chat.say("/guide")
+    await chat.say("klart" if lang == "sv" else "done")
+    await chat.say(restart)
+    assert len(chat.buttons()) == 2, chat.text()  # yes / no
+    await chat.say("ja" if lang == "sv" else "yes")
+    assert await guide_rows(app, chat.address) == {}
+
+
+@pytest.mark.parametrize("lang, words", [("sv", "ok tack"), ("sv", "okej"), ("en", "ok thanks"), ("en", "ok")])
+async def test_ok_after_an_answer_is_acknowledged_not_told_to_choose(app, lang, words):
+    chat = founder(app, f"ok-{lang}-{words}", lang)
+    await chat.say("vad är lönebidrag?" if lang == "sv" else "what is lönebidrag?")
+    assert chat.buttons()
+    await chat.say(words)
+    assert "Välj ett av alternativen" not in chat.text() and "choose one of the options" not in chat.text()
+    assert (await where(chat))[0] is None

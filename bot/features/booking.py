@@ -77,6 +77,8 @@ class BookingFeature(Feature):
         self.payloads = {"bk": self.founder_button, "mt": self.official_button}
         self.steps = {"booking.idea": self.idea_text, "booking.municipality": self.municipality_text}
         self.time_steps = {"booking.times": self.time_wish, "booking.confirm": self.time_wish}
+        self.navigation = {"booking:back": self.step_back, "booking:restart": self.restart}
+        self.reask = {"booking.times": "booking.times_reask"}
         self.deep_links = {"boka": self.start, "book": self.start, "inv_": self.redeem}
         self.required_roles = {"/agenda": "official"}  # "official": linked to an active official (booking's provider)
 
@@ -103,14 +105,15 @@ class BookingFeature(Feature):
         buttons = [[Button(turn.t("booking.consent_yes"), "bk:ok", "yes next"), self._cancel_button(turn)]]
         return [Reply(turn.t("booking.privacy"), buttons=buttons)]
 
-    def _cancel_button(self, turn: Turn) -> Button:
-        return Button(turn.t("booking.cancel_flow"), "bk:no", "cancel no")
+    def _cancel_button(self, turn: Turn, no: bool = True) -> Button:
+        """`no`: typing "nej" cancels, where the step asked a yes/no question (the consent), not elsewhere."""
+        return Button(turn.t("booking.cancel_flow"), "bk:no", "cancel no" if no else "cancel")
 
     def _skip_idea_button(self, turn: Turn) -> Button:
-        return Button(turn.t("booking.skip"), "bk:idea-", "skip next no")
+        return Button(turn.t("booking.skip"), "bk:idea-", "skip next no done")
 
     def _no_municipality_button(self, turn: Turn) -> Button:
-        return Button(turn.t("booking.municipality_any"), "bk:mun:-", "skip no")
+        return Button(turn.t("booking.municipality_any"), "bk:mun:-", "skip no next done")
 
     async def founder_button(self, turn: Turn, rest: str) -> list[Reply] | None:
         action, _, arg = rest.partition(":")
@@ -138,6 +141,30 @@ class BookingFeature(Feature):
             return None
         return await handler(turn, arg)
 
+    async def step_back(self, turn: Turn, step: str) -> list[Reply] | None:
+        """ "tillbaka" typed: the step before, with what was chosen kept (a move has no steps before its times)."""
+        data = turn.session.data
+        if data.get("move_ref"):
+            return None
+        if step == "idea" and data.pop("editing", None) and "start" in data:
+            turn.session.step = "confirm"
+            return await self.pick_time(turn, str(data["start"]))
+        if step == "idea":
+            turn.session.step = "topics"
+            return [self._topics_reply(turn)]
+        if step == "municipality":
+            return [self._ask_idea(turn)]
+        if step == "times":
+            return self._ask_municipality(turn)
+        return None
+
+    async def restart(self, turn: Turn, _: str) -> list[Reply] | None:
+        """ "börja om" typed: the booking from its first question, nothing kept (a move is not restarted)."""
+        if turn.session.data.get("move_ref"):
+            return None
+        turn.session.clear()
+        return await self.start(turn)
+
     def stale(self, turn: Turn) -> list[Reply]:
         return [Reply(turn.t("booking.stale_button"), buttons=[[Button(turn.t("booking.start_again"), "bk:start", "restart yes")]])]
 
@@ -162,7 +189,7 @@ class BookingFeature(Feature):
                     f"bk:tp:{tid}")]
             for tid in self._bookable()
         ]
-        buttons.append([Button(turn.t("booking.topics_done"), "bk:tpd", "done next"), self._cancel_button(turn)])
+        buttons.append([Button(turn.t("booking.topics_done"), "bk:tpd", "done next"), self._cancel_button(turn, no=False)])
         return Reply(turn.t("booking.topics_prompt"), buttons=buttons, replaces_pressed=replaces)
 
     async def toggle_topic(self, turn: Turn, topic: str) -> list[Reply] | None:
@@ -276,8 +303,9 @@ class BookingFeature(Feature):
 
     def _times_reply(self, turn: Turn, slots: list, intro: str, replaces: bool = False) -> Reply:
         buttons = [[Button(format_short(s.start, turn.lang), f"bk:t:{minutes(s.start)}")] for s in slots]
-        buttons.append([Button(turn.t("booking.more_times"), f"bk:more:{minutes(slots[-1].start)}", "more next"),
-                        self._cancel_button(turn)])
+        # "nej" to the times shown: later ones
+        buttons.append([Button(turn.t("booking.more_times"), f"bk:more:{minutes(slots[-1].start)}", "more next no"),
+                        self._cancel_button(turn, no=False)])
         return Reply(intro, buttons=buttons, replaces_pressed=replaces)
 
     async def time_wish(self, turn: Turn, wish: TimeWish) -> list[Reply] | None:

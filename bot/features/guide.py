@@ -28,6 +28,8 @@ class GuideFeature(Feature):
         self.payloads = {"gd": self.button}
         self.steps = {"guide.note": self.note_text}
         self.deep_links = {"guide": self.open}
+        # typed at a step where no button means it ("avbryt", "börja om")
+        self.navigation = {"gd:cancel": self.pause, "gd:restart": self.ask_reset}
 
     @property
     def service(self):
@@ -119,6 +121,11 @@ class GuideFeature(Feature):
         buttons += [[Button(turn.t("guide.note_button"), "gd:note"), Button(turn.t("guide.checklist_button"), "gd:list")],
                     [Button(turn.t("guide.who_button"), "gd:who"), Button(turn.t("guide.reset_button"), "gd:reset")]]
         return [Reply("\n\n".join(text), buttons=buttons)]
+
+    async def pause(self, turn: Turn, _: str = "") -> list[Reply]:
+        if turn.session.flow == "guide":
+            turn.session.clear()
+        return [Reply(turn.t("guide.paused"))]
 
     # --- buttons ------------------------------------------------------------------------------
 
