@@ -276,13 +276,16 @@ class Engine:
         pending = turn.user.pending
         if pending is not None and not pending.fresh(turn.now, step_key):
             pending = turn.user.pending = None
+        # Outside a flow, a day and time alone ("imorgon kl 10", not a question) is read too: the time steps'
+        # "" entry takes it.
+        outside = step_key is None and "" in self._time_steps and "?" not in text
         reading = read_reply(text, pending.options if pending else [], turn.now,
-                             accepts_time=bool(pending and pending.accepts_time))
+                             accepts_time=bool(pending and pending.accepts_time) or outside)
         if reading.payload is not None:
             return await self._press(turn, reading.payload)
-        if reading.kind == "time" and step_key in self._time_steps:
+        if reading.kind == "time" and (step_key or "") in self._time_steps:
             assert reading.when is not None
-            replies = await self._time_steps[step_key](turn, reading.when)
+            replies = await self._time_steps[step_key or ""](turn, reading.when)
             if replies is not None:
                 return replies
         if reading.kind == "meaning":

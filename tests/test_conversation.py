@@ -1037,3 +1037,30 @@ async def test_ok_after_an_answer_is_acknowledged_not_told_to_choose(app, lang, 
     await chat.say(words)
     assert "Välj ett av alternativen" not in chat.text() and "choose one of the options" not in chat.text()
     assert (await where(chat))[0] is None
+
+
+@pytest.mark.parametrize("lang, request_, day, start, end", [
+    ("sv", "kan jag boka ett möte på fredag förmiddag?", date(2026, 3, 13), time(8), time(12)),
+    ("en", "I want to book a meeting next tuesday afternoon", date(2026, 3, 17), time(12), time(17)),
+])
+async def test_a_day_named_when_asking_to_book_is_kept_for_the_times(app, lang, request_, day, start, end):
+    chat = founder(app, f"wish-first-{lang}", lang)
+    await chat.say(request_)
+    assert (await where(chat))[:2] == ("booking", "consent"), chat.text()
+    for text in BOOKING_WORDS[lang][1:]:
+        await chat.say(text)
+    times = offered(chat)
+    assert times and all(t.date() == day and start <= t.time() <= end for t in times), (times, chat.text())
+
+
+@pytest.mark.parametrize("lang, wish, day", [("sv", "imorgon kl 10", date(2026, 3, 11)),
+                                             ("en", "next tuesday afternoon", date(2026, 3, 17))])
+async def test_a_day_and_time_alone_outside_a_booking_starts_one_for_that_time(app, lang, wish, day):
+    chat = founder(app, f"wish-alone-{lang}", lang)
+    await chat.say(wish)
+    assert (await where(chat))[:2] == ("booking", "consent"), chat.text()
+    assert "Det vet jag tyvärr inte" not in chat.text() and "I am afraid I do not know" not in chat.text()
+    for text in BOOKING_WORDS[lang][1:]:
+        await chat.say(text)
+    assert offered(chat) and all(t.date() == day for t in offered(chat)), chat.text()
+    assert await unanswered(app) == []

@@ -18,7 +18,7 @@ from functools import lru_cache
 from datetime import datetime, timedelta, timezone
 
 from knowledge.municipalities import find_municipality, load_municipalities, municipality_alone
-from knowledge.reading import TimeWish
+from knowledge.reading import WORDS, TimeWish, read_time
 from knowledge.understanding import bare_intent, understand
 
 from booking.model import (
@@ -56,6 +56,20 @@ def _from_minutes(value: str) -> datetime | None:
     return datetime.fromtimestamp(number * 60, tz=timezone.utc)
 
 
+def wish_in(text: str, now: datetime) -> TimeWish | None:
+    """The day and time a request ends with ("kan jag boka ett möte på fredag förmiddag?"), the longest such
+    ending; a lone number ("... ett") is no time."""
+    words = text.rstrip(" ?!.").split()
+    for start in range(len(words)):
+        tail = words[start:]
+        if all(w.lower() in WORDS.number_words for w in tail):
+            return None
+        wish = read_time(" ".join(tail), now, WORDS.time)
+        if wish is not None:
+            return wish
+    return None
+
+
 @lru_cache(maxsize=1)
 def _municipalities():
     return load_municipalities()
@@ -76,7 +90,8 @@ class BookingFeature(Feature):
         self.intents = {"booking": self.start, "my_meetings": self.my_meetings, "cancel": self.cancel_command}
         self.payloads = {"bk": self.founder_button, "mt": self.official_button}
         self.steps = {"booking.idea": self.idea_text, "booking.municipality": self.municipality_text}
-        self.time_steps = {"booking.times": self.time_wish, "booking.confirm": self.time_wish}
+        # "": a day and time typed outside any flow ("imorgon kl 10") is a wish for a meeting then
+        self.time_steps = {"booking.times": self.time_wish, "booking.confirm": self.time_wish, "": self.book_at}
         self.navigation = {"booking:back": self.step_back, "booking:restart": self.restart}
         self.reask = {"booking.times": "booking.times_reask"}
         self.deep_links = {"boka": self.start, "book": self.start, "inv_": self.redeem}
@@ -102,8 +117,15 @@ class BookingFeature(Feature):
         if not await self.service.can_book_more(turn.address):
             return [Reply(turn.t("booking.too_many", limit=self.service.rules.max_upcoming_per_founder))]
         turn.session.start("booking", "consent")
+        wish = wish_in(turn.incoming.text, turn.now) if turn.incoming.text else None
+        if wish is not None:  # "kan jag boka ett möte på fredag förmiddag?": the times will be near it
+            turn.session.data["wish"] = [wish.start.isoformat(), wish.end.isoformat(), wish.exact]
         buttons = [[Button(turn.t("booking.consent_yes"), "bk:ok", "yes next"), self._cancel_button(turn)]]
         return [Reply(turn.t("booking.privacy"), buttons=buttons)]
+
+    async def book_at(self, turn: Turn, wish: TimeWish) -> list[Reply] | None:
+        """A day and time alone, outside a booking: a booking with the times near it."""
+        return await self.start(turn)
 
     def _cancel_button(self, turn: Turn, no: bool = True) -> Button:
         """`no`: typing "nej" cancels, where the step asked a yes/no question (the consent), not elsewhere."""
@@ -283,6 +305,11 @@ class BookingFeature(Feature):
     async def _offer_times(self, turn: Turn, after: datetime | None = None, replaces: bool = False,
                            intro: str = "booking.times_prompt") -> list[Reply]:
         data = turn.session.data
+        wish = data.pop("wish", None)
+        if wish is not None and after is None:  # named when asking to book
+            turn.session.step = "times"
+            return await self.time_wish(turn, TimeWish(datetime.fromisoformat(wish[0]), datetime.fromisoformat(wish[1]),
+                                                       bool(wish[2])))
         turn.session.step = "times"
         slots = self._not_current(turn, await self.service.offer(
             data.get("topics", []), data.get("municipality"), after=after, ignore_meeting_id=data.get("move_id"),
