@@ -258,7 +258,7 @@ class Engine:
     async def _dispatch(self, turn: Turn) -> list[Reply]:
         incoming = turn.incoming
         if incoming.payload is not None:
-            return await self._press(turn, incoming.payload)
+            return await self._press_in_flow(turn, incoming.payload)
 
         raw = incoming.text or ""
         if len(raw) > MAX_MESSAGE_CHARS * 4:
@@ -282,7 +282,7 @@ class Engine:
         reading = read_reply(text, pending.options if pending else [], turn.now,
                              accepts_time=bool(pending and pending.accepts_time) or outside)
         if reading.payload is not None:
-            return await self._press(turn, reading.payload)
+            return await self._press_in_flow(turn, reading.payload)
         if reading.kind == "time" and (step_key or "") in self._time_steps:
             assert reading.when is not None
             replies = await self._time_steps[step_key or ""](turn, reading.when)
@@ -383,6 +383,18 @@ class Engine:
         """The step's question and options again, remembered as the step's own (not the lead or an answer's buttons)."""
         turn.asked_again = pending
         return pending.reply(lead=turn.t(lead_key))
+
+    async def _press_in_flow(self, turn: Turn, payload: str) -> list[Reply]:
+        """A press; in a flow, one of the options an answer given in passing showed (a "menade du" suggestion)
+        is answered and the flow's question asked again, as a question typed there would be."""
+        step_key, pending = self._step_key(turn.session), turn.user.pending
+        aside = (step_key is not None and pending is not None and pending.fresh(turn.now, step_key)
+                 and payload in {o.payload for row in pending.rows[:pending.own_from] for o in row})
+        replies = await self._press(turn, payload)
+        if aside and self._step_key(turn.session) == step_key and turn.asked_again is None:
+            assert pending is not None
+            replies.append(self._ask_again(turn, pending, "core.back_to_flow"))
+        return replies
 
     async def _press(self, turn: Turn, payload: str) -> list[Reply]:
         prefix, _, rest = payload.partition(":")

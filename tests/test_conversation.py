@@ -1064,3 +1064,26 @@ async def test_a_day_and_time_alone_outside_a_booking_starts_one_for_that_time(a
         await chat.say(text)
     assert offered(chat) and all(t.date() == day for t in offered(chat)), chat.text()
     assert await unanswered(app) == []
+
+
+@pytest.mark.parametrize("lang, question, pick", [("en", "how much does the meeting cost?", "1"),
+                                                  ("sv", "vad kostar mötet?", "1")])
+async def test_an_option_of_an_answer_given_mid_flow_keeps_the_flows_question(app, lang, question, pick):
+    """A question at the times step gets "did you mean" with the times again below it; choosing one of the
+    suggestions answers it and asks for the time again, and the times stay the step's own."""
+    chat = founder(app, f"aside-pick-{lang}", lang)
+    for text in BOOKING_WORDS[lang]:
+        await chat.say(text)
+    times = offered(chat)
+    await chat.say(question)
+    assert offered(chat) == times
+    await chat.say(pick)
+    assert (await where(chat))[:2] == ("booking", "times")
+    assert offered(chat) == times, chat.text()  # the times asked again after the answer
+    await chat.say("who will be at the meeting?" if lang == "en" else "vilka är med på mötet?")
+    assert offered(chat) == times, chat.text()
+    await chat.say("yes" if lang == "en" else "ja")
+    assert offered(chat) == times and len(chat.last) == 1, chat.text()
+    await chat.say("2")
+    flow, step, data = await where(chat)
+    assert step == "confirm" and data["start"] == int(times[1].timestamp() // 60)
