@@ -21,7 +21,7 @@ from knowledge.understanding import Understanding, bare_intent, understand, unde
 
 from .conversation import Context, Pending, pending_from
 from .keyed_locks import KeyedLocks
-from .messages import Incoming, Reply
+from .messages import Button, Incoming, Reply
 from .ratelimit import RateLimiter
 from .roles import FOUNDER
 
@@ -129,6 +129,9 @@ class Feature:
         # the times, "börja om"); outside a flow "<payload prefix>:<meaning>" of the options last shown ("gd:cancel").
         # Called with the flow's step (or ""); returning None leaves the word to the engine.
         self.navigation: dict[str, Handler] = {}
+        # payload prefix -> a button back to what the feature's options were about ("Tillbaka till guiden"), added
+        # to an answer given while those options were shown outside a flow
+        self.resume: dict[str, Callable[["Turn"], Button]] = {}
         # "<flow>.<step>" -> the catalogue key that leads the step's question when it is asked again
         self.reask: dict[str, str] = {}
         # "/command" or payload prefix -> the role needed to use it (checked by the engine before dispatch)
@@ -147,6 +150,7 @@ class Engine:
         self._time_steps: dict[str, TimeHandler] = {}
         self._navigation: dict[str, Handler] = {}
         self._reask: dict[str, str] = {}
+        self._resume: dict[str, Callable[[Turn], Button]] = {}
         self._required_roles: dict[str, str] = {}
         self.user_locks: KeyedLocks[str] = KeyedLocks()
         self.rate_limiter = RateLimiter()
@@ -161,6 +165,7 @@ class Engine:
             (self._time_steps, feature.time_steps),
             (self._navigation, feature.navigation),
             (self._reask, feature.reask),
+            (self._resume, feature.resume),
         ):
             clash = set(table) & set(own)
             if clash:
@@ -305,7 +310,19 @@ class Engine:
         if step_key is not None and pending is not None and self._step_key(turn.session) == step_key:
             return await self._aside(turn, text, u, pending, step_key)
         handler = self._intents.get(u.intent) or self._intents["fallback"]
-        return await handler(turn, text) or []
+        replies = await handler(turn, text) or []
+        if pending is not None and turn.session.flow is None:
+            self._keep_a_way_back(turn, pending, replies)
+        return replies
+
+    def _keep_a_way_back(self, turn: Turn, pending: Pending, replies: list[Reply]) -> None:
+        """A question answered while a feature's options were shown outside a flow (a guide step): the answer
+        gets that feature's way back, unless the replies already lead somewhere of that feature."""
+        shown = {b.payload.partition(":")[0] for r in replies for b in r.all_buttons()}
+        scopes = dict.fromkeys(o.payload.partition(":")[0] for row in pending.rows[pending.own_from:] for o in row)
+        for scope in scopes:
+            if scope in self._resume and scope not in shown and replies:
+                replies[-1].buttons.append([self._resume[scope](turn)])
 
     def _understand(self, turn: Turn, text: str) -> Understanding:
         knowledge = self.app.knowledge

@@ -1087,3 +1087,20 @@ async def test_an_option_of_an_answer_given_mid_flow_keeps_the_flows_question(ap
     await chat.say("2")
     flow, step, data = await where(chat)
     assert step == "confirm" and data["start"] == int(times[1].timestamp() // 60)
+
+
+@pytest.mark.parametrize("lang, question, done", [
+    ("sv", "vad kostar det att registrera en ekonomisk förening?", "klart"),
+    ("en", "what does it cost to register an economic association?", "done"),
+])
+async def test_a_question_in_the_guide_keeps_the_way_back_and_done_still_marks_the_step(app, lang, question, done):
+    chat = founder(app, f"guide-aside-{lang}", lang)
+    step, of = ("Steg", "av") if lang == "sv" else ("Step", "of")
+    total = len(app.knowledge.current.guide)
+    await chat.say("/guide")
+    await chat.say(question)
+    assert ("Tillbaka till guiden" if lang == "sv" else "Back to the guide") in chat.buttons(), chat.text()
+    await chat.say(done)  # meant for the step the guide is at
+    assert f"{step} 2 {of} {total}" in chat.text(), chat.text()
+    guide = app.knowledge.current.guide
+    assert json.loads((await guide_rows(app, chat.address))["statuses"]) == {guide[0].id: "done"}
