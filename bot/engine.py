@@ -10,7 +10,7 @@ import json
 import logging
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional
 
@@ -341,6 +341,11 @@ class Engine:
         if (not turn.user.lang_explicit and u.intent != "switch_language" and u.lang != turn.user.lang
                 and clearly_in(text, u.lang, turn.user.lang)):
             turn.user.lang = u.lang
+        if u.lang != turn.user.lang and u.intent != "switch_language":
+            # Not switched: the answer is in the chat's language, all of it (not the entry's text in the
+            # question's language under the chat's own labels).
+            u = turn.understanding = replace(u, lang=turn.user.lang)
+            turn.understandings = [replace(item, lang=turn.user.lang) for item in turn.understandings]
         return u
 
     async def _navigate(self, turn: Turn, reading: Reading, pending: Pending | None) -> list[Reply] | None:

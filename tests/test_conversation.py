@@ -1104,3 +1104,18 @@ async def test_a_question_in_the_guide_keeps_the_way_back_and_done_still_marks_t
     assert f"{step} 2 {of} {total}" in chat.text(), chat.text()
     guide = app.knowledge.current.guide
     assert json.loads((await guide_rows(app, chat.address))["statuses"]) == {guide[0].id: "done"}
+
+
+@pytest.mark.parametrize("lang, chosen, question, entry", [
+    ("en", False, "vad är lönebidrag?", "lonebidrag"),  # a short Swedish question in an English chat
+    ("sv", True, "what is lönebidrag?", "lonebidrag"),  # Swedish chosen: an English question does not switch
+])
+async def test_an_answer_is_in_one_language_the_chats(app, lang, chosen, question, entry):
+    chat = founder(app, f"one-lang-{lang}", lang)
+    if chosen:
+        await chat.say("/sprak sv")
+    await chat.say(question)
+    assert (await user_row(chat))["lang"] == lang
+    assert answer_of(app, entry, lang)[:60] in chat.text(), chat.text()
+    other = "sv" if lang == "en" else "en"
+    assert answer_of(app, entry, other)[:60] not in chat.text()
