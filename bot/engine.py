@@ -131,7 +131,7 @@ class Feature:
         self.navigation: dict[str, Handler] = {}
         # payload prefix -> a button back to what the feature's options were about ("Tillbaka till guiden"), added
         # to an answer given while those options were shown outside a flow
-        self.resume: dict[str, Callable[["Turn"], Button]] = {}
+        self.resume: dict[str, Callable[["Turn"], Awaitable[Button | None]]] = {}
         # "<flow>.<step>" -> the catalogue key that leads the step's question when it is asked again
         self.reask: dict[str, str] = {}
         # "/command" or payload prefix -> the role needed to use it (checked by the engine before dispatch)
@@ -150,7 +150,7 @@ class Engine:
         self._time_steps: dict[str, TimeHandler] = {}
         self._navigation: dict[str, Handler] = {}
         self._reask: dict[str, str] = {}
-        self._resume: dict[str, Callable[[Turn], Button]] = {}
+        self._resume: dict[str, Callable[[Turn], Awaitable[Button | None]]] = {}
         self._required_roles: dict[str, str] = {}
         self.user_locks: KeyedLocks[str] = KeyedLocks()
         self.rate_limiter = RateLimiter()
@@ -312,17 +312,19 @@ class Engine:
         handler = self._intents.get(u.intent) or self._intents["fallback"]
         replies = await handler(turn, text) or []
         if pending is not None and turn.session.flow is None:
-            self._keep_a_way_back(turn, pending, replies)
+            await self._keep_a_way_back(turn, pending, replies)
         return replies
 
-    def _keep_a_way_back(self, turn: Turn, pending: Pending, replies: list[Reply]) -> None:
+    async def _keep_a_way_back(self, turn: Turn, pending: Pending, replies: list[Reply]) -> None:
         """A question answered while a feature's options were shown outside a flow (a guide step): the answer
         gets that feature's way back, unless the replies already lead somewhere of that feature."""
         shown = {b.payload.partition(":")[0] for r in replies for b in r.all_buttons()}
         scopes = dict.fromkeys(o.payload.partition(":")[0] for row in pending.rows[pending.own_from:] for o in row)
         for scope in scopes:
             if scope in self._resume and scope not in shown and replies:
-                replies[-1].buttons.append([self._resume[scope](turn)])
+                button = await self._resume[scope](turn)
+                if button is not None:
+                    replies[-1].buttons.append([button])
 
     def _understand(self, turn: Turn, text: str) -> Understanding:
         knowledge = self.app.knowledge

@@ -1119,3 +1119,11 @@ async def test_an_answer_is_in_one_language_the_chats(app, lang, chosen, questio
     assert answer_of(app, entry, lang)[:60] in chat.text(), chat.text()
     other = "sv" if lang == "en" else "en"
     assert answer_of(app, entry, other)[:60] not in chat.text()
+
+
+async def test_no_way_back_to_a_guide_never_opened(app):
+    chat = founder(app, "no-guide-back")
+    await chat.say("blå banan flyger")  # not known: the answer offers to open the guide
+    assert "Öppna startguiden" in chat.buttons()
+    await chat.say("vad är lönebidrag?")
+    assert "Tillbaka till guiden" not in chat.buttons()

@@ -34,7 +34,7 @@ class GuideFeature(Feature):
         self.navigation = {"gd:cancel": self.pause, "gd:restart": self.ask_reset}
         for meaning, action in (("done", "done"), ("skip", "skip"), ("next", "skip"), ("back", "back")):
             self.navigation[f"gd:{meaning}"] = functools.partial(self.typed_move, action)
-        self.resume = {"gd": lambda turn: Button(turn.t("guide.back_to_step"), "gd:go", "back")}
+        self.resume = {"gd": self.way_back}
 
     @property
     def service(self):
@@ -135,6 +135,13 @@ class GuideFeature(Feature):
         if step is None or (action == "back" and self.guide.index(step) == 0):
             return None
         return await self.move(turn, action, step.id)
+
+    async def way_back(self, turn: Turn) -> Button | None:
+        """The button back to the step, for an answer given beside the guide, while there is a step to go back to."""
+        progress = await self.service.store.load(turn.address)
+        if not progress.started or path.current_step(self.guide, progress) is None:
+            return None
+        return Button(turn.t("guide.back_to_step"), "gd:go", "back")
 
     async def pause(self, turn: Turn, _: str = "") -> list[Reply]:
         if turn.session.flow == "guide":
