@@ -734,8 +734,8 @@ async def test_old_buttons_and_labels_from_an_earlier_step(app):
     assert replies and "gäller inte längre" in replies[0].text
     flow, step, data = await where(chat)
     assert (step, data["topics"]) == ("municipality", ["lokaler"])
-    await chat.say("Lokaler")  # an old label typed: one word is always a place, and this one is no place
-    assert "ingen kommun med det namnet" in chat.text() and (await where(chat))[1] == "municipality"
+    await chat.say("Lokaler")  # an old label typed: no place, and no answer to this step either
+    assert "Skriv namnet på kommunen" in chat.text() and (await where(chat))[1] == "municipality"
     await chat.say("avbryt")
     chat.last = old_topics
     await chat.press("Klar")  # from a flow that is over
@@ -1127,3 +1127,14 @@ async def test_no_way_back_to_a_guide_never_opened(app):
     assert "Öppna startguiden" in chat.buttons()
     await chat.say("vad är lönebidrag?")
     assert "Tillbaka till guiden" not in chat.buttons()
+
+
+@pytest.mark.parametrize("lang, typed", [("sv", "ja"), ("sv", "2"), ("en", "ok"), ("en", "yes")])
+async def test_a_yes_or_a_number_at_the_municipality_is_not_called_an_unknown_place(app, lang, typed):
+    chat = founder(app, f"mun-yes-{lang}-{typed}", lang)
+    for text in BOOKING_WORDS[lang][:5]:
+        await chat.say(text)
+    await chat.say(typed)
+    assert (await where(chat))[:2] == ("booking", "municipality")
+    assert "ingen kommun med det namnet" not in chat.text() and "cannot find a municipality" not in chat.text()
+    assert ("Norrköping" in chat.text()) and chat.buttons() == [("Vet inte än" if lang == "sv" else "Don't know yet")]

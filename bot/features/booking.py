@@ -29,7 +29,7 @@ from booking.service import IDEA_MAX_CHARS
 from ..booking_texts import BookingTexts, minutes
 from ..engine import Feature, Turn, clean_text
 from ..formatting import format_short, format_wish
-from ..unanswered import worth_logging
+from ..unanswered import looks_hostile, worth_logging
 from ..messages import Button, Reply
 from ..roles import OFFICIAL
 from .home import home_of, remember_home
@@ -288,7 +288,10 @@ class BookingFeature(Feature):
             return await self._offer_times(turn)
         if len(text.split()) > 1 and self._is_question(turn, text):
             return None
-        return [Reply(turn.t("booking.municipality_unknown"), buttons=[[self._no_municipality_button(turn)]])]
+        # "ja", "2", a button's text: no answer to the question, rather than a place not found
+        unclear = not worth_logging(text, turn.lang, self.app.unanswered.labels()) and not looks_hostile(text)
+        key = "booking.municipality_unclear" if unclear else "booking.municipality_unknown"
+        return [Reply(turn.t(key), buttons=[[self._no_municipality_button(turn)]])]
 
     def _is_question(self, turn: Turn, text: str) -> bool:
         knowledge = self.app.knowledge
