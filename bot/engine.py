@@ -378,7 +378,7 @@ class Engine:
         if pending is not None and reading.meaning == "cancel":  # outside a flow: the options are let go
             turn.user.pending = None
             return [Reply(turn.t("core.options_dropped"))]
-        if pending is not None and (reading.meaning not in ("yes", "no") or asks(pending.prompt)):
+        if pending is not None and asks(pending.prompt):
             turn.asked_again = pending  # the options alone, not their whole message again
             return [Reply(turn.t("core.choose_option"), buttons=pending.reply().buttons)]
         if reading.meaning in ("yes", "no"):  # "ok tack" after an answer: nothing was asked

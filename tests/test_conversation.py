@@ -1138,3 +1138,31 @@ async def test_a_yes_or_a_number_at_the_municipality_is_not_called_an_unknown_pl
     assert (await where(chat))[:2] == ("booking", "municipality")
     assert "ingen kommun med det namnet" not in chat.text() and "cannot find a municipality" not in chat.text()
     assert ("Norrköping" in chat.text()) and chat.buttons() == [("Vet inte än" if lang == "sv" else "Don't know yet")]
+
+
+@pytest.mark.parametrize("lang, ask, yes", [("en", "I'd like to talk to someone about starting a social enterprise", "yes"),
+                                            ("sv", "kan jag prata med en människa?", "ja"),
+                                            ("sv", "is there someone who speaks english I can talk to?", "ja gärna")])
+async def test_yes_to_the_offer_of_meeting_people_starts_the_booking(app, lang, ask, yes):
+    chat = founder(app, f"human-yes-{lang}-{yes}", lang)
+    await chat.say(ask)
+    assert chat.buttons() == [("Book a Dukat bord meeting" if lang == "en" else "Boka ett Dukat bord-möte")], chat.text()
+    await chat.say(yes)
+    assert (await where(chat))[:2] == ("booking", "consent"), chat.text()
+
+
+@pytest.mark.parametrize("lang, word", [("en", "done"), ("sv", "nästa"), ("sv", "tillbaka")])
+async def test_navigation_after_an_answer_says_there_is_nothing_to_move_in(app, lang, word):
+    chat = founder(app, f"nav-after-{lang}-{word}", lang)
+    await chat.say("what is lönebidrag?" if lang == "en" else "vad är lönebidrag?")
+    await chat.say(word)
+    assert ("nothing to go forward" if lang == "en" else "inget att gå vidare") in chat.text(), chat.text()
+
+
+@pytest.mark.parametrize("lang, back", [("sv", "tillbaka"), ("en", "back")])
+async def test_back_at_the_guides_first_step_says_so_and_shows_the_step(app, lang, back):
+    chat = founder(app, f"guide-first-back-{lang}", lang)
+    await chat.say("/guide")
+    await chat.say(back)
+    assert ("första steg" if lang == "sv" else "first step") in chat.text()
+    assert f"{'Steg' if lang == 'sv' else 'Step'} 1 " in chat.text() and chat.buttons()

@@ -132,8 +132,10 @@ class GuideFeature(Feature):
         guide is at."""
         progress = await self.service.store.load(turn.address)
         step = path.current_step(self.guide, progress) if progress.started else None
-        if step is None or (action == "back" and self.guide.index(step) == 0):
+        if step is None:
             return None
+        if action == "back" and self.guide.index(step) == 0:
+            return [Reply(turn.t("guide.at_first_step")), self._step(turn, progress)]
         return await self.move(turn, action, step.id)
 
     async def way_back(self, turn: Turn) -> Button | None:
