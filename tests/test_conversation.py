@@ -1166,3 +1166,13 @@ async def test_back_at_the_guides_first_step_says_so_and_shows_the_step(app, lan
     await chat.say(back)
     assert ("första steg" if lang == "sv" else "first step") in chat.text()
     assert f"{'Steg' if lang == 'sv' else 'Step'} 1 " in chat.text() and chat.buttons()
+
+
+async def test_yes_to_did_you_mean_says_choose_once(app, knowledge_store):
+    from tests.conftest import vague_question
+    chat = founder(app, "dym-yes")
+    await chat.say(vague_question(knowledge_store))
+    assert chat.last[-1].text.startswith("Jag är inte säker på att jag förstod")
+    await chat.say("ja")
+    assert chat.text().count("Jag är inte säker på att jag förstod") == 1, chat.text()
+    assert "Välj ett av alternativen" in chat.text() and len(chat.buttons()) >= 3
