@@ -10,18 +10,18 @@ import json
 import logging
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional
 
 from knowledge.followup import in_context
 from knowledge.reading import Reading, TimeWish, read_reply
 from knowledge.text import stopwords, tokens
-from knowledge.understanding import Understanding, understand, understand_many
+from knowledge.understanding import Understanding, bare_intent, understand, understand_many
 
 from .conversation import Context, Pending, pending_from
 from .keyed_locks import KeyedLocks
-from .messages import Incoming, Reply
+from .messages import Button, Incoming, Reply
 from .ratelimit import RateLimiter
 from .roles import FOUNDER
 
@@ -125,6 +125,15 @@ class Feature:
         self.deep_links: dict[str, Handler] = {}
         # "<flow>.<step>" -> handler for a day and time typed in words at that step ("imorgon kl 10")
         self.time_steps: dict[str, TimeHandler] = {}
+        # "<flow>:<meaning>" -> handler for a navigation word typed where no option shown means it ("tillbaka" at
+        # the times, "börja om"); outside a flow "<payload prefix>:<meaning>" of the options last shown ("gd:cancel").
+        # Called with the flow's step (or ""); returning None leaves the word to the engine.
+        self.navigation: dict[str, Handler] = {}
+        # payload prefix -> a button back to what the feature's options were about ("Tillbaka till guiden"), added
+        # to an answer given while those options were shown outside a flow
+        self.resume: dict[str, Callable[["Turn"], Awaitable[Button | None]]] = {}
+        # "<flow>.<step>" -> the catalogue key that leads the step's question when it is asked again
+        self.reask: dict[str, str] = {}
         # "/command" or payload prefix -> the role needed to use it (checked by the engine before dispatch)
         self.required_roles: dict[str, str] = {}
 
@@ -139,6 +148,9 @@ class Engine:
         self._steps: dict[str, Handler] = {}
         self._deep_links: dict[str, Handler] = {}
         self._time_steps: dict[str, TimeHandler] = {}
+        self._navigation: dict[str, Handler] = {}
+        self._reask: dict[str, str] = {}
+        self._resume: dict[str, Callable[[Turn], Awaitable[Button | None]]] = {}
         self._required_roles: dict[str, str] = {}
         self.user_locks: KeyedLocks[str] = KeyedLocks()
         self.rate_limiter = RateLimiter()
@@ -151,6 +163,9 @@ class Engine:
             (self._steps, feature.steps),
             (self._deep_links, feature.deep_links),
             (self._time_steps, feature.time_steps),
+            (self._navigation, feature.navigation),
+            (self._reask, feature.reask),
+            (self._resume, feature.resume),
         ):
             clash = set(table) & set(own)
             if clash:
@@ -248,7 +263,7 @@ class Engine:
     async def _dispatch(self, turn: Turn) -> list[Reply]:
         incoming = turn.incoming
         if incoming.payload is not None:
-            return await self._press(turn, incoming.payload)
+            return await self._press_in_flow(turn, incoming.payload)
 
         raw = incoming.text or ""
         if len(raw) > MAX_MESSAGE_CHARS * 4:
@@ -266,13 +281,20 @@ class Engine:
         pending = turn.user.pending
         if pending is not None and not pending.fresh(turn.now, step_key):
             pending = turn.user.pending = None
+        # Outside a flow, a day and time alone ("imorgon kl 10", not a question) is read too: the time steps'
+        # "" entry takes it.
+        outside = step_key is None and "" in self._time_steps and "?" not in text
         reading = read_reply(text, pending.options if pending else [], turn.now,
-                             accepts_time=bool(pending and pending.accepts_time))
+                             accepts_time=bool(pending and pending.accepts_time) or outside)
         if reading.payload is not None:
-            return await self._press(turn, reading.payload)
-        if reading.kind == "time" and step_key in self._time_steps:
+            return await self._press_in_flow(turn, reading.payload)
+        if reading.kind == "time" and (step_key or "") in self._time_steps:
             assert reading.when is not None
-            replies = await self._time_steps[step_key](turn, reading.when)
+            replies = await self._time_steps[step_key or ""](turn, reading.when)
+            if replies is not None:
+                return replies
+        if reading.kind == "meaning":
+            replies = await self._navigate(turn, reading, pending)
             if replies is not None:
                 return replies
         if reading.kind == "meaning" and reading.meaning == "cancel" and step_key is not None:
@@ -288,7 +310,21 @@ class Engine:
         if step_key is not None and pending is not None and self._step_key(turn.session) == step_key:
             return await self._aside(turn, text, u, pending, step_key)
         handler = self._intents.get(u.intent) or self._intents["fallback"]
-        return await handler(turn, text) or []
+        replies = await handler(turn, text) or []
+        if pending is not None and turn.session.flow is None:
+            await self._keep_a_way_back(turn, pending, replies)
+        return replies
+
+    async def _keep_a_way_back(self, turn: Turn, pending: Pending, replies: list[Reply]) -> None:
+        """A question answered while a feature's options were shown outside a flow (a guide step): the answer
+        gets that feature's way back, unless the replies already lead somewhere of that feature."""
+        shown = {b.payload.partition(":")[0] for r in replies for b in r.all_buttons()}
+        scopes = dict.fromkeys(o.payload.partition(":")[0] for row in pending.rows[pending.own_from:] for o in row)
+        for scope in scopes:
+            if scope in self._resume and scope not in shown and replies:
+                button = await self._resume[scope](turn)
+                if button is not None:
+                    replies[-1].buttons.append([button])
 
     def _understand(self, turn: Turn, text: str) -> Understanding:
         knowledge = self.app.knowledge
@@ -307,7 +343,30 @@ class Engine:
         if (not turn.user.lang_explicit and u.intent != "switch_language" and u.lang != turn.user.lang
                 and clearly_in(text, u.lang, turn.user.lang)):
             turn.user.lang = u.lang
+        if u.lang != turn.user.lang and u.intent != "switch_language":
+            # Not switched: the answer is in the chat's language, all of it (not the entry's text in the
+            # question's language under the chat's own labels).
+            u = turn.understanding = replace(u, lang=turn.user.lang)
+            turn.understandings = [replace(item, lang=turn.user.lang) for item in turn.understandings]
         return u
+
+    async def _navigate(self, turn: Turn, reading: Reading, pending: Pending | None) -> list[Reply] | None:
+        """A navigation word no option shown carries, handled by the flow (or, outside one, the feature whose
+        options were last shown): "tillbaka" at the times goes back to the municipality."""
+        session = turn.session
+        if session.flow is not None:
+            scopes = [session.flow]
+        elif pending is not None:
+            scopes = list(dict.fromkeys(o.payload.partition(":")[0] for row in pending.rows[pending.own_from:] for o in row))
+        else:
+            scopes = []
+        for scope in scopes:
+            handler = self._navigation.get(f"{scope}:{reading.meaning}")
+            if handler is not None:
+                replies = await handler(turn, session.step or "")
+                if replies is not None:
+                    return replies
+        return None
 
     def _meaning_alone(self, turn: Turn, reading: Reading, pending: Pending | None, step_key: str | None) -> list[Reply]:
         """"ja", "nästa", "avbryt" where no option shown means that."""
@@ -316,14 +375,21 @@ class Engine:
             return [Reply(turn.t("core.flow_cancelled"))]
         if pending is not None and step_key is not None:
             return [self._ask_again(turn, pending, self._reask_key(step_key))]
-        if pending is not None:  # outside a flow: the options alone, not their whole message again
-            turn.asked_again = pending
+        if pending is not None and reading.meaning == "cancel":  # outside a flow: the options are let go
+            turn.user.pending = None
+            return [Reply(turn.t("core.options_dropped"))]
+        if pending is not None and asks(pending.prompt):
+            turn.asked_again = pending  # the options alone, not their whole message again
             return [Reply(turn.t("core.choose_option"), buttons=pending.reply().buttons)]
-        key = "core.ack" if reading.meaning in ("yes", "no") else "core.nothing_pending"
-        return [Reply(turn.t(key))]
+        if reading.meaning in ("yes", "no"):  # "ok tack" after an answer: nothing was asked
+            thanked = bare_intent(turn.incoming.text or "", self.app.knowledge.matcher) == "thanks"
+            return [Reply(turn.t("core.thanks" if thanked else "core.ack"))]
+        return [Reply(turn.t("core.nothing_pending"))]
 
     def _reask_key(self, step_key: str) -> str:
         """A step that takes free text asks again; one with only options says to choose."""
+        if step_key in self._reask:
+            return self._reask[step_key]
         return "core.reask" if step_key in self._steps or step_key in self._time_steps else "core.choose_option"
 
     async def _aside(self, turn: Turn, text: str, u: Understanding, pending: Pending, step_key: str) -> list[Reply]:
@@ -341,6 +407,18 @@ class Engine:
         """The step's question and options again, remembered as the step's own (not the lead or an answer's buttons)."""
         turn.asked_again = pending
         return pending.reply(lead=turn.t(lead_key))
+
+    async def _press_in_flow(self, turn: Turn, payload: str) -> list[Reply]:
+        """A press; in a flow, one of the options an answer given in passing showed (a "menade du" suggestion)
+        is answered and the flow's question asked again, as a question typed there would be."""
+        step_key, pending = self._step_key(turn.session), turn.user.pending
+        aside = (step_key is not None and pending is not None and pending.fresh(turn.now, step_key)
+                 and payload in {o.payload for row in pending.rows[:pending.own_from] for o in row})
+        replies = await self._press(turn, payload)
+        if aside and self._step_key(turn.session) == step_key and turn.asked_again is None:
+            assert pending is not None
+            replies.append(self._ask_again(turn, pending, "core.back_to_flow"))
+        return replies
 
     async def _press(self, turn: Turn, payload: str) -> list[Reply]:
         prefix, _, rest = payload.partition(":")
@@ -381,6 +459,13 @@ class Engine:
             return await self.app.users.lang_of(address) or self.app.settings.default_lang
         except Exception:
             return self.app.settings.default_lang
+
+
+def asks(prompt: str) -> bool:
+    """Whether a message with options asks something of the user ("Menade du något av det här?"), rather than
+    offering them beside an answer (an answer's "Boka möte")."""
+    lines = [line.strip() for line in prompt.strip().splitlines() if line.strip()]
+    return bool(lines) and lines[-1].endswith(("?", ":"))
 
 
 def may_ask_several(text: str) -> bool:

@@ -8,10 +8,11 @@ without letters and input refused as hostile (markup, SQL) are the bot's own bus
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 from functools import lru_cache
 from typing import AbstractSet
 
-from knowledge.reading import only_answers_a_step
+from knowledge.reading import WORDS, only_answers_a_step, read_time
 from knowledge.text import fold, tokens
 from knowledge.understanding import Understanding
 
@@ -49,7 +50,13 @@ def worth_logging(text: str, lang: str = "sv", labels: AbstractSet[str] = frozen
     folded = " ".join(words)
     if folded in labels:
         return False
-    return not only_answers_a_step(text)  # "ja", "nr 2", "hoppa över": knowledge/reading.py's own words
+    if only_answers_a_step(text):  # "ja", "nr 2", "hoppa över": knowledge/reading.py's own words
+        return False
+    # A day and time alone: a time's button label typed back ("fre 4 dec 10:30") or a wish for a meeting
+    return "?" in text or read_time(text, _ANY_DAY, WORDS.time) is None
+
+
+_ANY_DAY = datetime(2026, 1, 1, tzinfo=timezone.utc)  # whether a text is a day and time does not depend on the day
 
 
 @lru_cache(maxsize=1)

@@ -715,7 +715,8 @@ async def test_a_text_that_fits_nothing_gets_choose_one_of_these(app, steps, jun
     await chat.say(junk)
     assert await where(chat) == before
     text = chat.last[-1].text
-    assert "Välj ett av alternativen" in text or "Jag är inte säker på att jag förstod" in text
+    assert any(lead in text for lead in ("Välj ett av alternativen", "Jag är inte säker på att jag förstod",
+                                         "Välj en av tiderna"))
     assert chat.buttons() and len(chat.last) == 1
     assert "Det vet jag tyvärr inte" not in chat.text()
 
@@ -733,8 +734,8 @@ async def test_old_buttons_and_labels_from_an_earlier_step(app):
     assert replies and "gäller inte längre" in replies[0].text
     flow, step, data = await where(chat)
     assert (step, data["topics"]) == ("municipality", ["lokaler"])
-    await chat.say("Lokaler")  # an old label typed: one word is always a place, and this one is no place
-    assert "ingen kommun med det namnet" in chat.text() and (await where(chat))[1] == "municipality"
+    await chat.say("Lokaler")  # an old label typed: no place, and no answer to this step either
+    assert "Skriv namnet på kommunen" in chat.text() and (await where(chat))[1] == "municipality"
     await chat.say("avbryt")
     chat.last = old_topics
     await chat.press("Klar")  # from a flow that is over
@@ -927,3 +928,251 @@ async def test_a_time_that_ran_out_of_notice_is_told_as_such_not_as_taken(app):
     await chat.say("1")
     assert chat.text().startswith(app.catalogue.text("sv", "booking.time_too_soon")), chat.text()
     assert "hann bli upptagen" not in chat.text() and (await where(chat))[1] == "times" and offered(chat)
+
+
+# --- navigation typed at every step (tried as a person types, 2026-12-03) -------------------------------
+
+BOOKING_WORDS = {"sv": ["boka möte", "ja", "lokaler", "klar", "hoppa över", "vet inte"],
+                 "en": ["book a meeting", "yes", "premises", "done", "skip", "don't know"]}
+
+
+@pytest.mark.parametrize("lang, back", [("sv", "tillbaka"), ("en", "back"), ("sv", "gå tillbaka")])
+async def test_back_typed_goes_one_step_back_and_keeps_what_was_chosen(app, lang, back):
+    chat = founder(app, f"back-{lang}-{back}", lang)
+    for text in BOOKING_WORDS[lang]:
+        await chat.say(text)
+    assert (await where(chat))[:2] == ("booking", "times")
+    await chat.say(back)
+    flow, step, data = await where(chat)
+    assert (flow, step) == ("booking", "municipality"), chat.text()
+    assert ("Vet inte än" if lang == "sv" else "Don't know yet") in chat.buttons()
+    await chat.say(back)
+    assert (await where(chat))[:2] == ("booking", "idea"), chat.text()
+    await chat.say(back)
+    flow, step, data = await where(chat)
+    assert (step, data["topics"]) == ("topics", ["lokaler"]), chat.text()  # the topic chosen is still ticked
+    assert any(label.startswith("✓") for label in chat.buttons())
+
+
+@pytest.mark.parametrize("lang, restart", [("sv", "börja om"), ("en", "start over")])
+async def test_restart_typed_mid_booking_starts_the_booking_again(app, lang, restart):
+    chat = founder(app, f"restart-{lang}", lang)
+    for text in BOOKING_WORDS[lang]:
+        await chat.say(text)
+    await chat.say(restart)
+    flow, step, data = await where(chat)
+    assert (flow, step) == ("booking", "consent"), chat.text()
+    assert "municipality" not in data and "topics" not in data
+    assert await upcoming(chat) == []
+
+
+@pytest.mark.parametrize("lang, word", [("sv", "klar"), ("sv", "nästa"), ("en", "done"), ("en", "next")])
+async def test_done_or_next_at_the_idea_and_the_municipality_moves_on_saving_nothing(app, lang, word):
+    chat = founder(app, f"next-{lang}-{word}", lang)
+    await typed_to_idea(chat, lang)
+    await chat.say(word)
+    assert (await where(chat))[:2] == ("booking", "municipality"), chat.text()
+    await chat.say(word)
+    flow, step, data = await where(chat)
+    assert (flow, step) == ("booking", "times"), chat.text()
+    assert data.get("idea") is None and data.get("municipality") is None
+
+
+@pytest.mark.parametrize("lang, no", [("sv", "nej"), ("en", "no")])
+async def test_no_at_the_topics_or_the_times_does_not_end_the_booking(app, lang, no):
+    chat = founder(app, f"no-{lang}", lang)
+    for text in BOOKING_WORDS[lang][:2]:
+        await chat.say(text)
+    await chat.say(no)  # the topics step asks no yes/no question
+    assert (await where(chat))[:2] == ("booking", "topics"), chat.text()
+    for text in BOOKING_WORDS[lang][2:]:
+        await chat.say(text)
+    first = offered(chat)
+    await chat.say(no)  # none of these times: others are offered
+    assert (await where(chat))[:2] == ("booking", "times"), chat.text()
+    assert offered(chat) and offered(chat)[0] > first[-1]
+
+
+@pytest.mark.parametrize("lang, junk, hint", [("sv", "ja", "imorgon kl 10"), ("en", "whatever", "tomorrow at 10")])
+async def test_a_wrong_answer_at_the_times_says_a_day_can_be_typed(app, lang, junk, hint):
+    chat = founder(app, f"times-junk-{lang}", lang)
+    for text in BOOKING_WORDS[lang]:
+        await chat.say(text)
+    before = offered(chat)
+    await chat.say(junk)
+    assert (await where(chat))[:2] == ("booking", "times")
+    assert hint in chat.text() and offered(chat) == before
+
+
+@pytest.mark.parametrize("lang, cancel", [("sv", "avbryt"), ("en", "cancel")])
+async def test_cancel_typed_in_the_guide_leaves_it_with_the_progress_kept(app, lang, cancel):
+    chat = founder(app, f"guide-cancel-{lang}", lang)
+    await chat.say("/guide")
+    await chat.say("klart" if lang == "sv" else "done")
+    await chat.say(cancel)
+    text = chat.text()
+    assert "/guide" in text and not chat.buttons(), text  # told how to come back, no options nagging
+    assert "Välj ett av alternativen" not in text and "choose one of the options" not in text
+    assert json.loads((await guide_rows(app, chat.address))["statuses"])  # step 1 still done
+    await chat.say("2")  # the step's options are gone: "2" is no button press now
+    assert "Steg" not in chat.text()[:5] and "Step" not in chat.text()[:5]
+
+
+@pytest.mark.parametrize("lang, restart", [("sv", "börja om"), ("en", "start over")])
+async def test_restart_typed_in_the_guide_asks_before_forgetting(app, lang, restart):
+    chat = founder(app, f"guide-restart-{lang}", lang)
+    await chat.say("/guide")
+    await chat.say("klart" if lang == "sv" else "done")
+    await chat.say(restart)
+    assert len(chat.buttons()) == 2, chat.text()  # yes / no
+    await chat.say("ja" if lang == "sv" else "yes")
+    assert await guide_rows(app, chat.address) == {}
+
+
+@pytest.mark.parametrize("lang, words", [("sv", "ok tack"), ("sv", "okej"), ("en", "ok thanks"), ("en", "ok")])
+async def test_ok_after_an_answer_is_acknowledged_not_told_to_choose(app, lang, words):
+    chat = founder(app, f"ok-{lang}-{words}", lang)
+    await chat.say("vad är lönebidrag?" if lang == "sv" else "what is lönebidrag?")
+    assert chat.buttons()
+    await chat.say(words)
+    assert "Välj ett av alternativen" not in chat.text() and "choose one of the options" not in chat.text()
+    assert (await where(chat))[0] is None
+
+
+@pytest.mark.parametrize("lang, request_, day, start, end", [
+    ("sv", "kan jag boka ett möte på fredag förmiddag?", date(2026, 3, 13), time(8), time(12)),
+    ("en", "I want to book a meeting next tuesday afternoon", date(2026, 3, 17), time(12), time(17)),
+])
+async def test_a_day_named_when_asking_to_book_is_kept_for_the_times(app, lang, request_, day, start, end):
+    chat = founder(app, f"wish-first-{lang}", lang)
+    await chat.say(request_)
+    assert (await where(chat))[:2] == ("booking", "consent"), chat.text()
+    for text in BOOKING_WORDS[lang][1:]:
+        await chat.say(text)
+    times = offered(chat)
+    assert times and all(t.date() == day and start <= t.time() <= end for t in times), (times, chat.text())
+
+
+@pytest.mark.parametrize("lang, wish, day", [("sv", "imorgon kl 10", date(2026, 3, 11)),
+                                             ("en", "next tuesday afternoon", date(2026, 3, 17))])
+async def test_a_day_and_time_alone_outside_a_booking_starts_one_for_that_time(app, lang, wish, day):
+    chat = founder(app, f"wish-alone-{lang}", lang)
+    await chat.say(wish)
+    assert (await where(chat))[:2] == ("booking", "consent"), chat.text()
+    assert "Det vet jag tyvärr inte" not in chat.text() and "I am afraid I do not know" not in chat.text()
+    for text in BOOKING_WORDS[lang][1:]:
+        await chat.say(text)
+    assert offered(chat) and all(t.date() == day for t in offered(chat)), chat.text()
+    assert await unanswered(app) == []
+
+
+@pytest.mark.parametrize("lang, question, pick", [("en", "how much does the meeting cost?", "1"),
+                                                  ("sv", "vad kostar mötet?", "1")])
+async def test_an_option_of_an_answer_given_mid_flow_keeps_the_flows_question(app, lang, question, pick):
+    """A question at the times step gets "did you mean" with the times again below it; choosing one of the
+    suggestions answers it and asks for the time again, and the times stay the step's own."""
+    chat = founder(app, f"aside-pick-{lang}", lang)
+    for text in BOOKING_WORDS[lang]:
+        await chat.say(text)
+    times = offered(chat)
+    await chat.say(question)
+    assert offered(chat) == times
+    await chat.say(pick)
+    assert (await where(chat))[:2] == ("booking", "times")
+    assert offered(chat) == times, chat.text()  # the times asked again after the answer
+    await chat.say("who will be at the meeting?" if lang == "en" else "vilka är med på mötet?")
+    assert offered(chat) == times, chat.text()
+    await chat.say("yes" if lang == "en" else "ja")
+    assert offered(chat) == times and len(chat.last) == 1, chat.text()
+    await chat.say("2")
+    flow, step, data = await where(chat)
+    assert step == "confirm" and data["start"] == int(times[1].timestamp() // 60)
+
+
+@pytest.mark.parametrize("lang, question, done", [
+    ("sv", "vad kostar det att registrera en ekonomisk förening?", "klart"),
+    ("en", "what does it cost to register an economic association?", "done"),
+])
+async def test_a_question_in_the_guide_keeps_the_way_back_and_done_still_marks_the_step(app, lang, question, done):
+    chat = founder(app, f"guide-aside-{lang}", lang)
+    step, of = ("Steg", "av") if lang == "sv" else ("Step", "of")
+    total = len(app.knowledge.current.guide)
+    await chat.say("/guide")
+    await chat.say(question)
+    assert ("Tillbaka till guiden" if lang == "sv" else "Back to the guide") in chat.buttons(), chat.text()
+    await chat.say(done)  # meant for the step the guide is at
+    assert f"{step} 2 {of} {total}" in chat.text(), chat.text()
+    guide = app.knowledge.current.guide
+    assert json.loads((await guide_rows(app, chat.address))["statuses"]) == {guide[0].id: "done"}
+
+
+@pytest.mark.parametrize("lang, chosen, question, entry", [
+    ("en", False, "vad är lönebidrag?", "lonebidrag"),  # a short Swedish question in an English chat
+    ("sv", True, "what is lönebidrag?", "lonebidrag"),  # Swedish chosen: an English question does not switch
+])
+async def test_an_answer_is_in_one_language_the_chats(app, lang, chosen, question, entry):
+    chat = founder(app, f"one-lang-{lang}", lang)
+    if chosen:
+        await chat.say("/sprak sv")
+    await chat.say(question)
+    assert (await user_row(chat))["lang"] == lang
+    assert answer_of(app, entry, lang)[:60] in chat.text(), chat.text()
+    other = "sv" if lang == "en" else "en"
+    assert answer_of(app, entry, other)[:60] not in chat.text()
+
+
+async def test_no_way_back_to_a_guide_never_opened(app):
+    chat = founder(app, "no-guide-back")
+    await chat.say("blå banan flyger")  # not known: the answer offers to open the guide
+    assert "Öppna startguiden" in chat.buttons()
+    await chat.say("vad är lönebidrag?")
+    assert "Tillbaka till guiden" not in chat.buttons()
+
+
+@pytest.mark.parametrize("lang, typed", [("sv", "ja"), ("sv", "2"), ("en", "ok"), ("en", "yes")])
+async def test_a_yes_or_a_number_at_the_municipality_is_not_called_an_unknown_place(app, lang, typed):
+    chat = founder(app, f"mun-yes-{lang}-{typed}", lang)
+    for text in BOOKING_WORDS[lang][:5]:
+        await chat.say(text)
+    await chat.say(typed)
+    assert (await where(chat))[:2] == ("booking", "municipality")
+    assert "ingen kommun med det namnet" not in chat.text() and "cannot find a municipality" not in chat.text()
+    assert ("Norrköping" in chat.text()) and chat.buttons() == [("Vet inte än" if lang == "sv" else "Don't know yet")]
+
+
+@pytest.mark.parametrize("lang, ask, yes", [("en", "I'd like to talk to someone about starting a social enterprise", "yes"),
+                                            ("sv", "kan jag prata med en människa?", "ja"),
+                                            ("sv", "is there someone who speaks english I can talk to?", "ja gärna")])
+async def test_yes_to_the_offer_of_meeting_people_starts_the_booking(app, lang, ask, yes):
+    chat = founder(app, f"human-yes-{lang}-{yes}", lang)
+    await chat.say(ask)
+    assert chat.buttons() == [("Book a Dukat bord meeting" if lang == "en" else "Boka ett Dukat bord-möte")], chat.text()
+    await chat.say(yes)
+    assert (await where(chat))[:2] == ("booking", "consent"), chat.text()
+
+
+@pytest.mark.parametrize("lang, word", [("en", "done"), ("sv", "nästa"), ("sv", "tillbaka")])
+async def test_navigation_after_an_answer_says_there_is_nothing_to_move_in(app, lang, word):
+    chat = founder(app, f"nav-after-{lang}-{word}", lang)
+    await chat.say("what is lönebidrag?" if lang == "en" else "vad är lönebidrag?")
+    await chat.say(word)
+    assert ("nothing to go forward" if lang == "en" else "inget att gå vidare") in chat.text(), chat.text()
+
+
+@pytest.mark.parametrize("lang, back", [("sv", "tillbaka"), ("en", "back")])
+async def test_back_at_the_guides_first_step_says_so_and_shows_the_step(app, lang, back):
+    chat = founder(app, f"guide-first-back-{lang}", lang)
+    await chat.say("/guide")
+    await chat.say(back)
+    assert ("första steg" if lang == "sv" else "first step") in chat.text()
+    assert f"{'Steg' if lang == 'sv' else 'Step'} 1 " in chat.text() and chat.buttons()
+
+
+async def test_yes_to_did_you_mean_says_choose_once(app, knowledge_store):
+    from tests.conftest import vague_question
+    chat = founder(app, "dym-yes")
+    await chat.say(vague_question(knowledge_store))
+    assert chat.last[-1].text.startswith("Jag är inte säker på att jag förstod")
+    await chat.say("ja")
+    assert chat.text().count("Jag är inte säker på att jag förstod") == 1, chat.text()
+    assert "Välj ett av alternativen" in chat.text() and len(chat.buttons()) >= 3

@@ -91,3 +91,17 @@ def test_cancel_and_stale_options_in_the_console(tmp_path):
     # "Klar" after the flow ended: nothing to go on with, said as such; no FAQ guess, no new flow.
     assert "Det finns inget att gå vidare" in bot_says(out)[-1]
     assert run(["meetings", "list"], tmp_path).stdout.strip() == "Inga möten."
+
+
+def test_a_day_asked_for_navigation_and_a_restart_across_reopened_chats(tmp_path):
+    first = chat(tmp_path, ["kan jag boka ett möte på fredag förmiddag?", "ja", "lokaler", "klar"])
+    assert "Beskriv gärna din idé" in first
+    # Reopened: typed navigation is read against the step the bot kept.
+    out = chat(tmp_path, ["hoppa over", "tillbaka", "nästa", "norrkoping"])
+    steps = bot_says(out)
+    assert "I vilken kommun" in steps[0] and "Beskriv gärna din idé" in steps[1] and "I vilken kommun" in steps[2]
+    offered = [line.split("] ", 1)[1] for line in steps[3].splitlines() if re.match(r"\s+\[\d\] \w{3} \d", line)]
+    assert offered and all(time.startswith("fre ") for time in offered), steps[3]  # the Friday asked for
+    again = chat(tmp_path, ["tillbaka", "börja om"])
+    back, restart = bot_says(again)
+    assert "I vilken kommun" in back and "Innan vi bokar" in restart

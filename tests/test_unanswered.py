@@ -29,11 +29,13 @@ NOT_QUESTIONS = [
     "avbryt", "börja om", "next", "back", "skip", "done", "cancel", "6", "2.", "nr 2", "  42  ", "?!", "👍", "...",
     "← Föregående steg", "Hoppa över", "<script>alert('x')</script>", "<img src=x onerror=alert(1)>",
     "1' OR '1'='1", "'; DROP TABLE meetings;--", "x UNION SELECT password FROM users",
+    "fre 4 dec 10:30", "tis 10 mar 13:30", "Tue 10 Mar 13:30", "imorgon kl 10",  # a time button's label, a time typed
 ]
 QUESTIONS = [
     "kan ja fa pengar till min glassbar", "hur startar jag en glassbar", "lönebidrag för kockar?", "asf",
     "can my dog work in the company?", "Is there support for ice cream bars?", "vad kostar en food truck",
     "Vad gäller för <30 anställda?",  # a less-than sign is not markup
+    "vad kostar ett möte på fredag", "vad gäller på måndag?",
 ]
 
 

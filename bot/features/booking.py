@@ -18,7 +18,7 @@ from functools import lru_cache
 from datetime import datetime, timedelta, timezone
 
 from knowledge.municipalities import find_municipality, load_municipalities, municipality_alone
-from knowledge.reading import TimeWish
+from knowledge.reading import WORDS, TimeWish, read_time
 from knowledge.understanding import bare_intent, understand
 
 from booking.model import (
@@ -29,7 +29,7 @@ from booking.service import IDEA_MAX_CHARS
 from ..booking_texts import BookingTexts, minutes
 from ..engine import Feature, Turn, clean_text
 from ..formatting import format_short, format_wish
-from ..unanswered import worth_logging
+from ..unanswered import looks_hostile, worth_logging
 from ..messages import Button, Reply
 from ..roles import OFFICIAL
 from .home import home_of, remember_home
@@ -56,6 +56,20 @@ def _from_minutes(value: str) -> datetime | None:
     return datetime.fromtimestamp(number * 60, tz=timezone.utc)
 
 
+def wish_in(text: str, now: datetime) -> TimeWish | None:
+    """The day and time a request ends with ("kan jag boka ett möte på fredag förmiddag?"), the longest such
+    ending; a lone number ("... ett") is no time."""
+    words = text.rstrip(" ?!.").split()
+    for start in range(len(words)):
+        tail = words[start:]
+        if all(w.lower() in WORDS.number_words for w in tail):
+            return None
+        wish = read_time(" ".join(tail), now, WORDS.time)
+        if wish is not None:
+            return wish
+    return None
+
+
 @lru_cache(maxsize=1)
 def _municipalities():
     return load_municipalities()
@@ -76,7 +90,10 @@ class BookingFeature(Feature):
         self.intents = {"booking": self.start, "my_meetings": self.my_meetings, "cancel": self.cancel_command}
         self.payloads = {"bk": self.founder_button, "mt": self.official_button}
         self.steps = {"booking.idea": self.idea_text, "booking.municipality": self.municipality_text}
-        self.time_steps = {"booking.times": self.time_wish, "booking.confirm": self.time_wish}
+        # "": a day and time typed outside any flow ("imorgon kl 10") is a wish for a meeting then
+        self.time_steps = {"booking.times": self.time_wish, "booking.confirm": self.time_wish, "": self.book_at}
+        self.navigation = {"booking:back": self.step_back, "booking:restart": self.restart}
+        self.reask = {"booking.times": "booking.times_reask"}
         self.deep_links = {"boka": self.start, "book": self.start, "inv_": self.redeem}
         self.required_roles = {"/agenda": "official"}  # "official": linked to an active official (booking's provider)
 
@@ -100,17 +117,25 @@ class BookingFeature(Feature):
         if not await self.service.can_book_more(turn.address):
             return [Reply(turn.t("booking.too_many", limit=self.service.rules.max_upcoming_per_founder))]
         turn.session.start("booking", "consent")
+        wish = wish_in(turn.incoming.text, turn.now) if turn.incoming.text else None
+        if wish is not None:  # "kan jag boka ett möte på fredag förmiddag?": the times will be near it
+            turn.session.data["wish"] = [wish.start.isoformat(), wish.end.isoformat(), wish.exact]
         buttons = [[Button(turn.t("booking.consent_yes"), "bk:ok", "yes next"), self._cancel_button(turn)]]
         return [Reply(turn.t("booking.privacy"), buttons=buttons)]
 
-    def _cancel_button(self, turn: Turn) -> Button:
-        return Button(turn.t("booking.cancel_flow"), "bk:no", "cancel no")
+    async def book_at(self, turn: Turn, wish: TimeWish) -> list[Reply] | None:
+        """A day and time alone, outside a booking: a booking with the times near it."""
+        return await self.start(turn)
+
+    def _cancel_button(self, turn: Turn, no: bool = True) -> Button:
+        """`no`: typing "nej" cancels, where the step asked a yes/no question (the consent), not elsewhere."""
+        return Button(turn.t("booking.cancel_flow"), "bk:no", "cancel no" if no else "cancel")
 
     def _skip_idea_button(self, turn: Turn) -> Button:
-        return Button(turn.t("booking.skip"), "bk:idea-", "skip next no")
+        return Button(turn.t("booking.skip"), "bk:idea-", "skip next no done")
 
     def _no_municipality_button(self, turn: Turn) -> Button:
-        return Button(turn.t("booking.municipality_any"), "bk:mun:-", "skip no")
+        return Button(turn.t("booking.municipality_any"), "bk:mun:-", "skip no next done")
 
     async def founder_button(self, turn: Turn, rest: str) -> list[Reply] | None:
         action, _, arg = rest.partition(":")
@@ -138,6 +163,30 @@ class BookingFeature(Feature):
             return None
         return await handler(turn, arg)
 
+    async def step_back(self, turn: Turn, step: str) -> list[Reply] | None:
+        """ "tillbaka" typed: the step before, with what was chosen kept (a move has no steps before its times)."""
+        data = turn.session.data
+        if data.get("move_ref"):
+            return None
+        if step == "idea" and data.pop("editing", None) and "start" in data:
+            turn.session.step = "confirm"
+            return await self.pick_time(turn, str(data["start"]))
+        if step == "idea":
+            turn.session.step = "topics"
+            return [self._topics_reply(turn)]
+        if step == "municipality":
+            return [self._ask_idea(turn)]
+        if step == "times":
+            return self._ask_municipality(turn)
+        return None
+
+    async def restart(self, turn: Turn, _: str) -> list[Reply] | None:
+        """ "börja om" typed: the booking from its first question, nothing kept (a move is not restarted)."""
+        if turn.session.data.get("move_ref"):
+            return None
+        turn.session.clear()
+        return await self.start(turn)
+
     def stale(self, turn: Turn) -> list[Reply]:
         return [Reply(turn.t("booking.stale_button"), buttons=[[Button(turn.t("booking.start_again"), "bk:start", "restart yes")]])]
 
@@ -162,7 +211,7 @@ class BookingFeature(Feature):
                     f"bk:tp:{tid}")]
             for tid in self._bookable()
         ]
-        buttons.append([Button(turn.t("booking.topics_done"), "bk:tpd", "done next"), self._cancel_button(turn)])
+        buttons.append([Button(turn.t("booking.topics_done"), "bk:tpd", "done next"), self._cancel_button(turn, no=False)])
         return Reply(turn.t("booking.topics_prompt"), buttons=buttons, replaces_pressed=replaces)
 
     async def toggle_topic(self, turn: Turn, topic: str) -> list[Reply] | None:
@@ -239,7 +288,10 @@ class BookingFeature(Feature):
             return await self._offer_times(turn)
         if len(text.split()) > 1 and self._is_question(turn, text):
             return None
-        return [Reply(turn.t("booking.municipality_unknown"), buttons=[[self._no_municipality_button(turn)]])]
+        # "ja", "2", a button's text: no answer to the question, rather than a place not found
+        unclear = not worth_logging(text, turn.lang, self.app.unanswered.labels()) and not looks_hostile(text)
+        key = "booking.municipality_unclear" if unclear else "booking.municipality_unknown"
+        return [Reply(turn.t(key), buttons=[[self._no_municipality_button(turn)]])]
 
     def _is_question(self, turn: Turn, text: str) -> bool:
         knowledge = self.app.knowledge
@@ -256,6 +308,11 @@ class BookingFeature(Feature):
     async def _offer_times(self, turn: Turn, after: datetime | None = None, replaces: bool = False,
                            intro: str = "booking.times_prompt") -> list[Reply]:
         data = turn.session.data
+        wish = data.pop("wish", None)
+        if wish is not None and after is None:  # named when asking to book
+            turn.session.step = "times"
+            return await self.time_wish(turn, TimeWish(datetime.fromisoformat(wish[0]), datetime.fromisoformat(wish[1]),
+                                                       bool(wish[2])))
         turn.session.step = "times"
         slots = self._not_current(turn, await self.service.offer(
             data.get("topics", []), data.get("municipality"), after=after, ignore_meeting_id=data.get("move_id"),
@@ -276,8 +333,9 @@ class BookingFeature(Feature):
 
     def _times_reply(self, turn: Turn, slots: list, intro: str, replaces: bool = False) -> Reply:
         buttons = [[Button(format_short(s.start, turn.lang), f"bk:t:{minutes(s.start)}")] for s in slots]
-        buttons.append([Button(turn.t("booking.more_times"), f"bk:more:{minutes(slots[-1].start)}", "more next"),
-                        self._cancel_button(turn)])
+        # "nej" to the times shown: later ones
+        buttons.append([Button(turn.t("booking.more_times"), f"bk:more:{minutes(slots[-1].start)}", "more next no"),
+                        self._cancel_button(turn, no=False)])
         return Reply(intro, buttons=buttons, replaces_pressed=replaces)
 
     async def time_wish(self, turn: Turn, wish: TimeWish) -> list[Reply] | None:

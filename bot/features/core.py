@@ -34,8 +34,9 @@ class CoreFeature(Feature):
             "empty": self.empty,
         }
 
-    def _book_button(self, turn: Turn) -> list[list[Button]]:
-        return [[Button(turn.t("faq.book_button"), BOOK_PAYLOAD)]] if self.app.engine.can_book() else []
+    def _book_button(self, turn: Turn, meaning: str = "") -> list[list[Button]]:
+        """`meaning` "yes": the reply offers the meeting as the answer to a request for people, so "ja" books."""
+        return [[Button(turn.t("faq.book_button"), BOOK_PAYLOAD, meaning)]] if self.app.engine.can_book() else []
 
     def _guide_button(self, turn: Turn) -> list[list[Button]]:
         return [[Button(turn.t("guide.start_button"), "gd:go")]] if self.app.engine.handles("gd") else []
@@ -59,7 +60,7 @@ class CoreFeature(Feature):
         return [Reply(turn.t("core.thanks"))]
 
     async def human(self, turn: Turn, text: str) -> list[Reply]:
-        return [Reply(turn.t("core.human"), buttons=self._book_button(turn))]
+        return [Reply(turn.t("core.human"), buttons=self._book_button(turn, "yes"))]
 
     async def empty(self, turn: Turn, text: str) -> list[Reply]:
         return [Reply(turn.t("core.empty"))]
@@ -79,7 +80,7 @@ class CoreFeature(Feature):
         about people, answered in the language the chat is in."""
         target = turn.understanding.target_lang if turn.understanding else None
         if bare_intent(text, self.app.knowledge.matcher) not in SWITCH:
-            return [Reply(turn.t("core.language_people"), buttons=self._book_button(turn))]
+            return [Reply(turn.t("core.language_people"), buttons=self._book_button(turn, "yes"))]
         if target == turn.lang:
             turn.user.lang_explicit = True
             return [Reply(turn.t("core.language_already"))]

@@ -38,6 +38,7 @@ class FaqFeature(Feature):
         self.intents = {name: self.answer for name in FAQ_INTENTS}
         self.intents["several"] = self.answer_several
         self.steps = {"faq.suggested": self.after_suggestions}
+        self.reask = {"faq.suggested": "core.choose_option"}  # the suggestions already say "not sure I understood"
         self.deep_links = {"faq_": self.deep_link}
 
     async def answer(self, turn: Turn, text: str) -> list[Reply]:

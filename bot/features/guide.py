@@ -7,6 +7,8 @@ the booking flow's own button; looking at a step remembers its topics so they co
 
 from __future__ import annotations
 
+import functools
+
 from knowledge import guide as path
 from knowledge.guide import NOTE_MAX_CHARS, Progress
 from knowledge.model import GuideStep
@@ -28,6 +30,11 @@ class GuideFeature(Feature):
         self.payloads = {"gd": self.button}
         self.steps = {"guide.note": self.note_text}
         self.deep_links = {"guide": self.open}
+        # typed at a step where no button means it ("avbryt", "börja om")
+        self.navigation = {"gd:cancel": self.pause, "gd:restart": self.ask_reset}
+        for meaning, action in (("done", "done"), ("skip", "skip"), ("next", "skip"), ("back", "back")):
+            self.navigation[f"gd:{meaning}"] = functools.partial(self.typed_move, action)
+        self.resume = {"gd": self.way_back}
 
     @property
     def service(self):
@@ -119,6 +126,29 @@ class GuideFeature(Feature):
         buttons += [[Button(turn.t("guide.note_button"), "gd:note"), Button(turn.t("guide.checklist_button"), "gd:list")],
                     [Button(turn.t("guide.who_button"), "gd:who"), Button(turn.t("guide.reset_button"), "gd:reset")]]
         return [Reply("\n\n".join(text), buttons=buttons)]
+
+    async def typed_move(self, action: str, turn: Turn, _: str) -> list[Reply] | None:
+        """ "klart", "hoppa över", "tillbaka" typed after an answer given beside the guide: for the step the
+        guide is at."""
+        progress = await self.service.store.load(turn.address)
+        step = path.current_step(self.guide, progress) if progress.started else None
+        if step is None:
+            return None
+        if action == "back" and self.guide.index(step) == 0:
+            return [Reply(turn.t("guide.at_first_step")), self._step(turn, progress)]
+        return await self.move(turn, action, step.id)
+
+    async def way_back(self, turn: Turn) -> Button | None:
+        """The button back to the step, for an answer given beside the guide, while there is a step to go back to."""
+        progress = await self.service.store.load(turn.address)
+        if not progress.started or path.current_step(self.guide, progress) is None:
+            return None
+        return Button(turn.t("guide.back_to_step"), "gd:go", "back")
+
+    async def pause(self, turn: Turn, _: str = "") -> list[Reply]:
+        if turn.session.flow == "guide":
+            turn.session.clear()
+        return [Reply(turn.t("guide.paused"))]
 
     # --- buttons ------------------------------------------------------------------------------
 
