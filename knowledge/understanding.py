@@ -256,12 +256,19 @@ def _read(shown: str, asked: str, support: str, lang: Lang, knowledge: Knowledge
         match = _about_something_else(asked, support, match, lang, matcher)
     if intent is not None and intent.label in REQUESTS and intent.size >= 2 \
             and (match.decision != "answer" or not _asks_about(asked)) \
-            and not (intent.label in SWITCH and matcher.domain_words(asked, lang, wide=True)):
+            and not (intent.label in SWITCH and _domain_words_besides(asked, words, intent, lang, matcher)):
         # ("... my business plan with me in English?" asks about the business plan, not to switch language.)
         # "vill gärna träffa någon från kommunen", "can I get an appointment ...": a request, even where
         # an entry is about the same thing; "hur bokar jag ett möte?" asks about it and gets the entry.
         return _intent(shown, lang, intent)
     return _as_message(shown, _from_match(asked, lang, match, knowledge, matcher))
+
+
+def _domain_words_besides(text: str, words: list[str], hit: PhraseHit, lang: Lang, matcher: Matcher) -> list[str]:
+    """The words of the field in a text apart from its trigger's ("someone who speaks Swedish": "Swedish" is in
+    the FAQ's phrasings, as in "the Swedish Tax Agency", yet here it is the language asked for)."""
+    trigger = set(words[hit.start:hit.end])
+    return [w for w in matcher.domain_words(text, lang, wide=True) if not set(tokens(w)) <= trigger]
 
 
 def _leading(asked: str, support: str, lang: Lang, matcher: Matcher) -> Match | None:

@@ -325,7 +325,8 @@ async def test_topics_typed_in_english_then_done(app):
     assert step == "idea" and set(data["topics"]) == {"foretagsform", "lokaler"}
 
 
-@pytest.mark.parametrize("lang, skip", [("sv", "hoppa över"), ("sv", "hoppa over"), ("sv", "nästa"), ("en", "skip")])
+@pytest.mark.parametrize("lang, skip", [("sv", "hoppa över"), ("sv", "hoppa over"), ("sv", "nästa"), ("en", "skip"),
+                                        ("en", "dunno")])
 async def test_skipping_the_idea_saves_nothing(app, lang, skip):
     chat = founder(app, f"skip-{skip}", lang)
     await typed_to_idea(chat, lang)
@@ -799,6 +800,35 @@ async def test_asking_for_someone_who_speaks_english_does_not_switch(app):
     assert (await user_row(chat))["lang"] == "sv"
     await chat.say("vad är ett ASF?")
     assert "Ansvarig:" in chat.text()
+
+
+@pytest.mark.parametrize("lang, ask, about_people", [
+    ("en", "is there someone who speaks swedish I can talk to?", "At a Dukat bord meeting"),
+    ("sv", "finns det någon som pratar engelska som jag kan prata med?", "På ett Dukat bord-möte")])
+async def test_asking_for_someone_who_speaks_the_other_language_is_answered_in_the_chats_language(
+        app, lang, ask, about_people):
+    # "Swedish" is a word of the FAQ ("the Swedish Tax Agency"), yet here it is only the language asked for.
+    chat = founder(app, f"speaks-other-{lang}", lang)
+    await chat.say(ask)
+    assert about_people in chat.text(), chat.text()
+    assert (await user_row(chat))["lang"] == lang
+
+
+@pytest.mark.parametrize("start, ask, now", [("sv", "pratar ni engelska?", "I will write in English now"),
+                                             ("en", "do you speak swedish?", "Nu skriver jag på svenska")])
+async def test_do_you_speak_the_other_language_switches(app, start, ask, now):
+    chat = founder(app, f"do-you-speak-{start}", start)
+    await chat.say(ask)
+    assert now in chat.text(), chat.text()
+    assert (await user_row(chat))["lang"] != start
+
+
+@pytest.mark.parametrize("lang, ask", [("sv", "behöver jag registrera mig nånstans?"),
+                                       ("en", "do I need to register somewhere?")])
+async def test_need_i_register_somewhere_is_about_registering_the_company(app, lang, ask):
+    chat = founder(app, f"register-somewhere-{lang}", lang)
+    await chat.say(ask)
+    assert "Bolagsverket" in chat.text(), chat.text()
 
 
 async def test_a_pasted_code_string_does_not_switch(app):

@@ -26,7 +26,8 @@ WIDTH = 800
 DAY_CHART_HEIGHT = 260
 AXIS = 40  # room for the figures left of the bars / the dates below them
 TOP = 12
-LABELS = 250  # room for the names left of horizontal bars
+LABELS = 250  # room for the names left of horizontal bars...
+LABEL_CHARS = 28  # ...which holds this many characters of the chart's text (longer names end in "…")
 ROW = 30
 MAX_DAY_LABELS = 14
 MAX_DATE_TEXT = 40  # characters of a mistyped date repeated in the message
@@ -119,7 +120,8 @@ def bar_rows(rows: list[tuple[str, list[tuple[int, str, str]]]]) -> Chart:
     chart.line(LABELS, TOP, LABELS, chart.height - 8)
     for i, (name, values) in enumerate(rows):
         top = TOP + i * row_h
-        chart.text(LABELS - 8, top + row_h / 2 + 5, name if len(name) <= 34 else name[:33] + "…", "end")
+        shown = name if len(name) <= LABEL_CHARS else name[:LABEL_CHARS - 1].rstrip() + "…"
+        chart.text(LABELS - 8, top + row_h / 2 + 5, shown, "end")
         thick = (row_h - 8) / len(values)
         for j, (value, kind, label) in enumerate(values):
             y = top + 4 + j * thick
