@@ -42,6 +42,11 @@ class Pending:
     def options(self) -> list[Option]:
         return [o for row in self.rows for o in row]
 
+    @property
+    def own_scopes(self) -> list[str]:
+        """The payload prefixes of the options its own prompt shows ("gd" for a guide step), in order."""
+        return list(dict.fromkeys(o.payload.partition(":")[0] for row in self.rows[self.own_from:] for o in row))
+
     def fresh(self, now: datetime, step: str | None) -> bool:
         """Still the options to read a message against: the same flow step, or recent enough outside one."""
         if self.step is not None:

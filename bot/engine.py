@@ -319,8 +319,7 @@ class Engine:
         """A question answered while a feature's options were shown outside a flow (a guide step): the answer
         gets that feature's way back, unless the replies already lead somewhere of that feature."""
         shown = {b.payload.partition(":")[0] for r in replies for b in r.all_buttons()}
-        scopes = dict.fromkeys(o.payload.partition(":")[0] for row in pending.rows[pending.own_from:] for o in row)
-        for scope in scopes:
+        for scope in pending.own_scopes:
             if scope in self._resume and scope not in shown and replies:
                 button = await self._resume[scope](turn)
                 if button is not None:
@@ -356,10 +355,8 @@ class Engine:
         session = turn.session
         if session.flow is not None:
             scopes = [session.flow]
-        elif pending is not None:
-            scopes = list(dict.fromkeys(o.payload.partition(":")[0] for row in pending.rows[pending.own_from:] for o in row))
         else:
-            scopes = []
+            scopes = pending.own_scopes if pending is not None else []
         for scope in scopes:
             handler = self._navigation.get(f"{scope}:{reading.meaning}")
             if handler is not None:

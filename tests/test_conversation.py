@@ -517,6 +517,14 @@ async def guide_rows(app, address: str) -> dict:
     return dict(row) if row else {}
 
 
+async def in_guide_after_first_step(app, name: str, lang: str) -> Chat:
+    """A founder who opened the guide and typed that its first step is done."""
+    chat = founder(app, name, lang)
+    await chat.say("/guide")
+    await chat.say("klart" if lang == "sv" else "done")
+    return chat
+
+
 @pytest.mark.parametrize("lang, words", [
     ("sv", {"open": "hur kommer jag igång?", "done": "klart", "next": "nästa", "skip": "hoppa över",
             "back": "tillbaka", "list": "checklista", "where": "var är jag?"}),
@@ -1036,9 +1044,7 @@ async def test_a_wrong_answer_at_the_times_says_a_day_can_be_typed(app, lang, ju
 
 @pytest.mark.parametrize("lang, cancel", [("sv", "avbryt"), ("en", "cancel")])
 async def test_cancel_typed_in_the_guide_leaves_it_with_the_progress_kept(app, lang, cancel):
-    chat = founder(app, f"guide-cancel-{lang}", lang)
-    await chat.say("/guide")
-    await chat.say("klart" if lang == "sv" else "done")
+    chat = await in_guide_after_first_step(app, f"guide-cancel-{lang}", lang)
     await chat.say(cancel)
     text = chat.text()
     assert "/guide" in text and not chat.buttons(), text  # told how to come back, no options nagging
@@ -1050,9 +1056,7 @@ async def test_cancel_typed_in_the_guide_leaves_it_with_the_progress_kept(app, l
 
 @pytest.mark.parametrize("lang, restart", [("sv", "börja om"), ("en", "start over")])
 async def test_restart_typed_in_the_guide_asks_before_forgetting(app, lang, restart):
-    chat = founder(app, f"guide-restart-{lang}", lang)
-    await chat.say("/guide")
-    await chat.say("klart" if lang == "sv" else "done")
+    chat = await in_guide_after_first_step(app, f"guide-restart-{lang}", lang)
     await chat.say(restart)
     assert len(chat.buttons()) == 2, chat.text()  # yes / no
     await chat.say("ja" if lang == "sv" else "yes")
