@@ -30,7 +30,7 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Literal, Mapping
+from typing import Callable, Iterable, Literal, Mapping, NamedTuple
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -218,6 +218,8 @@ class _LanguageIndex:
         self.other: _LanguageIndex | None = None  # the other language's index (borrow_from)
         self._borrowed_cache: dict[str, tuple[tuple[str, float], ...]] = {}
         analysed = [[analyzer.terms(text) for text in texts] for texts in docs]
+        self.title_keys = [frozenset(k for t in (terms[0] if terms else ()) for k in (*t.keys, *t.parts))
+                           for terms in analysed]  # per document: the keys of its question
         answers = [analyzer.terms(context) for context in contexts]
         # How rare a word is comes from the whole entry, answer included: the few phrasings alone would
         # make every word look rare, and "ASF" is in nearly every answer even where phrasings omit it.
@@ -523,15 +525,21 @@ class _LanguageIndex:
     def anchors(self, text: str) -> set[int]:
         """The documents named by the text's anchor words: words rare in general language (Zipf below
         ANCHOR_FREQUENCY) that at most ANCHOR_ENTRIES documents use, in a phrasing or in the answer."""
-        found: set[int] = set()
+        return {doc for named, _ in self.anchor_words(text) for doc in named}
+
+    def anchor_words(self, text: str) -> list[tuple[set[int], set[int]]]:
+        """Per anchor word of the text: the documents it names, and of those the ones whose question itself (not
+        only an alternate or the answer) has it."""
+        found = []
         for term in self.analyzer.terms(text):
             if term.light or term.frequency >= ANCHOR_FREQUENCY or term.primary.startswith(GROUP):
                 continue
             keys = {k for k in term.keys if k in self.few_holders}
             _, matches = self.lookup(term)  # a typo of a phrasing's word ("skopi")
             keys.update(k for k, sim in matches.items() if sim >= ANCHOR_SIMILARITY and k in self.few_holders)
-            for key in keys:
-                found.update(self.few_holders[key])
+            if keys:
+                found.append(({d for k in keys for d in self.few_holders[k]},
+                              {d for k in keys for d in self.few_holders[k] if k in self.title_keys[d]}))
         return found
 
     def _reach(self, finders: list[tuple[float, dict[str, float]]]) -> dict[int, float]:
@@ -663,6 +671,12 @@ class _Index:
         return [Candidate(self.ids[doc], round(100.0 * score, 2)) for doc, score in best]
 
 
+class _Named(NamedTuple):
+    anchored: set[int]  # the documents an anchor word of the question names
+    # per anchor word of the question's language: the documents it names, and those whose question has it
+    words: list[tuple[set[int], set[int]]]
+
+
 class Matcher:
     """Ranks FAQ entries (and, for routing, authorities) for a question. Immutable once built."""
 
@@ -713,7 +727,7 @@ class Matcher:
         threshold less the margin may be left out: they could change no decision. `support` is the
         rest of the message (its context sentences): it can only raise an entry's score.
         """
-        return self._rank(text, lang, limit, support, self._anchored(text, support))[:limit]
+        return self._rank(text, lang, limit, support, self._anchored(text, lang))[:limit]
 
     def rank_all(self, text: str, lang: Lang, limit: int = 5, support: str = "") -> list[Candidate]:
         """The best entries with no threshold at all (both languages, nothing left out): for evaluation."""
@@ -722,7 +736,7 @@ class Matcher:
     def match(self, text: str, lang: Lang, support: str = "") -> Match:
         """Answer when one entry clearly wins, or when a rare word names it (an anchor: "Coompanion",
         "SIUS") and it is the best; suggest on a close call, else fall back. `support`: see rank()."""
-        anchored = self._anchored(text, support)
+        anchored = self._anchored(text, lang)
         decision, candidates = self._decide(self._rank(text, lang, 5, support, anchored), anchored)
         return Match(decision, self._shown(decision, candidates), lang)
 
@@ -741,9 +755,9 @@ class Matcher:
     def decide(self, candidates: list[Candidate]) -> Decision:
         return decide(candidates, self.thresholds)
 
-    def _rank(self, text: str, lang: Lang, limit: int, support: str, anchored: set[int]) -> list[Candidate]:
+    def _rank(self, text: str, lang: Lang, limit: int, support: str, anchored: _Named) -> list[Candidate]:
         t = self.thresholds
-        floor = 0.0 if anchored else max(0.0, t.suggest - t.margin) / 100.0
+        floor = 0.0 if anchored.anchored else max(0.0, t.suggest - t.margin) / 100.0
         return self._entries.rank(text, lang, max(limit, 2), floor, support=support,
                                   clear=lambda r: self._decide(r, anchored)[0] == "answer")
 
@@ -782,19 +796,29 @@ class Matcher:
         """Whether an entry's phrasings share a word with the text: is an answer about what it refers to?"""
         return self._entries.shares(self._doc_of[entry_id], text)
 
-    def _anchored(self, text: str, support: str) -> set[int]:
-        """Entries named by an anchor word of the question (its support names nothing: context is no question)."""
-        return self._entries.anchored(text)
+    def _anchored(self, text: str, lang: Lang) -> _Named:
+        """Entries named by an anchor word of the question, in either language (its support names nothing: context
+        is no question); and the question's language's anchor words."""
+        return _Named(self._entries.anchored(text), self._entries.languages[lang].anchor_words(text))
 
-    def _decide(self, candidates: list[Candidate], anchored: set[int]) -> tuple[Decision, list[Candidate]]:
+    def _decide(self, candidates: list[Candidate], named: _Named) -> tuple[Decision, list[Candidate]]:
         """The decision, and the candidates with an anchored winner's score raised to the answer threshold."""
         t = self.thresholds
+        anchored = named.anchored
         decision = decide(candidates, t)
         if decision == "answer" or not anchored or not candidates:
             return decision, candidates
         top, rest = candidates[0], candidates[1:]
         if self._doc_of[top.entry_id] not in anchored or top.score < ANCHOR_SCORE:
             return decision, candidates
+        close = [c for c in candidates if self._doc_of[c.entry_id] in anchored and top.score - c.score < t.margin]
+        docs = {self._doc_of[c.entry_id] for c in close}
+        words = [(holders, titled) for holders, titled in named.words if holders & docs]
+        if len(docs) > 1 and words and all(docs <= holders and titled & docs == {self._doc_of[top.entry_id]}
+                                           for holders, titled in words):
+            # One of them is about that word by its very question ("Hur skriver jag en affärsplan ...?"), the
+            # others only mention it ("hjälper coompanion till med budget och affärsplan"): that one is meant.
+            return "answer", [Candidate(top.entry_id, max(top.score, t.answer)), *rest]
         if rest and self._doc_of[rest[0].entry_id] in anchored and top.score - rest[0].score < t.margin:
             # Two entries of the same name: ask which, even when neither reaches the suggest threshold.
             lifted = [Candidate(c.entry_id, max(c.score, t.suggest)) if self._doc_of[c.entry_id] in anchored

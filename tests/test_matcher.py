@@ -487,3 +487,23 @@ def test_a_word_of_the_field_weighs_more_in_the_question_than_in_its_support(mat
     [common] = index.analyzer.terms("betalar")
     assert index.lookup(rare)[0] == pytest.approx(DOMAIN_WEIGHT * index.lookup(rare, asked=False)[0])
     assert index.lookup(common)[0] == index.lookup(common, asked=False)[0]
+
+
+def _with_plan_entry(question: str, alternates: list[str]) -> Matcher:
+    """The fixture's entries and one on business plans; the fixture's "radgivning" has "affärsplanen" in an alternate."""
+    knowledge = make_knowledge()
+    plan = _entry("plan", [question, *alternates, "vad ska stå i planen", "behöver vi en plan"],
+                  ["How do I write a business plan?", "what goes into the plan"], ["coompanion"], ["starta"])
+    wide = Thresholds(answer=95, margin=60, suggest=10)  # every anchored entry is a close call here
+    return Matcher(dataclasses.replace(knowledge, entries={**knowledge.entries, "plan": plan}), wide)
+
+
+def test_of_close_entries_an_anchor_word_names_the_one_whose_question_has_it():
+    text = "läsa igenom min affärsplan"
+    titled = _with_plan_entry("Hur skriver jag en affärsplan?", ["mall för en budget"]).match(text, "sv")
+    assert titled.decision == "answer" and titled.candidates[0].entry_id == "plan"
+    assert [c.entry_id for c in titled.candidates] == ["plan", "radgivning"]  # both close, both named
+    # Neither question has the word, both have it in an alternate: ask which.
+    untitled = _with_plan_entry("Hur skriver jag en plan för företaget?", ["mall för en affärsplan"]).match(text, "sv")
+    assert untitled.decision == "suggest"
+    assert {c.entry_id for c in untitled.candidates} >= {"plan", "radgivning"}
