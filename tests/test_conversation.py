@@ -1276,3 +1276,43 @@ async def test_help_with_a_subject_is_answered_about_the_subject(app, lang, ask)
     await chat.say(ask)
     assert answer_of(app, "affarsplan-budget", lang)[:60] in chat.text(), chat.text()
     assert await subject(chat) == "affarsplan-budget"
+
+
+@pytest.mark.parametrize("lang, first, ask", [("sv", "vad är lönebidrag?", "vad kostar det?"),
+                                              ("sv", "vad är lönebidrag?", "hur mycket får man?"),
+                                              ("en", "what is lönebidrag?", "how much is it?")])
+async def test_how_much_after_an_answer_that_gives_no_amounts_says_so_and_who_decides(app, lang, first, ask):
+    chat = founder(app, f"amount-{lang}-{len(ask)}", lang)
+    await chat.say(first)
+    await chat.say(ask)
+    text = chat.text()
+    # Not a loosely related sentence ("... towards the employer's wage costs"): that it gives no amounts, who
+    # decides the size, and where to find what applies now.
+    assert ("anger inga belopp" if lang == "sv" else "gives no amounts") in text, text
+    assert ("hur stort det blir" if lang == "sv" else "decides on the support and its size") in text, text
+    assert "lönebidrag" in text.lower() and "Arbetsförmedlingen" in text and "https://arbetsformedlingen.se" in text
+    first_sentence = answer_of(app, "lonebidrag", lang).split(". ")[0]
+    assert first_sentence not in text, text
+    assert await subject(chat) == "lonebidrag" and (await where(chat))[0] is None
+
+
+@pytest.mark.parametrize("lang, ask, told", [("sv", "vad kostar det?", "12 000 kronor"),
+                                             ("en", "how much does it cost?", "12,000 kronor")])
+async def test_how_much_after_an_answer_that_gives_the_amount_quotes_it(app, lang, ask, told):
+    chat = founder(app, f"amount-told-{lang}", lang)
+    entry = app.knowledge.current.entries["ideburen-organisation"]
+    await chat.say(entry.question.get(lang))
+    assert await subject(chat) == "ideburen-organisation"
+    await chat.say(ask)
+    assert told in chat.text() and "Kammarkollegiet" in chat.text(), chat.text()
+    assert answer_of(app, "ideburen-organisation", lang) not in chat.text()  # that part, not the whole again
+
+
+@pytest.mark.parametrize("lang, new", [("sv", "hur mycket kostar det att registrera ett aktiebolag?"),
+                                       ("en", "how much does it cost to register a limited company?")])
+async def test_how_much_about_something_new_is_not_about_the_last_answer(app, lang, new):
+    chat = founder(app, f"amount-new-{lang}", lang)
+    await chat.say("vad är lönebidrag?" if lang == "sv" else "what is lönebidrag?")
+    await chat.say(new)
+    assert await subject(chat) != "lonebidrag" and "lönebidrag" not in chat.text().lower(), chat.text()
+    assert "Bolagsverket" in chat.text()
