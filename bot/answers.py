@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable
 
-from knowledge.followup import part_asked
+from knowledge.followup import asks_amount, part_asked, size_decided
 from knowledge.model import Authority, Bilingual, FaqEntry, Knowledge
 from knowledge.municipalities import Municipality
 from knowledge.questions_form import is_yes_no_question
@@ -226,6 +226,11 @@ def just_answered_reply(entry: FaqEntry, knowledge: Knowledge, u: Understanding,
     subject = entry.question.get(lang)
     if part:
         text = t("match.part_of_answer", subject=subject, part=part)
+    elif asks_amount(u.text):
+        # The answers give no sums that change (knowledge/data/faq): said so, with who decides and who knows.
+        decided = size_decided(entry, lang)
+        text = t("match.no_amounts_decided" if decided else "match.no_amounts", subject=subject, part=decided,
+                 authority=responsible.name.get(lang))
     else:
         text = t("match.just_answered", subject=subject, authority=responsible.name.get(lang))
     buttons = [[Button(t("match.whole_answer_again"), f"faq:{entry.id}")]]

@@ -134,6 +134,9 @@ class Feature:
         self.resume: dict[str, Callable[["Turn"], Awaitable[Button | None]]] = {}
         # "<flow>.<step>" -> the catalogue key that leads the step's question when it is asked again
         self.reask: dict[str, str] = {}
+        # payload -> the flow a press of it starts ("bk:start": "booking"); an answer given in passing while that
+        # flow runs does not offer it: the flow's step, asked again below the answer, is the way back
+        self.starts: dict[str, str] = {}
         # "/command" or payload prefix -> the role needed to use it (checked by the engine before dispatch)
         self.required_roles: dict[str, str] = {}
 
@@ -151,6 +154,7 @@ class Engine:
         self._navigation: dict[str, Handler] = {}
         self._reask: dict[str, str] = {}
         self._resume: dict[str, Callable[[Turn], Awaitable[Button | None]]] = {}
+        self._starts: dict[str, str] = {}
         self._required_roles: dict[str, str] = {}
         self.user_locks: KeyedLocks[str] = KeyedLocks()
         self.rate_limiter = RateLimiter()
@@ -166,6 +170,7 @@ class Engine:
             (self._navigation, feature.navigation),
             (self._reask, feature.reask),
             (self._resume, feature.resume),
+            (self._starts, feature.starts),
         ):
             clash = set(table) & set(own)
             if clash:
@@ -340,7 +345,7 @@ class Engine:
         # A question about languages ("is there someone who speaks English?") is answered, not obeyed: the
         # switch_language handler decides whether it asked to switch.
         if (not turn.user.lang_explicit and u.intent != "switch_language" and u.lang != turn.user.lang
-                and clearly_in(text, u.lang, turn.user.lang)):
+                and (clearly_in(text, u.lang, turn.user.lang) or self._nothing_says_the_language(turn))):
             turn.user.lang = u.lang
         if u.lang != turn.user.lang and u.intent != "switch_language":
             # Not switched: the answer is in the chat's language, all of it (not the entry's text in the
@@ -348,6 +353,13 @@ class Engine:
             u = turn.understanding = replace(u, lang=turn.user.lang)
             turn.understandings = [replace(item, lang=turn.user.lang) for item in turn.understandings]
         return u
+
+    def _nothing_says_the_language(self, turn: Turn) -> bool:
+        """The first message of a chat whose channel gave no language (a terminal with no locale): the chat's
+        language is only the default, so the message's own language, as detected, is the better guess ("what is
+        lönebidrag?" is English with a Swedish term). A channel's hint (a Telegram app's language) stays."""
+        hint = (turn.incoming.lang_hint or "")[:2].lower()
+        return turn.user.is_new and hint not in ("sv", "en")
 
     async def _navigate(self, turn: Turn, reading: Reading, pending: Pending | None) -> list[Reply] | None:
         """A navigation word no option shown carries, handled by the flow (or, outside one, the feature whose
@@ -397,8 +409,17 @@ class Engine:
         handler = self._intents.get(u.intent) or self._intents["fallback"]
         replies = await handler(turn, text) or []
         if self._step_key(turn.session) == step_key and turn.asked_again is None:
+            self._drop_restarts(turn, replies)
             replies.append(self._ask_again(turn, pending, "core.back_to_flow"))
         return replies
+
+    def _drop_restarts(self, turn: Turn, replies: list[Reply]) -> None:
+        """An answer given in passing in a flow does not offer to start that flow ("Boka ett Dukat bord-möte" while
+        booking): the step asked again after it is the way back."""
+        flow = turn.session.flow
+        for reply in replies:
+            rows = [[b for b in row if self._starts.get(b.payload) != flow] for row in reply.buttons]
+            reply.buttons = [row for row in rows if row]
 
     def _ask_again(self, turn: Turn, pending: Pending, lead_key: str) -> Reply:
         """The step's question and options again, remembered as the step's own (not the lead or an answer's buttons)."""
@@ -414,6 +435,7 @@ class Engine:
         replies = await self._press(turn, payload)
         if aside and self._step_key(turn.session) == step_key and turn.asked_again is None:
             assert pending is not None
+            self._drop_restarts(turn, replies)
             replies.append(self._ask_again(turn, pending, "core.back_to_flow"))
         return replies
 

@@ -55,6 +55,24 @@ ASPECTS = (
 )
 # A follow-up that the last answer already answers gets that part of it, at most this many sentences.
 PART_SENTENCES = 2
+# A follow-up asking what it costs or how much it gives ("vad kostar det?", "how much is it?", "hur mycket får
+# man?"), folded; unless it asks how long ("hur mycket tid").
+ASKS_AMOUNT = frozenset({"kostar", "kosta", "kostnad", "avgift", "pris", "belopp", "mycket", "stort", "storlek",
+                         "procent", "cost", "costs", "fee", "price", "much", "amount", "big", "size", "percent"})
+ASKS_TIME = frozenset({"tid", "lange", "lang", "time", "long", "weeks", "veckor", "dagar", "days"})
+# What tells an amount in an answer's sentence: a sum, a share of the wage, what it costs or that it is free
+# ("Ansökningsavgiften är 12 000 kronor", "Registreringen kostar en avgift", "Mötet är kostnadsfritt"); not "wage
+# costs", "skatte- och avgiftsanmälan", "free of income tax" or "40 procent av dem som ...".
+AMOUNT_TOLD = re.compile(r"""
+    \d[\d\s.,]*\s*(?:kr\b|kronor|sek\b)
+  | \d+\s*(?:%|procent|percent)\s+(?:av|of)\s+(?:the\s+|den\s+)?\w*(?:lön|kostnad|wage|salar|cost)
+  | \b(?:kostar|costs?)\s+(?:en|ett|inget|ingenting|inga|nothing|a|an|no|\d) | \bcharges?\s+(?:a|an|\d)
+  | \btar\s+ut\s+(?:en\s+)?avgift
+  | \bgratis\b | \bkostnadsfri | \bfree\b(?![-\s]+(?:of\s+\w*\s*tax|choice))
+""", re.IGNORECASE | re.VERBOSE)
+# A sentence that says who decides how large it is ("... beslutar om stödet och hur stort det blir"), folded.
+SIZE_MARKS = ("stort", "storlek", "size", "belopp", "amount")
+DECIDE_MARKS = ("beslut", "bestam", "avgor", "decid", "determin")
 # Intents that answer the message whatever came before it.
 OWN_INTENTS = frozenset({"greeting", "thanks", "help", "booking", "my_meetings", "cancel", "human",
                          "switch_language", "privacy", "guide", "where_am_i", "who_does_what"})
@@ -146,15 +164,38 @@ def _asked_aspects(text: str) -> list[tuple[frozenset[str], tuple[str, ...]]]:
     return [(asking, marks) for asking, marks in ASPECTS if words & asking]
 
 
+def _sentences(entry: FaqEntry, lang: Lang) -> list[str]:
+    return re.split(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9])", entry.answer.get(lang).strip())
+
+
+def asks_amount(text: str) -> bool:
+    """Whether a message asks what something costs or how much it gives, not how long it takes."""
+    words = set(tokens(text))
+    return bool(words & ASKS_AMOUNT) and not words & ASKS_TIME
+
+
 def part_asked(text: str, entry: FaqEntry, lang: Lang) -> str:
     """The sentences of the entry's answer that tell what the follow-up asks ("how do I apply?": the one
-    about applying); empty when it asks nothing in particular or the answer does not say."""
+    about applying; "how much is it?": one that gives a sum or says it is free); empty when it asks nothing
+    in particular or the answer does not say."""
+    if asks_amount(text):
+        told = [s for s in _sentences(entry, lang) if AMOUNT_TOLD.search(s)]
+        return " ".join(told[:PART_SENTENCES])
     aspects = _asked_aspects(text)
     if not aspects:
         return ""
-    sentences = re.split(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9])", entry.answer.get(lang).strip())
-    told = [s for s in sentences if any(w.startswith(marks) for _, marks in aspects for w in tokens(s))]
+    told = [s for s in _sentences(entry, lang) if any(w.startswith(marks) for _, marks in aspects for w in tokens(s))]
     return " ".join(told[:PART_SENTENCES])
+
+
+def size_decided(entry: FaqEntry, lang: Lang) -> str:
+    """The sentence of the entry's answer that says who decides how large it is ("Arbetsförmedlingen ... beslutar
+    om stödet och hur stort det blir"), or empty."""
+    for sentence in _sentences(entry, lang):
+        words = tokens(sentence)
+        if any(w.startswith(SIZE_MARKS) for w in words) and any(w.startswith(DECIDE_MARKS) for w in words):
+            return sentence
+    return ""
 
 
 def _fits_aspect(text: str, entry: FaqEntry, lang: Lang) -> bool:

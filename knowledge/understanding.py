@@ -21,6 +21,7 @@ from .text import PhraseHit, lower_words, stopwords, tokens
 
 # Intent names from intents.yaml with a meaning of their own here.
 ROUTING = "routing"
+HUMAN, HELP = "human", "help"
 SWITCH = {"language_sv": "sv", "language_en": "en"}
 # Politeness: preferred over requests when the message has both ("hej, boka möte" is booking).
 COURTESY = frozenset({"greeting", "thanks", "help"})
@@ -256,7 +257,8 @@ def _read(shown: str, asked: str, support: str, lang: Lang, knowledge: Knowledge
         match = _about_something_else(asked, support, match, lang, matcher)
     if intent is not None and intent.label in REQUESTS and intent.size >= 2 \
             and (match.decision != "answer" or not _asks_about(asked)) \
-            and not (intent.label in SWITCH and _domain_words_besides(asked, words, intent, lang, matcher)):
+            and not (intent.label in SWITCH and _domain_words_besides(asked, words, intent, lang, matcher)) \
+            and not (match.decision == "answer" and _help_with_subject(asked, words, hits, intent, match, lang, matcher)):
         # ("... my business plan with me in English?" asks about the business plan, not to switch language.)
         # "vill gärna träffa någon från kommunen", "can I get an appointment ...": a request, even where
         # an entry is about the same thing; "hur bokar jag ett möte?" asks about it and gets the entry.
@@ -269,6 +271,22 @@ def _domain_words_besides(text: str, words: list[str], hit: PhraseHit, lang: Lan
     the FAQ's phrasings, as in "the Swedish Tax Agency", yet here it is the language asked for)."""
     trigger = set(words[hit.start:hit.end])
     return [w for w in matcher.domain_words(text, lang, wide=True) if not set(tokens(w)) <= trigger]
+
+
+def _help_with_subject(text: str, words: list[str], hits: list[PhraseHit], hit: PhraseHit, match: Match, lang: Lang,
+                       matcher: Matcher) -> bool:
+    """Whether a request for a person asks for help with a subject ("kan någon hjälpa mig med affärsplanen?"): what
+    the help is asked with, read alone, gets the same answer. Then the message asks about that subject, and the
+    entry that answers it names who helps; "kan någon hjälpa mig idag?" still asks for a person."""
+    if hit.label != HUMAN or not any(h.label == HELP for h in hits):
+        return False
+    written = lower_words(text)  # as typed, for the stemmer; tokens() are these words folded
+    if len(written) != len(words):
+        return False
+    rest = " ".join(written[i] for i, w in enumerate(words) if not hit.start <= i < hit.end and w not in _filler())
+    alone = matcher.match(rest, lang) if rest else None
+    return alone is not None and alone.decision == "answer" \
+        and alone.candidates[0].entry_id == match.candidates[0].entry_id
 
 
 def _leading(asked: str, support: str, lang: Lang, matcher: Matcher) -> Match | None:

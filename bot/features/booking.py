@@ -26,6 +26,7 @@ from booking.model import (
 )
 from booking.service import IDEA_MAX_CHARS
 
+from ..answers import BOOK_PAYLOAD
 from ..booking_texts import BookingTexts, minutes
 from ..engine import Feature, Turn, clean_text
 from ..formatting import format_short, format_wish
@@ -94,6 +95,7 @@ class BookingFeature(Feature):
         self.time_steps = {"booking.times": self.time_wish, "booking.confirm": self.time_wish, "": self.book_at}
         self.navigation = {"booking:back": self.step_back, "booking:restart": self.restart}
         self.reask = {"booking.times": "booking.times_reask"}
+        self.starts = {BOOK_PAYLOAD: "booking"}
         self.deep_links = {"boka": self.start, "book": self.start, "inv_": self.redeem}
         self.required_roles = {"/agenda": "official"}  # "official": linked to an active official (booking's provider)
 
@@ -178,6 +180,12 @@ class BookingFeature(Feature):
             return [self._ask_idea(turn)]
         if step == "times":
             return self._ask_municipality(turn)
+        pending = turn.user.pending
+        if step in ("consent", "topics") and pending is not None and pending.step == f"booking.{step}":
+            # Nothing before it: said so, as the guide does at its first step, with the step's options (Cancel
+            # among them) again.
+            turn.asked_again = pending
+            return [pending.reply(lead=turn.t("booking.at_first_step", cancel=turn.t("booking.cancel_flow")))]
         return None
 
     async def restart(self, turn: Turn, _: str) -> list[Reply] | None:
