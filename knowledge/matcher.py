@@ -542,6 +542,17 @@ class _LanguageIndex:
                               {d for k in keys for d in self.few_holders[k] if k in self.title_keys[d]}))
         return found
 
+    def holders(self, word: str) -> tuple[set[int], set[int]]:
+        """The documents whose phrasings have the word (or a near form of it: "ideel" for "ideell"), and of those
+        the ones whose question itself has it."""
+        terms = self.analyzer.terms(word)
+        if len(terms) != 1:
+            return set(), set()
+        _, matches = self.lookup(terms[0])
+        keys = [k for k, sim in matches.items() if sim >= ANCHOR_SIMILARITY]
+        held = {doc for k in keys for doc in self.postings.get(k, ())}
+        return held, {doc for doc in held if self.title_keys[doc].intersection(keys)}
+
     def _reach(self, finders: list[tuple[float, dict[str, float]]]) -> dict[int, float]:
         """Document -> the most recall weight the finding terms can give it."""
         reach: dict[int, float] = {}
@@ -675,6 +686,8 @@ class _Named(NamedTuple):
     anchored: set[int]  # the documents an anchor word of the question names
     # per anchor word of the question's language: the documents it names, and those whose question has it
     words: list[tuple[set[int], set[int]]]
+    # per word of the FAQ's field in the question: the documents whose phrasings have it, and whose question has it
+    titles: list[tuple[set[int], set[int]]]
 
 
 class Matcher:
@@ -799,13 +812,17 @@ class Matcher:
     def _anchored(self, text: str, lang: Lang) -> _Named:
         """Entries named by an anchor word of the question, in either language (its support names nothing: context
         is no question); and the question's language's anchor words."""
-        return _Named(self._entries.anchored(text), self._entries.languages[lang].anchor_words(text))
+        index = self._entries.languages[lang]
+        return _Named(self._entries.anchored(text), index.anchor_words(text),
+                      [index.holders(word) for word in self.domain_words(text, lang)])
 
     def _decide(self, candidates: list[Candidate], named: _Named) -> tuple[Decision, list[Candidate]]:
         """The decision, and the candidates with an anchored winner's score raised to the answer threshold."""
         t = self.thresholds
         anchored = named.anchored
         decision = decide(candidates, t)
+        if decision == "suggest" and candidates[0].score >= t.answer and self._titled(candidates, named):
+            return "answer", candidates
         if decision == "answer" or not anchored or not candidates:
             return decision, candidates
         top, rest = candidates[0], candidates[1:]
@@ -825,6 +842,19 @@ class Matcher:
                       and top.score - c.score < t.margin else c for c in candidates]
             return "suggest", lifted
         return "answer", [Candidate(top.entry_id, max(top.score, t.answer)), *rest]
+
+    def _titled(self, candidates: list[Candidate], named: _Named) -> bool:
+        """A close call where the question's words of the field name only the best entry in its own question
+        ("får en ideel förening sälja saker": "Kan en ideell förening driva ett ASF?", not "Vilken företagsform
+        passar?"): that entry is the one asked about."""
+        top = self._doc_of[candidates[0].entry_id]
+        close = {self._doc_of[c.entry_id] for c in candidates if candidates[0].score - c.score < self.thresholds.margin}
+        # (A word most entries have, "ASF", names nothing in particular: see DOMAIN_WEIGHT_IDF.)
+        naming = [titled & close for held, titled in named.titles
+                  if titled & close and math.log(1.0 + len(self._doc_of) / len(held)) >= DOMAIN_WEIGHT_IDF]
+        # A word of the question that another close entry has and the best one lacks: a second subject.
+        other = any(top not in held and held & close for held, _ in named.titles)
+        return bool(naming) and not other and all(docs == {top} for docs in naming)
 
     def _shown(self, decision: Decision, candidates: list[Candidate]) -> tuple[Candidate, ...]:
         if decision == "suggest":

@@ -449,11 +449,12 @@ def test_who_at_a_named_authority_is_answered_about_that_authority(knowledge_sto
     assert u.faq_id == "f-skatt"
 
 
-def test_a_long_message_about_the_field_that_no_question_settles_is_offered_its_entries(knowledge_store):
+def test_a_long_message_about_the_field_is_not_dropped(knowledge_store):
     text = ("Vi har registrerat föreningen och skaffat lokal, och kommunen har lovat att skicka två personer i januari. "
             "Vad måste vara på plats innan vi tar emot den första deltagaren, typ försäkringar och avtal?")
     u = _understood(knowledge_store, text, "sv")
-    assert u.intent == "did_you_mean" and "fa-deltagare" in u.suggestions
+    # Its close call is settled by "deltagaren": of the close entries only fa-deltagare's question has the word.
+    assert u.intent == "faq" and u.faq_id == "fa-deltagare"
 
 
 def test_a_comparison_that_names_nothing_compares_what_was_asked_before():
@@ -507,3 +508,16 @@ def test_of_close_entries_an_anchor_word_names_the_one_whose_question_has_it():
     untitled = _with_plan_entry("Hur skriver jag en plan för företaget?", ["mall för en affärsplan"]).match(text, "sv")
     assert untitled.decision == "suggest"
     assert {c.entry_id for c in untitled.candidates} >= {"plan", "radgivning"}
+
+
+def test_of_close_entries_a_word_of_the_field_picks_the_one_whose_question_has_it(knowledge_store):
+    # "ideell" is in nine entries' phrasings (no anchor), but in the question of only one of the close ones.
+    m = knowledge_store.matcher.match("får en ideel förening ha försäljning", "sv")
+    assert m.decision == "answer" and m.candidates[0].entry_id == "ideell-forening-asf"
+
+
+def test_a_second_subject_of_another_close_entry_keeps_the_close_call(knowledge_store):
+    # "lönebidrag" is in lonebidrag's question, but "handledarstöd" is af-handledarersattning's and not lonebidrag's.
+    m = knowledge_store.matcher.match("hur mycket kan komma från handledarstöd och lönebidrag", "sv")
+    assert m.decision == "suggest"
+    assert {c.entry_id for c in m.candidates} >= {"lonebidrag", "af-handledarersattning"}
