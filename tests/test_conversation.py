@@ -1257,7 +1257,9 @@ async def test_back_at_the_bookings_first_step_says_so_and_offers_to_leave(app, 
 
 
 @pytest.mark.parametrize("lang, ask, yes", [("sv", "kan jag få hjälp av nån?", "ja"), ("sv", "kan någon hjälpa mig?", "ja"),
-                                            ("en", "can someone help me?", "yes")])
+                                            ("sv", "kan någon hjälpa mig idag?", "ja"),
+                                            ("en", "can someone help me?", "yes"),
+                                            ("en", "can someone help me today?", "yes")])
 async def test_asking_for_someones_help_offers_to_meet_people(app, lang, ask, yes):
     chat = founder(app, f"help-someone-{lang}-{len(ask)}", lang)
     await chat.say(ask)
