@@ -232,7 +232,7 @@ class _CachedMatcher(Matcher):
             self._memo[key] = (own, both)
         own, both = self._memo[key]
         t = self.thresholds
-        floor = 0.0 if anchored else max(0.0, t.suggest - t.margin)
+        floor = 0.0 if anchored.anchored else max(0.0, t.suggest - t.margin)
         ranked = own if self._decide(own[:max(limit, 2)], anchored)[0] == "answer" else both
         return [c for c in ranked if c.score >= floor][:max(limit, 2)]
 

@@ -661,10 +661,6 @@ class _Index:
                 scores[doc] = score
         return self._top(scores, limit)
 
-    def anchored(self, text: str) -> set[int]:
-        """Documents that, in either language, use one of the text's anchor words."""
-        return {doc for index in self.languages.values() for doc in index.anchors(text)}
-
     def shares(self, doc: int, text: str) -> bool:
         """Whether a document's phrasings, in either language, have a word of the text (light and everyday
         words aside)."""
@@ -686,8 +682,8 @@ class _Named(NamedTuple):
     anchored: set[int]  # the documents an anchor word of the question names
     # per anchor word of the question's language: the documents it names, and those whose question has it
     words: list[tuple[set[int], set[int]]]
-    # per word of the FAQ's field in the question: the documents whose phrasings have it, and whose question has it
-    titles: list[tuple[set[int], set[int]]]
+    text: str  # the question
+    lang: Lang
 
 
 class Matcher:
@@ -812,9 +808,9 @@ class Matcher:
     def _anchored(self, text: str, lang: Lang) -> _Named:
         """Entries named by an anchor word of the question, in either language (its support names nothing: context
         is no question); and the question's language's anchor words."""
-        index = self._entries.languages[lang]
-        return _Named(self._entries.anchored(text), index.anchor_words(text),
-                      [index.holders(word) for word in self.domain_words(text, lang)])
+        own = self._entries.languages[lang].anchor_words(text)
+        other = self._entries.languages["en" if lang == "sv" else "sv"].anchors(text)
+        return _Named({doc for named, _ in own for doc in named} | other, own, text, lang)
 
     def _decide(self, candidates: list[Candidate], named: _Named) -> tuple[Decision, list[Candidate]]:
         """The decision, and the candidates with an anchored winner's score raised to the answer threshold."""
@@ -849,11 +845,14 @@ class Matcher:
         passar?"): that entry is the one asked about."""
         top = self._doc_of[candidates[0].entry_id]
         close = {self._doc_of[c.entry_id] for c in candidates if candidates[0].score - c.score < self.thresholds.margin}
+        index = self._entries.languages[named.lang]
+        # Per word of the field in the question: the entries whose phrasings have it, and whose question has it.
+        words = [index.holders(word) for word in self.domain_words(named.text, named.lang)]
         # (A word most entries have, "ASF", names nothing in particular: see DOMAIN_WEIGHT_IDF.)
-        naming = [titled & close for held, titled in named.titles
+        naming = [titled & close for held, titled in words
                   if titled & close and math.log(1.0 + len(self._doc_of) / len(held)) >= DOMAIN_WEIGHT_IDF]
         # A word of the question that another close entry has and the best one lacks: a second subject.
-        other = any(top not in held and held & close for held, _ in named.titles)
+        other = any(top not in held and held & close for held, _ in words)
         return bool(naming) and not other and all(docs == {top} for docs in naming)
 
     def _shown(self, decision: Decision, candidates: list[Candidate]) -> tuple[Candidate, ...]:
