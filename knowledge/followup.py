@@ -74,10 +74,11 @@ AMOUNT_TOLD = re.compile(r"""
 SIZE_MARKS = ("stort", "storlek", "size", "belopp", "amount")
 DECIDE_MARKS = ("beslut", "bestam", "avgor", "decid", "determin")
 # Endings of a Swedish noun's definite form ("bidraget", "stödet", "avgiften", "mötet"), folded, longest first; what
-# is left must be at least REFERRED_LENGTH letters to be taken for a noun ("det", "den" are POINTERS already).
+# is left must be at least REFERRED_LENGTH letters to be taken for a noun ("det", "den" are POINTERS already); after
+# "the" a noun of three letters will do ("the fee").
 SV_DEFINITE = ("et", "en", "n", "t")
 EN_DEFINITE = frozenset({"the"})
-REFERRED_LENGTH = 4
+REFERRED_LENGTH = {"sv": 4, "en": 3}
 # How far down a message's ranking to look for entries about a new subject of the same kind (see _same_kind).
 SAME_KIND_RANKED = 8
 # Intents that answer the message whatever came before it.
@@ -124,24 +125,25 @@ def _subject_words(entry: FaqEntry, lang: str) -> frozenset[str]:
     return _words_of((entry.question.get(lang), *entry.alternates.get(lang)))
 
 
-def _names(word: str, subject: frozenset[str]) -> bool:
+def _names(word: str, subject: frozenset[str], shortest: int) -> bool:
     """Whether a noun (folded, indefinite) is one the subject is named by, or the head of such a compound
     ("bidrag" of "lönebidrag"), or its plural/singular ("subsidies", "subsidy")."""
-    if len(word) < REFERRED_LENGTH:
+    if len(word) < shortest:
         return False
-    singular = re.sub(r"(?:ies|s)$", lambda m: "y" if m[0] == "ies" else "", word) if len(word) > REFERRED_LENGTH else word
+    singular = re.sub(r"(?:ies|s)$", lambda m: "y" if m[0] == "ies" else "", word) if len(word) > shortest else word
     return any(k == word or k == singular or (len(k) > len(word) and k.endswith(word)) for k in subject)
 
 
 def refers_back(text: str, lang: Lang, entry: FaqEntry) -> bool:
     """Whether the message names what the last answer was about in the definite form, as one refers back to it:
     "hur stort är bidraget?" or "hur mycket är stödet?" after lönebidrag, "how big is the subsidy?" after the
-    wage subsidy (not "hur stort är ett bidrag?", which may be any)."""
-    subject = _subject_words(entry, lang)
+    wage subsidy, or what the part of the answer it asks about names ("how much is the fee?" after "The application
+    fee is 12,000 kronor"); not "hur stort är ett bidrag?", which may be any."""
+    subject = _subject_words(entry, lang) | _words_of((part_asked(text, entry, lang),))
     words = tokens(text)
     if lang == "en":
-        return any(w in EN_DEFINITE and _names(words[i + 1], subject) for i, w in enumerate(words[:-1]))
-    return any(w.endswith(end) and _names(w[: -len(end)], subject) for w in words for end in SV_DEFINITE)
+        return any(w in EN_DEFINITE and _names(words[i + 1], subject, REFERRED_LENGTH["en"]) for i, w in enumerate(words[:-1]))
+    return any(w.endswith(end) and _names(w[: -len(end)], subject, REFERRED_LENGTH["sv"]) for w in words for end in SV_DEFINITE)
 
 
 def new_subject(text: str, lang: Lang, entry: FaqEntry, refers: bool = False) -> bool:
@@ -279,8 +281,7 @@ def in_context(text: str, own: Understanding, entry_id: str | None, knowledge: K
                                                                                        matcher)
     if not leans or new_subject(text, own.lang, entry, refers):
         return not_again(text, own, entry, knowledge, matcher)
-    read = _read_in_context(text, own, entry, knowledge, matcher)
-    return _amount_in_context(text, read, entry, knowledge) if asks_amount(text) else read
+    return _aspect_in_context(text, _read_in_context(text, own, entry, knowledge, matcher), entry, knowledge)
 
 
 def _read_in_context(text: str, own: Understanding, entry: FaqEntry, knowledge: Knowledge,
@@ -303,16 +304,22 @@ def _asks_of_same_subject(text: str, other: FaqEntry, entry: FaqEntry, lang: Lan
     return bool(named) and all(w in asked for w in named) and _fits_aspect(text, other, lang)
 
 
-def _amount_in_context(text: str, read: Understanding, entry: FaqEntry, knowledge: Knowledge) -> Understanding:
-    """A follow-up asking what it costs or how much it gives: an entry about just that for the same subject; else
-    what the entry in context says of it ("Det är gratis att ansöka" for F-skatt), before a related entry; a
-    related entry only if it tells an amount; else the entry in context, whose reply says it gives no amounts."""
+def _aspect_in_context(text: str, read: Understanding, entry: FaqEntry, knowledge: Knowledge) -> Understanding:
+    """A follow-up asking a figure of the subject (what it costs, how long it takes): an entry about just that for
+    the same subject; else what the entry in context says of it ("Det är gratis att ansöka" for F-skatt), before a
+    related entry. Asked how much, a related entry only if it tells an amount; else the entry in context, whose
+    reply says it gives no amounts and who decides."""
+    amount = asks_amount(text)
+    if not amount and not set(tokens(text)) & ASKS_TIME:
+        return read  # who pays, how to apply: an entry about that (vem-betalar-lonen) says more than a sentence
     lang = read.lang
     found = knowledge.entries.get(read.faq_id or "")
     other = found if read.intent in ("faq", "routing") and found is not None and found.id != entry.id else None
-    if other is not None and _asks_of_same_subject(text, other, entry, lang):
+    told = part_asked(text, entry, lang)
+    if other is not None and (_asks_of_same_subject(text, other, entry, lang)
+                              or (not told and (not amount or part_asked(text, other, lang)))):
         return read
-    if other is not None and not part_asked(text, entry, lang) and part_asked(text, other, lang):
+    if not told and not amount:
         return read
     return Understanding(text, lang, "just_answered", faq_id=entry.id, score=read.score,
                          authorities=tuple(entry.authorities))
