@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from functools import lru_cache
+from itertools import pairwise
 
 from .matcher import Matcher
 from .model import FaqEntry, Knowledge, Lang
@@ -73,7 +74,7 @@ AMOUNT_TOLD = re.compile(r"""
 # A sentence that says who decides how large it is ("... beslutar om stödet och hur stort det blir"), folded.
 SIZE_MARKS = ("stort", "storlek", "size", "belopp", "amount")
 DECIDE_MARKS = ("beslut", "bestam", "avgor", "decid", "determin")
-# Endings of a Swedish noun's definite form ("bidraget", "stödet", "avgiften", "mötet"), folded, longest first; what
+# Endings of a Swedish noun's definite form ("bidraget", "stödet", "avgiften", "mötet"), folded; what
 # is left must be at least REFERRED_LENGTH letters to be taken for a noun ("det", "den" are POINTERS already); after
 # "the" a noun of three letters will do ("the fee").
 SV_DEFINITE = ("et", "en", "n", "t")
@@ -142,8 +143,10 @@ def refers_back(text: str, lang: Lang, entry: FaqEntry) -> bool:
     subject = _subject_words(entry, lang) | _words_of((part_asked(text, entry, lang),))
     words = tokens(text)
     if lang == "en":
-        return any(w in EN_DEFINITE and _names(words[i + 1], subject, REFERRED_LENGTH["en"]) for i, w in enumerate(words[:-1]))
-    return any(w.endswith(end) and _names(w[: -len(end)], subject, REFERRED_LENGTH["sv"]) for w in words for end in SV_DEFINITE)
+        return any(w in EN_DEFINITE and _names(after, subject, REFERRED_LENGTH["en"])
+                   for w, after in pairwise(words))
+    return any(w.endswith(end) and _names(w[: -len(end)], subject, REFERRED_LENGTH["sv"])
+               for w in words for end in SV_DEFINITE)
 
 
 def new_subject(text: str, lang: Lang, entry: FaqEntry, refers: bool = False) -> bool:
@@ -275,10 +278,13 @@ def in_context(text: str, own: Understanding, entry_id: str | None, knowledge: K
         return own
     refers = refers_back(text, own.lang, entry)
     leans = leans_on_previous(text, own) or (refers and len(tokens(text)) <= SHORT + 2)
-    if leans and refers and (new_subject(text, own.lang, entry, refers) or _terms_of_its_own(text, own.lang, entry, matcher)):
-        # "hur stort är bidraget för handledare?" after lönebidrag: the same kind of thing for a new subject.
-        return own if own.intent in ("faq", "routing", "did_you_mean") else _same_kind(text, own, entry, knowledge,
-                                                                                       matcher)
+    if leans and refers and (new_subject(text, own.lang, entry, refers)
+                             or _terms_of_its_own(text, own.lang, entry, matcher)):
+        # "hur stort är bidraget för handledare?" after lönebidrag: the same kind of thing for a new subject; its own
+        # reading if that finds something, else the entries of the same kind about the new subject.
+        if own.intent in ("faq", "routing", "did_you_mean"):
+            return not_again(text, own, entry, knowledge, matcher)
+        return _same_kind(text, own, entry, knowledge, matcher)
     if not leans or new_subject(text, own.lang, entry, refers):
         return not_again(text, own, entry, knowledge, matcher)
     return _aspect_in_context(text, _read_in_context(text, own, entry, knowledge, matcher), entry, knowledge)
