@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from functools import lru_cache
+from itertools import pairwise
 
 from .matcher import Matcher
 from .model import FaqEntry, Knowledge, Lang
@@ -73,6 +74,14 @@ AMOUNT_TOLD = re.compile(r"""
 # A sentence that says who decides how large it is ("... beslutar om stödet och hur stort det blir"), folded.
 SIZE_MARKS = ("stort", "storlek", "size", "belopp", "amount")
 DECIDE_MARKS = ("beslut", "bestam", "avgor", "decid", "determin")
+# Endings of a Swedish noun's definite form ("bidraget", "stödet", "avgiften", "mötet"), folded; what
+# is left must be at least REFERRED_LENGTH letters to be taken for a noun ("det", "den" are POINTERS already); after
+# "the" a noun of three letters will do ("the fee").
+SV_DEFINITE = ("et", "en", "n", "t")
+EN_DEFINITE = frozenset({"the"})
+REFERRED_LENGTH = {"sv": 4, "en": 3}
+# How far down a message's ranking to look for entries about a new subject of the same kind (see _same_kind).
+SAME_KIND_RANKED = 8
 # Intents that answer the message whatever came before it.
 OWN_INTENTS = frozenset({"greeting", "thanks", "help", "booking", "my_meetings", "cancel", "human",
                          "switch_language", "privacy", "guide", "where_am_i", "who_does_what"})
@@ -112,19 +121,47 @@ def _words_of(texts: tuple[str, ...]) -> frozenset[str]:
     return frozenset(w for t in texts for w in tokens(t))
 
 
-def new_subject(text: str, lang: Lang, entry: FaqEntry) -> bool:
+def _subject_words(entry: FaqEntry, lang: str) -> frozenset[str]:
+    """The words that name what an entry is about: those of its question and alternates, folded."""
+    return _words_of((entry.question.get(lang), *entry.alternates.get(lang)))
+
+
+def _names(word: str, subject: frozenset[str], shortest: int) -> bool:
+    """Whether a noun (folded, indefinite) is one the subject is named by, or the head of such a compound
+    ("bidrag" of "lönebidrag"), or its plural/singular ("subsidies", "subsidy")."""
+    if len(word) < shortest:
+        return False
+    singular = re.sub(r"(?:ies|s)$", lambda m: "y" if m[0] == "ies" else "", word) if len(word) > shortest else word
+    return any(k == word or k == singular or (len(k) > len(word) and k.endswith(word)) for k in subject)
+
+
+def refers_back(text: str, lang: Lang, entry: FaqEntry) -> bool:
+    """Whether the message names what the last answer was about in the definite form, as one refers back to it:
+    "hur stort är bidraget?" or "hur mycket är stödet?" after lönebidrag, "how big is the subsidy?" after the
+    wage subsidy, or what the part of the answer it asks about names ("how much is the fee?" after "The application
+    fee is 12,000 kronor"); not "hur stort är ett bidrag?", which may be any."""
+    subject = _subject_words(entry, lang) | _words_of((part_asked(text, entry, lang),))
+    words = tokens(text)
+    if lang == "en":
+        return any(w in EN_DEFINITE and _names(after, subject, REFERRED_LENGTH["en"])
+                   for w, after in pairwise(words))
+    return any(w.endswith(end) and _names(w[: -len(end)], subject, REFERRED_LENGTH["sv"])
+               for w in words for end in SV_DEFINITE)
+
+
+def new_subject(text: str, lang: Lang, entry: FaqEntry, refers: bool = False) -> bool:
     """Whether the message names a subject of its own that the last entry does not speak of: a domain term
     ("och hur funkar nystartsjobb?"), or any word of its own when nothing in it points back ("och vad gäller
     moms?"; but "finns det för föreningar också?" asks about the same thing for associations)."""
     known = _entry_words(entry, lang)
     ignored = stopwords()["sv"] | stopwords()["en"] | POINTERS | ASKING | ASKING_VERBS | OPENERS | CLOSERS
     written_words = lower_words(text)
-    points_back = any(fold_word(w) in POINTERS for w in written_words)
+    points_back = refers or any(fold_word(w) in POINTERS for w in written_words)
     for written in written_words:
         word = fold_word(written)
         if len(word) < 3 or word in ignored or word.isdigit():
             continue
-        if word in known or any(k.startswith(word) or word.startswith(k) for k in known if len(k) >= 5):
+        if _known(word, known):
             continue
         # Frequencies are of words as written: folded, "föreningar" would be no everyday word at all.
         if general_frequency(written) < DOMAIN_ZIPF or not points_back:
@@ -239,8 +276,22 @@ def in_context(text: str, own: Understanding, entry_id: str | None, knowledge: K
             ids = tuple(c.entry_id for c in matcher.match(text, own.lang).candidates[:3])
             return Understanding(text, own.lang, "did_you_mean", score=own.score, suggestions=ids)
         return own
-    if not leans_on_previous(text, own) or new_subject(text, own.lang, entry):
+    refers = refers_back(text, own.lang, entry)
+    leans = leans_on_previous(text, own) or (refers and len(tokens(text)) <= SHORT + 2)
+    if leans and refers and (new_subject(text, own.lang, entry, refers)
+                             or _terms_of_its_own(text, own.lang, entry, matcher)):
+        # "hur stort är bidraget för handledare?" after lönebidrag: the same kind of thing for a new subject; its own
+        # reading if that finds something, else the entries of the same kind about the new subject.
+        if own.intent in ("faq", "routing", "did_you_mean"):
+            return not_again(text, own, entry, knowledge, matcher)
+        return _same_kind(text, own, entry, knowledge, matcher)
+    if not leans or new_subject(text, own.lang, entry, refers):
         return not_again(text, own, entry, knowledge, matcher)
+    return _aspect_in_context(text, _read_in_context(text, own, entry, knowledge, matcher), entry, knowledge)
+
+
+def _read_in_context(text: str, own: Understanding, entry: FaqEntry, knowledge: Knowledge,
+                     matcher: Matcher) -> Understanding:
     combined = understand(with_subject(text, subject_text(entry, own.lang)), knowledge, matcher, lang_hint=own.lang)
     found = knowledge.entries.get(combined.faq_id or "")
     if combined.intent in ("faq", "routing") and found is not None and related(entry, found):
@@ -249,3 +300,60 @@ def in_context(text: str, own: Understanding, entry_id: str | None, knowledge: K
         return not_again(text, own, entry, knowledge, matcher)
     return Understanding(text, own.lang, "follow_up_unknown", faq_id=entry.id, score=combined.score,
                          authorities=tuple(entry.authorities))
+
+
+def _asks_of_same_subject(text: str, other: FaqEntry, entry: FaqEntry, lang: Lang) -> bool:
+    """Whether another entry's own question asks what the follow-up asks about the same subject ("Kostar det något
+    att boka Dukat bord?" after "Vad är Dukat bord?"; not "Vad kostar det att starta ett ASF?" after F-skatt)."""
+    asked = set(tokens(other.question.get(lang)))
+    named = [w for w in tokens(subject_text(entry, lang)) if w not in _function_words()]
+    return bool(named) and all(w in asked for w in named) and _fits_aspect(text, other, lang)
+
+
+def _aspect_in_context(text: str, read: Understanding, entry: FaqEntry, knowledge: Knowledge) -> Understanding:
+    """A follow-up asking a figure of the subject (what it costs, how long it takes): an entry about just that for
+    the same subject; else what the entry in context says of it ("Det är gratis att ansöka" for F-skatt), before a
+    related entry. Asked how much, a related entry only if it tells an amount; else the entry in context, whose
+    reply says it gives no amounts and who decides."""
+    amount = asks_amount(text)
+    if not amount and not set(tokens(text)) & ASKS_TIME:
+        return read  # who pays, how to apply: an entry about that (vem-betalar-lonen) says more than a sentence
+    lang = read.lang
+    found = knowledge.entries.get(read.faq_id or "")
+    other = found if read.intent in ("faq", "routing") and found is not None and found.id != entry.id else None
+    told = part_asked(text, entry, lang)
+    if other is not None and (_asks_of_same_subject(text, other, entry, lang)
+                              or (not told and (not amount or part_asked(text, other, lang)))):
+        return read
+    if not told and not amount:
+        return read
+    return Understanding(text, lang, "just_answered", faq_id=entry.id, score=read.score,
+                         authorities=tuple(entry.authorities))
+
+
+def _known(word: str, known: frozenset[str]) -> bool:
+    return word in known or any(k.startswith(word) or word.startswith(k) for k in known if len(k) >= 5)
+
+
+def _terms_of_its_own(text: str, lang: Lang, entry: FaqEntry, matcher: Matcher) -> list[str]:
+    """The words of the FAQ's field in a message that the last entry does not speak of ("handledare" in "hur stort
+    är bidraget för handledare?" after lönebidrag), however everyday they are in general language."""
+    known = _entry_words(entry, lang)
+    return [t for t in matcher.domain_words(text, lang, wide=True) if not all(_known(w, known) for w in tokens(t))]
+
+
+def _same_kind(text: str, own: Understanding, entry: FaqEntry, knowledge: Knowledge,
+               matcher: Matcher) -> Understanding:
+    """A message that names the last answer's subject and a new one, with no answer of its own: the entries
+    about the same kind of thing (related to the last) that speak of the new words are offered."""
+    known = _entry_words(entry, own.lang)
+    new_words = " ".join(w for w in lower_words(text) if not _known(fold_word(w), known)
+                         and fold_word(w) not in _function_words() and len(fold_word(w)) >= 3)
+    if not new_words:
+        return own
+    offered = tuple(c.entry_id for c in matcher.rank_all(text, own.lang, SAME_KIND_RANKED)
+                    if c.entry_id != entry.id and related(entry, knowledge.entries[c.entry_id])
+                    and matcher.about(c.entry_id, new_words))
+    if not offered:
+        return own
+    return Understanding(text, own.lang, "did_you_mean", score=own.score, suggestions=offered[:3])

@@ -195,7 +195,16 @@ async def test_a_yes_only_answers_a_yes_no_question(app, lang, yes_no, wh, lead)
     ("f-skatt", "och hur ansöker man?", "sv", "just_answered", "f-skatt"),
     ("lonebidrag", "vad kostar det?", "sv", "just_answered", "lonebidrag"),
     ("dukat-bord-vad", "och vad kostar det?", "sv", "faq", "dukat-bord-kostnad"),  # the entry about the part asked
-    ("vem-betalar-lonen", "vad kostar det?", "sv", "follow_up_unknown", "vem-betalar-lonen"),  # not the fee
+    # Not the fee for registering a company: the entry in context, whose reply says it gives no amounts.
+    ("vem-betalar-lonen", "vad kostar det?", "sv", "just_answered", "vem-betalar-lonen"),
+    ("vem-betalar-lonen", "how much is it?", "en", "just_answered", "vem-betalar-lonen"),
+    ("lonebidrag", "hur stort är bidraget?", "sv", "just_answered", "lonebidrag"),  # "bidraget": lönebidrag
+    ("lonebidrag", "how big is the subsidy?", "en", "just_answered", "lonebidrag"),
+    ("lonebidrag", "hur stort är ett bidrag?", "sv", "faq", "ekonomisk-forening"),  # "ett bidrag": any, read alone
+    ("f-skatt", "vad kostar det?", "sv", "just_answered", "f-skatt"),  # "gratis att ansöka", not starta-kostnad
+    ("f-skatt", "hur lång tid tar det?", "sv", "just_answered", "f-skatt"),  # "kan ta några veckor"
+    ("ideburen-organisation", "how much is the fee?", "en", "just_answered", "ideburen-organisation"),
+    ("dukat-bord-vad", "vad kostar mötet?", "sv", "faq", "dukat-bord-kostnad"),  # an entry about just that
     (None, "how do I apply for it?", "en", "did_you_mean", None),  # "it" with nothing before it
     ("nystartsjobb", "hur mycket får man?", "sv", "just_answered", "nystartsjobb"),  # names nothing: about the last
     ("nystartsjobb", "how much do you get?", "en", "just_answered", "nystartsjobb"),
@@ -1318,3 +1327,87 @@ async def test_how_much_about_something_new_is_not_about_the_last_answer(app, la
     await chat.say(new)
     assert await subject(chat) != "lonebidrag" and "lönebidrag" not in chat.text().lower(), chat.text()
     assert "Bolagsverket" in chat.text()
+
+
+# --- follow-ups, third round (2026-12-03): "the subsidy", what the entry in context says, mixed languages ---------
+
+
+@pytest.mark.parametrize("lang, ask", [("sv", "hur stort är bidraget?"), ("sv", "hur mycket är stödet?"),
+                                       ("en", "how big is the subsidy?")])
+async def test_the_subsidy_named_in_the_definite_form_is_the_one_just_answered(app, lang, ask):
+    chat = founder(app, f"definite-{lang}-{len(ask)}", lang)
+    await chat.say("vad är lönebidrag?" if lang == "sv" else "what is lönebidrag?")
+    await chat.say(ask)
+    text = chat.text()
+    # About lönebidrag: it gives no amounts, Arbetsförmedlingen decides the size; not an economic association.
+    assert ("anger inga belopp" if lang == "sv" else "gives no amounts") in text, text
+    assert ("hur stort det blir" if lang == "sv" else "decides on the support and its size") in text, text
+    assert "lönebidrag" in text.lower() and "Arbetsförmedlingen" in text
+    assert "förening" not in text and "association" not in text and "nystartsjobb" not in text.lower(), text
+    assert await subject(chat) == "lonebidrag" and (await where(chat))[0] is None
+
+
+@pytest.mark.parametrize("lang, ask, supervising", [
+    ("sv", "hur stort är bidraget för handledare?", "Får ett ASF ersättning för att handleda deltagare"),
+    ("en", "how big is the subsidy for supervisors?", "Does an ASF get paid for supervising participants"),
+])
+async def test_the_subsidy_for_a_new_subject_is_about_that_subject(app, lang, ask, supervising):
+    chat = founder(app, f"definite-new-{lang}", lang)
+    await chat.say("vad är lönebidrag?" if lang == "sv" else "what is lönebidrag?")
+    await chat.say(ask)
+    # "för handledare" asks about supervisors' compensation: offered, not the size of lönebidrag, not a dead end.
+    text = chat.text()
+    assert "anger inga belopp" not in text and "gives no amounts" not in text, text
+    assert "Det vet jag tyvärr inte" not in text and "I don't know" not in text, text
+    assert any(label.startswith(supervising) for label in chat.buttons()), chat.buttons()
+    assert (await where(chat))[:2] == ("faq", "suggested")
+    await chat.press(next(label for label in chat.buttons() if label.startswith(supervising)))
+    assert answer_of(app, "af-handledarersattning", lang)[:60] in chat.text()
+    assert await subject(chat) == "af-handledarersattning"
+
+
+@pytest.mark.parametrize("lang, first, ask, told", [
+    ("sv", "behöver mitt ASF F-skatt?", "vad kostar det?", "Det är gratis att ansöka"),
+    ("en", "does my ASF need F-tax?", "how much does it cost?", "Applying is free"),
+    ("sv", "behöver mitt ASF F-skatt?", "hur lång tid tar det?", "handläggningen kan ta några veckor"),
+])
+async def test_what_the_entry_in_context_says_of_it_comes_before_a_related_entry(app, lang, first, ask, told):
+    chat = founder(app, f"told-{lang}-{len(ask)}", lang)
+    await chat.say(first)
+    await chat.say(ask)
+    text = chat.text()
+    # F-skatt's own answer says it is free (and how long it takes): quoted, not what starting a company costs.
+    assert told in text and "Skatteverket" in text, text
+    assert "Bolagsverket" not in text and answer_of(app, "starta-kostnad", lang)[:40] not in text, text
+    assert answer_of(app, "f-skatt", lang) not in text  # that part, not the whole again
+    assert await subject(chat) == "f-skatt"
+
+
+@pytest.mark.parametrize("lang, first, who, ask", [
+    ("en", "what is lönebidrag?", "who pays?", "how much is it?"),
+    ("sv", "vad är lönebidrag?", "vem betalar?", "vad kostar det?"),
+])
+async def test_how_much_after_who_pays_says_the_answer_gives_no_amounts(app, lang, first, who, ask):
+    chat = founder(app, f"who-much-{lang}", lang)
+    await chat.say(first)
+    await chat.say(who)
+    assert await subject(chat) == "vem-betalar-lonen"
+    await chat.say(ask)
+    text = chat.text()
+    # "How much is the support?": the answers give no amounts, Arbetsförmedlingen knows; not the mix of sales and
+    # subsidies in general (how ASFs finance wages), not the fee for registering a company.
+    assert ("anger inga belopp" if lang == "sv" else "gives no amounts") in text, text
+    assert "Arbetsförmedlingen" in text and "https://arbetsformedlingen.se" in text
+    assert "Verdandi" not in text and "Bolagsverket" not in text, text
+    assert await subject(chat) == "vem-betalar-lonen" and (await where(chat))[0] is None
+
+
+@pytest.mark.parametrize("question", ["kan jag få lönebidrag for my staff?", "kan vi få lönebidrag for our employees?"])
+async def test_a_swedish_question_with_a_few_english_words_is_answered(app, question):
+    chat = founder(app, f"mixed-{len(question)}")
+    await chat.say(question)
+    text = chat.text()
+    assert "Det vet jag tyvärr inte" not in text and "Menade du" not in text, text
+    assert "lönebidrag" in text.lower() and "Arbetsförmedlingen" in text
+    assert await subject(chat) in ("lonebidrag", "lonestod-oversikt")
+    assert (await user_row(chat))["lang"] == "sv" and await unanswered(app) == []
