@@ -27,6 +27,10 @@ CLOSERS = frozenset({"ocksa", "med", "too", "also", "da", "then"})
 POINTERS = frozenset({"det", "den", "dem", "dom", "detta", "denna", "dessa", "sadant", "sant",
                       "it", "that", "this", "them", "they", "those", "one"})
 SHORT = 6  # a pointer counts in a message of at most this many words
+# "det"/"it" before an infinitive ("vad kostar det att registrera?", "how long does it take to register?") is a
+# placeholder for what follows, not a pointer back: the infinitive marker at most EXPLETIVE_GAP words after it.
+INFINITIVE_MARKERS = frozenset({"att", "to"})
+EXPLETIVE_GAP = 2
 BARE = 3  # a question this short without a confident answer of its own leans on the last one
 # Words that make a few words a question ("vem betalar", "when"), folded; a "?" does too.
 ASKING = frozenset({"vad", "hur", "vem", "vems", "vilken", "vilket", "vilka", "nar", "varfor", "vart",
@@ -97,13 +101,22 @@ def leans_on_previous(text: str, own: Understanding) -> bool:
         return True
     if words[-1] in CLOSERS and len(words) <= SHORT + 2:
         return True
-    if len(words) <= SHORT and any(w in POINTERS for w in words):
+    if len(words) <= SHORT and points(words):
         return True
     # A few words that ask something ("vem betalar?"); not a stray "gbg" or "imorgon kl 22".
     asks = "?" in text or any(w in ASKING for w in words)
     if len(words) <= SHORT and asks and all(w in _function_words() for w in words):
         return True  # "hur mycket får man?": asks, names nothing; whatever the matcher guesses, it is about the last answer
     return len(words) <= BARE and asks and own.intent not in ("faq", "routing")
+
+
+def points(words: list[str]) -> bool:
+    """Whether folded words have a pointer back ("det", "it") that is not a placeholder for an infinitive."""
+    for i, word in enumerate(words):
+        ahead = words[i + 1:i + 1 + EXPLETIVE_GAP]
+        if word in POINTERS and not (INFINITIVE_MARKERS & set(ahead) and words[-1] not in INFINITIVE_MARKERS):
+            return True
+    return False
 
 
 @lru_cache(maxsize=1)
@@ -156,7 +169,7 @@ def new_subject(text: str, lang: Lang, entry: FaqEntry, refers: bool = False) ->
     known = _entry_words(entry, lang)
     ignored = stopwords()["sv"] | stopwords()["en"] | POINTERS | ASKING | ASKING_VERBS | OPENERS | CLOSERS
     written_words = lower_words(text)
-    points_back = refers or any(fold_word(w) in POINTERS for w in written_words)
+    points_back = refers or points([fold_word(w) for w in written_words])
     for written in written_words:
         word = fold_word(written)
         if len(word) < 3 or word in ignored or word.isdigit():
@@ -192,7 +205,7 @@ def points_back_only(text: str) -> bool:
     """A few words that only point back ("how do I apply for it?", "vad kostar det?"): nothing of their own."""
     words = tokens(text)
     ignored = stopwords()["sv"] | stopwords()["en"] | ASKING | ASKING_VERBS | OPENERS | CLOSERS | POINTERS
-    return 0 < len(words) <= SHORT and any(w in POINTERS for w in words) and all(w in ignored for w in words)
+    return 0 < len(words) <= SHORT and points(words) and all(w in ignored for w in words)
 
 
 def _asked_aspects(text: str) -> list[tuple[frozenset[str], tuple[str, ...]]]:
@@ -292,6 +305,12 @@ def in_context(text: str, own: Understanding, entry_id: str | None, knowledge: K
 
 def _read_in_context(text: str, own: Understanding, entry: FaqEntry, knowledge: Knowledge,
                      matcher: Matcher) -> Understanding:
+    mine = knowledge.entries.get(own.faq_id or "") if own.intent == "faq" else None
+    if mine is not None and mine.id != entry.id and related(entry, mine) and _titled_by(text, mine, own.lang):
+        # Its own words answer it with an entry about the same subject whose question has a word of it ("och hur
+        # registrerar man den?" after the choice of company form: "Hur registrerar jag mitt ASF?"); the subject's
+        # words added would only blur them. ("finns det för föreningar också?" after lönebidrag names no entry so.)
+        return not_again(text, own, entry, knowledge, matcher)
     combined = understand(with_subject(text, subject_text(entry, own.lang)), knowledge, matcher, lang_hint=own.lang)
     found = knowledge.entries.get(combined.faq_id or "")
     if combined.intent in ("faq", "routing") and found is not None and related(entry, found):
@@ -329,6 +348,12 @@ def _aspect_in_context(text: str, read: Understanding, entry: FaqEntry, knowledg
         return read
     return Understanding(text, lang, "just_answered", faq_id=entry.id, score=read.score,
                          authorities=tuple(entry.authorities))
+
+
+def _titled_by(text: str, entry: FaqEntry, lang: Lang) -> bool:
+    """Whether a word of the message's own (not one that asks or points) is in the entry's question."""
+    title = frozenset(tokens(entry.question.get(lang)))
+    return any(_known(w, title) for w in tokens(text) if len(w) >= 4 and w not in _function_words())
 
 
 def _known(word: str, known: frozenset[str]) -> bool:

@@ -1411,3 +1411,19 @@ async def test_a_swedish_question_with_a_few_english_words_is_answered(app, ques
     assert "lönebidrag" in text.lower() and "Arbetsförmedlingen" in text
     assert await subject(chat) in ("lonebidrag", "lonestod-oversikt")
     assert (await user_row(chat))["lang"] == "sv" and await unanswered(app) == []
+
+
+@pytest.mark.parametrize("lang, first, follow_up, expected", [
+    # "det"/"it" before an infinitive is a placeholder, not a pointer back: the question is about registering.
+    ("sv", "vilken företagsform ska vi ha?", "och vad kostar det att registrera?", "starta-kostnad"),
+    ("en", "which company form should we choose?", "how much does it cost to register?", "starta-kostnad"),
+    # Its own words name an entry about the same subject by that entry's question: answered from it.
+    ("sv", "vilken företagsform ska vi ha?", "och hur registrerar man den?", "registrera-foretag"),
+])
+async def test_a_follow_up_with_a_question_of_its_own_gets_its_own_answer(app, lang, first, follow_up, expected):
+    chat = founder(app, f"own-{lang}-{len(follow_up)}", lang)
+    await chat.say(first)
+    assert await subject(chat) == "foretagsform-val", chat.text()
+    await chat.say(follow_up)
+    assert answer_of(app, expected, lang)[:60] in chat.text(), chat.text()
+    assert await subject(chat) == expected
