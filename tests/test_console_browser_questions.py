@@ -17,7 +17,7 @@ from knowledge.store import KnowledgeStore
 from tests.browser import browser, open_signed_in, screenshot, site  # noqa: F401
 from tests.conftest import Chat
 from tests.console_helpers import COORDINATOR_ADDRESS
-from tests.test_console_questions import HUND, KATT, SUGGESTED, ask
+from tests.test_console_questions import HUND, HAST, SUGGESTED, ask
 from tests.test_reports import seed
 
 CATALOGUE = Catalogue.load()
@@ -33,29 +33,29 @@ async def app(settings, clock, knowledge_copy):
 
 async def test_a_group_added_as_phrasings_is_answered(app, browser, site):  # noqa: F811
     await app.roles.grant(COORDINATOR_ADDRESS, COORDINATOR)
-    await ask(app, [*KATT, *HUND])
+    await ask(app, [*HAST, *HUND])
     page = await open_signed_in(browser, app, COORDINATOR_ADDRESS)
     await page.get_by_role("link", name=SV("admin.nav_questions")).first.click()
     assert await page.locator("h1").inner_text() == SV("admin.questions.title")
     groups = page.locator("ol.groups > li")
     assert await groups.count() == 2
     await screenshot(page, "questions-groups")
-    katt = groups.filter(has_text=KATT[0])
+    hast = groups.filter(has_text=HAST[0])
     entry = app.knowledge.current.entries[SUGGESTED]
-    assert entry.question.sv in await katt.inner_text()  # the suggested entry, by its question
-    await katt.get_by_role("link", name=SV("admin.questions.open_group")).click()
+    assert entry.question.sv in await hast.inner_text()  # the suggested entry, by its question
+    await hast.get_by_role("link", name=SV("admin.questions.open_group")).click()
     assert await page.locator("h1").inner_text() == SV("admin.questions.group_heading", count=2, language="sv")
     await screenshot(page, "questions-group")
     await page.get_by_role("button", name=SV("admin.questions.add_button")).first.click()
     assert await page.locator("h1").inner_text() == SV("admin.questions.added_title")
     assert SV("admin.questions.all_answered") in await page.locator("main").inner_text()
-    assert await page.locator("tr.answered").count() == len(KATT)
-    for n, text in enumerate(KATT):  # and the bot does answer them with that entry
+    assert await page.locator("tr.answered").count() == len(HAST)
+    for n, text in enumerate(HAST):  # and the bot does answer them with that entry
         chat = Chat(app, f"console:browser-asker-{n}", pace=20)
         await chat.say(text)
         assert entry.answer.sv[:40] in chat.text(), text
     await page.get_by_role("link", name=SV("admin.questions.back")).click()
-    assert await page.locator("ol.groups > li").count() == 1  # the katt group is handled
+    assert await page.locator("ol.groups > li").count() == 1  # the häst group is handled
     await page.context.close()
 
 

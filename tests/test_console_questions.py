@@ -28,8 +28,9 @@ CATALOGUE = Catalogue.load()
 SV = lambda key, **p: CATALOGUE.text("sv", key, **p)  # noqa: E731
 HTML = lambda key, **p: _escaped(SV(key, **p))  # noqa: E731
 
-# Questions the bundled FAQ does not answer; the matcher ranks "lonestod-oversikt" first for the katt pair.
-KATT = ["kan min katt få lönebidrag", "kan katten få lönebidrag"]
+# Questions the bundled FAQ does not answer; the matcher ranks "lonestod-oversikt" first for the häst pair. (A cat
+# would not do: "katt" is taken for part of "skatt", and "kan min katt få lönebidrag" gets the overview.)
+HAST = ["kan min häst få lönebidrag", "kan hästen få lönebidrag"]
 GLASS = ["hur startar jag en glassbar", "starta glassbar hur gör man", "vill starta en glassbar"]
 HUND = ["kan min hund jobba i företaget", "får hunden jobba"]
 SUGGESTED = "lonestod-oversikt"
@@ -67,7 +68,7 @@ async def group_key(app, text: str) -> int:
 
 
 async def test_the_groups_largest_first_every_one_of_them_paged(app, coordinator_client):
-    await ask(app, [*GLASS, *HUND, *KATT])
+    await ask(app, [*GLASS, *HUND, *HAST])
     words = ["zebror", "raketer", "ubåtar", "dinosaurier", "pyramider", "vulkaner", "kometer", "mammutar", "gejsrar",
              "karuseller", "fyrtorn", "ishotell", "väderkvarnar", "luftballonger", "hängmattor", "segelbåtar",
              "trumpeter", "harpor", "jonglörer", "fjärilar", "igelkottar", "flamingor", "kameler", "pingviner"]
@@ -106,15 +107,15 @@ async def test_no_unanswered_questions(coordinator_client):
 
 async def test_a_group_added_as_phrasings_of_the_suggested_entry_is_answered_and_handled(app, coordinator_client,
                                                                                          knowledge_copy):
-    await ask(app, [*KATT, *HUND])
+    await ask(app, [*HAST, *HUND])
     founder = Chat(app, "console:later", pace=20)
-    await founder.say(KATT[0])
+    await founder.say(HAST[0])
     assert app.knowledge.current.entries[SUGGESTED].answer.sv[:40] not in founder.text()
-    key = await group_key(app, KATT[0])
+    key = await group_key(app, HAST[0])
     page = await (await coordinator_client.get(f"/admin/questions/{key}")).text()
     entry = app.knowledge.current.entries[SUGGESTED]
     assert _escaped(entry.question.sv) in page and f'name="entry" value="{SUGGESTED}"' in page
-    for text in KATT:
+    for text in HAST:
         assert _escaped(text) in page
     response = await coordinator_client.post(f"/admin/questions/{key}/add",
                                              data={"csrf": await csrf_of(coordinator_client), "entry": SUGGESTED},
@@ -122,20 +123,20 @@ async def test_a_group_added_as_phrasings_of_the_suggested_entry_is_answered_and
     assert response.status == 303
     location = response.headers["Location"]
     assert urlsplit(location).path == "/admin/questions/added"
-    assert set(KATT) <= set(app.knowledge.current.entries[SUGGESTED].alternates.sv)
+    assert set(HAST) <= set(app.knowledge.current.entries[SUGGESTED].alternates.sv)
     assert all(text in (knowledge_copy / app.knowledge.current.files[SUGGESTED]).read_text(encoding="utf-8")
-               for text in KATT)
+               for text in HAST)
     done = await (await coordinator_client.get(location)).text()
     assert HTML("admin.questions.all_answered") in done
-    assert done.count(SV("admin.questions.now_answered")) == len(KATT)
+    assert done.count(SV("admin.questions.now_answered")) == len(HAST)
     # the running bot answers them now, with that entry
-    for n, text in enumerate(KATT):
+    for n, text in enumerate(HAST):
         chat = Chat(app, f"console:asker-{n}", pace=20)
         await chat.say(text)
         assert entry.answer.sv[:40] in chat.text(), text
     # the group is handled: gone from the list, the other group still there
     listing = await (await coordinator_client.get("/admin/questions")).text()
-    assert _escaped(KATT[1]) not in listing and _escaped(HUND[0]) in listing
+    assert _escaped(HAST[1]) not in listing and _escaped(HUND[0]) in listing
     history = await app.db.fetchone("SELECT editor, field FROM faq_history WHERE entry_id = ?", (SUGGESTED,))
     assert dict(history) == {"editor": COORDINATOR_ADDRESS, "field": "alternates.sv"}
     # the same key again: the group is gone, nothing more is written
@@ -249,8 +250,8 @@ async def test_the_bundled_knowledge_is_not_writable_the_page_says_how_and_nothi
     try:
         await bundled.roles.grant(COORDINATOR_ADDRESS, COORDINATOR)
         await signed_in(client, bundled, COORDINATOR_ADDRESS)
-        await ask(bundled, KATT)
-        key = await group_key(bundled, KATT[0])
+        await ask(bundled, HAST)
+        key = await group_key(bundled, HAST[0])
         before = snapshot(bundled_dir())
         page = await client.get(f"/admin/questions/{key}")
         text = await page.text()
@@ -261,8 +262,8 @@ async def test_the_bundled_knowledge_is_not_writable_the_page_says_how_and_nothi
                                      data={"csrf": await csrf_of(client), "entry": SUGGESTED})
         assert response.status == 409 and message in await response.text()
         assert snapshot(bundled_dir()) == before
-        assert await unhandled(bundled) == len(KATT)
-        assert KATT[0] not in bundled.knowledge.current.entries[SUGGESTED].alternates.sv
+        assert await unhandled(bundled) == len(HAST)
+        assert HAST[0] not in bundled.knowledge.current.entries[SUGGESTED].alternates.sv
     finally:
         await client.close()
         await bundled.close()
