@@ -132,12 +132,18 @@ def idioms() -> dict[Lang, dict[str, tuple[tuple[str, ...], ...]]]:
 
 
 @lru_cache(maxsize=100_000)
-def general_frequency(word: str) -> float:
-    """How common a lower-case word is in general Swedish or English, whichever is higher, on the Zipf
-    scale of `wordfreq` (about 7 for "och"/"the", 4 for "glasögon", 0 for a word not in its lists)."""
+def frequency_in(word: str, lang: str) -> float:
+    """How common a lower-case word is in general Swedish or English, on the Zipf scale of `wordfreq` (about 7
+    for "och"/"the", 4 for "glasögon", 0 for a word not in its lists)."""
     from wordfreq import zipf_frequency  # its word lists load on first use
 
-    return max(zipf_frequency(word, "sv"), zipf_frequency(word, "en"))
+    return zipf_frequency(word, lang)
+
+
+@lru_cache(maxsize=100_000)
+def general_frequency(word: str) -> float:
+    """How common a lower-case word is in general Swedish or English, whichever is higher (see frequency_in)."""
+    return max(frequency_in(word, "sv"), frequency_in(word, "en"))
 
 
 # --- synonym groups -----------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from .language import detect_language
 from .matcher import Candidate, Match, Matcher
 from .model import Knowledge, Lang
 from .questions import QUESTION_WORDS, Question, opens_question, says_nothing, split_questions
-from .text import PhraseHit, fold_word, lower_words, stopwords, tokens
+from .text import PhraseHit, fold_word, frequency_in, lower_words, stopwords, tokens
 
 # Intent names from intents.yaml with a meaning of their own here.
 ROUTING = "routing"
@@ -92,12 +92,10 @@ def _without_foreign_words(text: str, lang: Lang, knowledge: Knowledge, matcher:
     """A message in one language with a few words of the other ("kan jag få lönebidrag for my staff?") that finds no
     answer: the words of the other language, none of them a word of the FAQ's field, weigh as unknown words in the
     message's own; read without them, what is left may be answered, if it still names something of the field."""
-    from wordfreq import zipf_frequency  # its word lists load on first use
-
     field = {w for term in matcher.domain_words(text, lang, wide=True) for w in tokens(term)}
     written = lower_words(text)
     foreign = {w for w in written if fold_word(w) not in field and w.isalpha()
-               and zipf_frequency(w, OTHER[lang]) - zipf_frequency(w, lang) >= FOREIGN_GAP}
+               and frequency_in(w, OTHER[lang]) - frequency_in(w, lang) >= FOREIGN_GAP}
     if not foreign or len(foreign) == len(written):
         return None
     rest = " ".join(w for w in text.split() if not set(lower_words(w)) & foreign)
