@@ -148,18 +148,31 @@ def _names(word: str, subject: frozenset[str], shortest: int) -> bool:
     return any(k == word or k == singular or (len(k) > len(word) and k.endswith(word)) for k in subject)
 
 
-def refers_back(text: str, lang: Lang, entry: FaqEntry) -> bool:
+def refers_back(text: str, lang: Lang, entry: FaqEntry, names: frozenset[str] = frozenset()) -> bool:
     """Whether the message names what the last answer was about in the definite form, as one refers back to it:
     "hur stort är bidraget?" or "hur mycket är stödet?" after lönebidrag, "how big is the subsidy?" after the
     wage subsidy, or what the part of the answer it asks about names ("how much is the fee?" after "The application
-    fee is 12,000 kronor"); not "hur stort är ett bidrag?", which may be any."""
+    fee is 12,000 kronor"); not "hur stort är ett bidrag?", which may be any. An authority's name (`names`, folded
+    words: "kommunen", "municipality") is how one names it, not a reference back ("vilken enhet på kommunen ...")."""
     subject = _subject_words(entry, lang) | _words_of((part_asked(text, entry, lang),))
-    words = tokens(text)
+    words = [w for w in tokens(text) if w not in names]
     if lang == "en":
         return any(w in EN_DEFINITE and _names(after, subject, REFERRED_LENGTH["en"])
                    for w, after in pairwise(words))
     return any(w.endswith(end) and _names(w[: -len(end)], subject, REFERRED_LENGTH["sv"])
                for w in words for end in SV_DEFINITE)
+
+
+def authority_words(knowledge: Knowledge) -> frozenset[str]:
+    """The authorities' one-word names, folded, in both languages ("kommunen", "arbetsformedlingen", "municipality"
+    of "The municipality"); not the words of longer names ("the Swedish Tax Agency" names no "tax")."""
+    found = set()
+    for a in knowledge.authorities.values():
+        for name in (a.name.sv, a.name.en):
+            words = [w for w in tokens(name) if w not in _function_words()]
+            if len(words) == 1:
+                found.add(words[0])
+    return frozenset(found)
 
 
 def new_subject(text: str, lang: Lang, entry: FaqEntry, refers: bool = False) -> bool:
@@ -289,7 +302,7 @@ def in_context(text: str, own: Understanding, entry_id: str | None, knowledge: K
             ids = tuple(c.entry_id for c in matcher.match(text, own.lang).candidates[:3])
             return Understanding(text, own.lang, "did_you_mean", score=own.score, suggestions=ids)
         return own
-    refers = refers_back(text, own.lang, entry)
+    refers = refers_back(text, own.lang, entry, authority_words(knowledge))
     leans = leans_on_previous(text, own) or (refers and len(tokens(text)) <= SHORT + 2)
     if leans and refers and (new_subject(text, own.lang, entry, refers)
                              or _terms_of_its_own(text, own.lang, entry, matcher)):
