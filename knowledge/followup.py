@@ -180,7 +180,7 @@ def new_subject(text: str, lang: Lang, entry: FaqEntry, refers: bool = False) ->
     ("och hur funkar nystartsjobb?"), or any word of its own when nothing in it points back ("och vad gäller
     moms?"; but "finns det för föreningar också?" asks about the same thing for associations)."""
     known = _entry_words(entry, lang)
-    ignored = stopwords()["sv"] | stopwords()["en"] | POINTERS | ASKING | ASKING_VERBS | OPENERS | CLOSERS
+    ignored = _function_words()
     written_words = lower_words(text)
     points_back = refers or points([fold_word(w) for w in written_words])
     for written in written_words:
@@ -217,7 +217,7 @@ def with_subject(text: str, subject: str) -> str:
 def points_back_only(text: str) -> bool:
     """A few words that only point back ("how do I apply for it?", "vad kostar det?"): nothing of their own."""
     words = tokens(text)
-    ignored = stopwords()["sv"] | stopwords()["en"] | ASKING | ASKING_VERBS | OPENERS | CLOSERS | POINTERS
+    ignored = _function_words()
     return 0 < len(words) <= SHORT and points(words) and all(w in ignored for w in words)
 
 
