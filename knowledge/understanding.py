@@ -17,7 +17,7 @@ from .language import detect_language
 from .matcher import Candidate, Match, Matcher
 from .model import Knowledge, Lang
 from .questions import QUESTION_WORDS, Question, opens_question, says_nothing, split_questions
-from .text import PhraseHit, fold_word, frequency_in, lower_words, stopwords, tokens
+from .text import PhraseHit, fold_word, frequency_in, light_words, lower_words, stopwords, tokens
 
 # Intent names from intents.yaml with a meaning of their own here.
 ROUTING = "routing"
@@ -58,6 +58,11 @@ GETTING_STARTED = ("hur", "how", "start", "borj", "igang", "steg", "step", "fors
 # least this much above its frequency in the message's language ("for" 7.0 in English, 4.9 in Swedish; not "personal").
 FOREIGN_GAP = 1.5
 OTHER: dict[Lang, Lang] = {"sv": "en", "en": "sv"}
+# Words that open a clause a request's trigger may sit in without being the request: "måste jag uppge personnummer
+# för att boka ett möte?", "do you keep my e-mail after I book a meeting?" ask about something else.
+SUBORDINATORS = frozenset("innan efter nar ifall sedan after before when once until while unless".split())
+SUBORDINATOR_PAIRS = frozenset({("for", "att"), ("efter", "att"), ("in", "order"), ("so", "that")})
+CLAUSE_SUBJECTS = frozenset("jag vi man du ni i we you they".split())
 ASKS_WHO = frozenset("vem vilka vilken who whom kontakta kontakt kontaktperson contact ringa ring call vanda vander".split())
 
 
@@ -285,6 +290,7 @@ def _read(shown: str, asked: str, support: str, lang: Lang, knowledge: Knowledge
         match = _about_something_else(asked, support, match, lang, matcher)
     if intent is not None and intent.label in REQUESTS and intent.size >= 2 \
             and (match.decision != "answer" or not _asks_about(asked)) \
+            and not _asks_beside_clause(words, intent) \
             and not (intent.label in SWITCH and _domain_words_besides(asked, words, intent, lang, matcher)) \
             and not (match.decision == "answer" and _help_with_subject(asked, words, hits, intent, match, lang, matcher)):
         # ("... my business plan with me in English?" asks about the business plan, not to switch language.)
@@ -292,6 +298,26 @@ def _read(shown: str, asked: str, support: str, lang: Lang, knowledge: Knowledge
         # an entry is about the same thing; "hur bokar jag ett möte?" asks about it and gets the entry.
         return _intent(shown, lang, intent)
     return _as_message(shown, _from_match(asked, lang, match, knowledge, matcher))
+
+
+def _asks_beside_clause(words: list[str], hit: PhraseHit) -> bool:
+    """Whether a request's trigger sits in a clause of condition or purpose while the sentence asks something else
+    with words of its own ("måste jag uppge personnummer för att boka ett möte?", "who sees my e-mail after I book a
+    meeting?"): then it is no request. "hur gör jag för att boka ett möte?" has nothing else: it is about booking."""
+    opener = None
+    for start in range(hit.start - 1, max(hit.start - 3, -1), -1):
+        if tuple(words[start - 1:start + 1]) in SUBORDINATOR_PAIRS:
+            opener = start - 1
+            break
+        if words[start] in SUBORDINATORS:
+            opener = start
+            break
+        if words[start] not in CLAUSE_SUBJECTS:
+            break
+    if opener is None:
+        return False
+    ignored = _filler() | _light_words()
+    return any(w not in ignored for w in words[:opener])
 
 
 def _domain_words_besides(text: str, words: list[str], hit: PhraseHit, lang: Lang, matcher: Matcher) -> list[str]:
@@ -449,7 +475,8 @@ def _stated_requests(questions: list[Question], lang: Lang, matcher: Matcher) ->
     for sentence in questions[0].context if questions else ():
         words = tokens(sentence)
         intent, bare = _trigger(words, matcher.intents.find(words))
-        if intent is not None and intent.label in REQUESTS and (bare or intent.size >= 2):
+        if intent is not None and intent.label in REQUESTS and (bare or intent.size >= 2) \
+                and not _asks_beside_clause(words, intent):
             found.append(_intent(sentence, lang, intent))
     return found
 
@@ -512,6 +539,10 @@ def _content_left(words: list[str], hits: list[PhraseHit], intent: PhraseHit) ->
 
 def _filler() -> frozenset[str]:
     return stopwords()["sv"] | stopwords()["en"]
+
+
+def _light_words() -> frozenset[str]:
+    return light_words()["sv"] | light_words()["en"]
 
 
 def _intent(text: str, lang: Lang, hit: PhraseHit) -> Understanding:

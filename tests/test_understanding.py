@@ -472,3 +472,31 @@ def test_a_question_read_on_its_own_words_may_be_about_any_of_its_context(knowle
     text = ("Vi är en ideell förening med ett kafé där folk arbetstränar. Vi säljer också fika och lunch till vanliga "
             "kunder. Är det ett ASF vi har eller heter det något annat?")
     assert understand(text, knowledge, matcher).faq_id == "ideell-forening-asf"
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("Måste jag uppge personnummer för att boka ett möte?", "sv"),
+    ("Do you keep my name and email after I book a meeting?", "en"),
+    ("who sees my e-mail address when I book a meeting?", "en"),
+])
+def test_a_request_in_a_clause_of_a_question_about_something_else_is_no_request(knowledge_store, text, lang):
+    knowledge, matcher = knowledge_store.current, knowledge_store.matcher
+    assert understand(text, knowledge, matcher, lang_hint=lang).intent not in ("booking", "human")
+
+
+@pytest.mark.parametrize("text, lang, intent", [
+    ("jag vill boka ett möte för att prata om lönebidrag", "sv", "booking"),  # the clause follows the request
+    ("I want to book a meeting when I have a business plan", "en", "booking"),
+    ("Kan ni ringa upp mig istället? Jag är inte så bra på att skriva.", "sv", "human"),
+    ("Finns det ett telefonnummer jag kan ringa istället?", "sv", "human"),
+    ("can you call me back instead?", "en", "human"),
+])
+def test_requests_as_people_write_them(knowledge_store, text, lang, intent):
+    knowledge, matcher = knowledge_store.current, knowledge_store.matcher
+    assert understand(text, knowledge, matcher, lang_hint=lang).intent == intent
+
+
+def test_how_to_book_is_still_about_booking(knowledge_store):
+    knowledge, matcher = knowledge_store.current, knowledge_store.matcher
+    assert understand("hur gör jag för att boka ett möte?", knowledge, matcher).faq_id == "dukat-bord-boka"
+    assert understand("vem ska jag ringa på kommunen", knowledge, matcher).intent == "routing"
