@@ -55,7 +55,7 @@ MIN_TYPO_LENGTH = 5  # a shorter word one letter off is as likely another word (
 # "avdelning" is no typo of "utdelning", but "companion" may be one of "Coompanion".
 TYPO_FREQUENCY = 3.5
 PRECISION_CHECK = 64  # more hopeful entries than this: bound their precision before scoring them
-OTHER_LETTERS = 0.85  # "lån" typed with å against "län" in the FAQ: same letters folded, another word
+OTHER_LETTERS = 0.5  # "lån" typed with å against "län" in the FAQ: same letters folded, another word
 PART = 0.6  # a word matching one word of a synonym phrase ("förening" in "ekonomisk förening")
 # A word found nowhere in the FAQ weighs by how common it is in general Swedish and English (wordfreq's Zipf
 # scale): a rare or unknown one ("bygglov", "glasögon") fully, as the subject of some other question; an
@@ -356,7 +356,7 @@ class _LanguageIndex:
         if any(k.startswith(WRITTEN) for k in matches):
             # "lån" as written is in the FAQ: "län", which folds the same, is another word.
             for k in matches:
-                if not k.startswith(WRITTEN):
+                if not k.startswith((WRITTEN, GROUP)):
                     matches[k] = OTHER_LETTERS
         for part in term.parts:
             if part in self.idf and matches.get(part, 0.0) < PART:

@@ -189,7 +189,14 @@ class Synonyms:
                 x = parent[x]
             return x
 
+        # A one-word member written with å/ä/ö -> its stems as written: "län" (county) folds to the stem of "lån"
+        # (loan) but is no member of its group.
+        self.spelt: dict[str, set[str]] = {}
         for term, expansions in mapping.items():
+            for text in (term, *expansions):
+                words = lower_words(text)
+                if len(words) == 1 and fold_word(words[0]) != words[0]:
+                    self.spelt.setdefault(stem(words[0], lang), set()).add(_stemmer(lang).stemWord(words[0]))
             head = self._stems(term, lang)
             if not head:
                 continue
@@ -221,6 +228,12 @@ class Synonyms:
     def _stems(text: str, lang: Lang) -> tuple[str, ...]:
         return tuple(stem(w, lang) for w in lower_words(text))
 
+    def spelt_as(self, stemmed: str, word: str, lang: Lang) -> bool:
+        """Whether a word may be the one-word member with its stem: typed without å/ä/ö it may; written with them,
+        only if a member is written so ("lån", not "län")."""
+        spellings = self.spelt.get(stemmed)
+        return not spellings or fold_word(word) == word or _stemmer(lang).stemWord(word) in spellings
+
     def group_of(self, text: str, lang: Lang) -> str | None:
         return self.phrases.get(self._stems(text, lang))
 
@@ -250,11 +263,15 @@ class Analyzer:
         while i < len(words):
             for size in sizes.get(stems[i], ()):
                 group = phrases.get(tuple(stems[i : i + size])) if i + size <= len(words) else None
+                if group is not None and size == 1 and not self.synonyms.spelt_as(stems[i], words[i], self.lang):
+                    continue
                 if group is not None:
                     # A phrase is as common as its rarest word ("europeiska socialfonden": "socialfonden").
                     frequency = min(general_frequency(w) for w in words[i : i + size])
                     if size == 1:
-                        result.append(Term((stems[i], group), frequency=frequency, word=words[i]))
+                        # As written too ("~lån"), so that "län" (county), folded the same, is another word.
+                        keys = (*self._keys(words[i], stems[i], folded[i]), group)
+                        result.append(Term(keys, frequency=frequency, word=words[i]))
                     else:
                         parts = tuple(st for st, f in zip(stems[i : i + size], folded[i : i + size])
                                       if f not in self.stop and len(f) > 1)
