@@ -63,6 +63,11 @@ OTHER: dict[Lang, Lang] = {"sv": "en", "en": "sv"}
 SUBORDINATORS = frozenset("innan efter nar ifall sedan after before when once until while unless".split())
 SUBORDINATOR_PAIRS = frozenset({("for", "att"), ("efter", "att"), ("in", "order"), ("so", "that")})
 CLAUSE_SUBJECTS = frozenset("jag vi man du ni i we you they".split())
+# A question of this many tokens or more is also read on its main clause, cut before the first relative pronoun that
+# has this many words on each side (see _main_clause).
+MAIN_CLAUSE_TOKENS = 10
+MAIN_CLAUSE_WORDS = 3
+RELATIVE_PRONOUNS = frozenset("som who which that".split())
 ASKS_WHO = frozenset("vem vilka vilken who whom kontakta kontakt kontaktperson contact ringa ring call vanda vander".split())
 
 
@@ -265,6 +270,8 @@ def _read(shown: str, asked: str, support: str, lang: Lang, knowledge: Knowledge
     if frame is not None:
         return _as_message(shown, _route(asked, lang, words, frame, knowledge, matcher))
     match = matcher.match(asked, lang, support=support)
+    if asked == shown:
+        match = _main_clause(asked, support, lang, match, matcher) or match
     if asked != shown and match.decision != "answer" and asked.endswith(shown) and not says_nothing(shown):
         # Read with the clause it leans on, a short question drowns in a long sentence of context; read on its
         # own words with that clause as support, it may be clear ("..., vilken form passar bäst för det?"), if
@@ -298,6 +305,29 @@ def _read(shown: str, asked: str, support: str, lang: Lang, knowledge: Knowledge
         # an entry is about the same thing; "hur bokar jag ett möte?" asks about it and gets the entry.
         return _intent(shown, lang, intent)
     return _as_message(shown, _from_match(asked, lang, match, knowledge, matcher))
+
+
+def _main_clause(asked: str, support: str, lang: Lang, match: Match, matcher: Matcher) -> Match | None:
+    """A long question whose relative clause describes the asker ("finns det lån eller bidrag för sådana som vi som
+    vill anställa folk som står långt från jobb?"): the clause reads like the definition of an ASF and may win the
+    whole sentence. Read on its main clause, with the relative clause as support, it may name another entry: that
+    answer, when the main clause has a word of the field. None when that changes nothing."""
+    written = asked.split()
+    words = [fold_word(w.strip(",.?!:;")) for w in written]
+    if len(tokens(asked)) < MAIN_CLAUSE_TOKENS or re.search(r"[.!?;]\s+\S", asked):
+        return None  # short, or several sentences (a whole message read at once)
+    cut = next((i for i, w in enumerate(words) if w in RELATIVE_PRONOUNS and i >= MAIN_CLAUSE_WORDS
+                and len(words) - i >= MAIN_CLAUSE_WORDS), None)
+    if cut is None:
+        return None
+    head, clause = " ".join(written[:cut]), " ".join(written[cut:])
+    if not matcher.domain_words(head, lang, wide=True):
+        return None
+    alone = matcher.match(head, lang, support=f"{clause} {support}".strip())
+    if alone.decision != "answer" or (match.decision == "answer"
+                                      and alone.candidates[0].entry_id == match.candidates[0].entry_id):
+        return None
+    return alone
 
 
 def _asks_beside_clause(words: list[str], hit: PhraseHit) -> bool:

@@ -500,3 +500,15 @@ def test_how_to_book_is_still_about_booking(knowledge_store):
     knowledge, matcher = knowledge_store.current, knowledge_store.matcher
     assert understand("hur gör jag för att boka ett möte?", knowledge, matcher).faq_id == "dukat-bord-boka"
     assert understand("vem ska jag ringa på kommunen", knowledge, matcher).intent == "routing"
+
+
+@pytest.mark.parametrize("text, entry", [
+    ("finns det lån?", "lan-och-kapital"),  # not the ASF statistics "per län"
+    ("finns det lån för sådana som vi som vill anställa folk som står långt från arbetsmarknaden?", "lan-och-kapital"),
+    ("are there loans for people like us who want to hire people who are far from the labour market?", "lan-och-kapital"),
+    # a relative clause is what is asked about when the main clause names nothing
+    ("vad är ett företag som anställer folk som står långt från arbetsmarknaden", "asf-vad-ar"),
+])
+def test_a_question_is_judged_on_its_main_clause(knowledge_store, text, entry):
+    knowledge, matcher = knowledge_store.current, knowledge_store.matcher
+    assert understand(text, knowledge, matcher).faq_id == entry
