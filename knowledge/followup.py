@@ -17,7 +17,7 @@ from itertools import pairwise
 
 from .matcher import Matcher
 from .model import FaqEntry, Knowledge, Lang
-from .text import fold_word, general_frequency, lower_words, stopwords, tokens
+from .text import fold_word, general_frequency, light_words, lower_words, stopwords, tokens
 from .understanding import Understanding, understand
 
 # Words that tie a message to the previous answer, folded.
@@ -26,7 +26,8 @@ OPENING_PHRASES = ("hur ar det med", "vad galler", "what about", "how about", "a
 CLOSERS = frozenset({"ocksa", "med", "too", "also", "da", "then"})
 POINTERS = frozenset({"det", "den", "dem", "dom", "detta", "denna", "dessa", "sadant", "sant",
                       "it", "that", "this", "them", "they", "those", "one"})
-SHORT = 6  # a pointer counts in a message of at most this many words
+SHORT = 6  # a pointer counts in a message of at most this many words...
+NAMES_NOTHING = 12  # ...or of at most this many when no word of it names anything
 # "det"/"it" before an infinitive ("vad kostar det att registrera?", "how long does it take to register?") is a
 # placeholder for what follows, not a pointer back: the infinitive marker at most EXPLETIVE_GAP words after it.
 INFINITIVE_MARKERS = frozenset({"att", "to"})
@@ -103,6 +104,8 @@ def leans_on_previous(text: str, own: Understanding) -> bool:
         return True
     if len(words) <= SHORT and points(words):
         return True
+    if len(words) <= NAMES_NOTHING and points(words) and all(w in _function_words() or w in _light() for w in words):
+        return True  # "hur gör man för att söka det?": longer, but every word asks or points
     # A few words that ask something ("vem betalar?"); not a stray "gbg" or "imorgon kl 22".
     asks = "?" in text or any(w in ASKING for w in words)
     if len(words) <= SHORT and asks and all(w in _function_words() for w in words):
@@ -117,6 +120,11 @@ def points(words: list[str]) -> bool:
         if word in POINTERS and not (INFINITIVE_MARKERS & set(ahead) and words[-1] not in INFINITIVE_MARKERS):
             return True
     return False
+
+
+@lru_cache(maxsize=1)
+def _light() -> frozenset[str]:
+    return light_words()["sv"] | light_words()["en"]
 
 
 @lru_cache(maxsize=1)

@@ -90,6 +90,8 @@ async def typed_to_times(chat: Chat, lang: str = "sv", idea: str = "hoppa över"
     ("sv", "vad är lönebidrag?", "och hur ansöker jag om det?"),
     ("sv", "lönebidrag", "och hur ansöker man?"),
     ("en", "what is lönebidrag?", "how do I apply for it?"),
+    # longer, but every word asks or points: still about lönebidrag (it had got Tillväxtverket's funding)
+    ("sv", "vad är lönebidrag?", "hur gör man för att söka det?"),
 ])
 async def test_how_to_apply_after_lonebidrag_is_about_lonebidrag(app, lang, first, follow_up):
     chat = founder(app, f"apply-{lang}-{len(first)}", lang)
