@@ -10,6 +10,7 @@ its own understanding.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import replace
 from functools import lru_cache
@@ -303,6 +304,9 @@ def in_context(text: str, own: Understanding, entry_id: str | None, knowledge: K
     back ("how do I apply for it?") is not answered as if it had a subject: its best entries are suggested.
     """
     entry = knowledge.entries.get(entry_id or "")
+    if entry is not None and own.intent == "who_does_what" and _asks_whom_only(text, matcher):
+        # "vem ska jag prata med?", "who do I talk to there?" with no subject of its own: whom for the last answer's.
+        return Understanding(text, own.lang, "routing", faq_id=entry.id, authorities=tuple(entry.authorities))
     if own.intent in OWN_INTENTS or own.intent == "switch_language":
         return own
     if entry is None:
@@ -321,7 +325,7 @@ def in_context(text: str, own: Understanding, entry_id: str | None, knowledge: K
         return _same_kind(text, own, entry, knowledge, matcher)
     if not leans or new_subject(text, own.lang, entry, refers):
         return not_again(text, own, entry, knowledge, matcher)
-    return _aspect_in_context(text, _read_in_context(text, own, entry, knowledge, matcher), entry, knowledge)
+    return _aspect_in_context(text, _read_in_context(text, own, entry, knowledge, matcher), entry, knowledge, own)
 
 
 def _read_in_context(text: str, own: Understanding, entry: FaqEntry, knowledge: Knowledge,
@@ -350,7 +354,8 @@ def _asks_of_same_subject(text: str, other: FaqEntry, entry: FaqEntry, lang: Lan
     return bool(named) and all(w in asked for w in named) and _fits_aspect(text, other, lang)
 
 
-def _aspect_in_context(text: str, read: Understanding, entry: FaqEntry, knowledge: Knowledge) -> Understanding:
+def _aspect_in_context(text: str, read: Understanding, entry: FaqEntry, knowledge: Knowledge,
+                       own: Understanding | None = None) -> Understanding:
     """A follow-up asking a figure of the subject (what it costs, how long it takes): an entry about just that for
     the same subject; else what the entry in context says of it ("Det är gratis att ansöka" for F-skatt), before a
     related entry. Asked how much, a related entry only if it tells an amount; else the entry in context, whose
@@ -363,12 +368,41 @@ def _aspect_in_context(text: str, read: Understanding, entry: FaqEntry, knowledg
     other = found if read.intent in ("faq", "routing") and found is not None and found.id != entry.id else None
     told = part_asked(text, entry, lang)
     if other is not None and (_asks_of_same_subject(text, other, entry, lang)
-                              or (not told and (not amount or part_asked(text, other, lang)))):
+                              or (not told and (not amount or part_asked(text, other, lang)))
+                              or _told_of_something_else(text, told, other, lang)):
         return read
+    mine = knowledge.entries.get(own.faq_id or "") if own is not None and own.intent in ("faq", "routing") else None
+    if mine is not None and mine.id != entry.id and _told_of_something_else(text, told, mine, lang):
+        return replace(own, lang=lang)
     if not told and not amount:
         return read
     return Understanding(text, lang, "just_answered", faq_id=entry.id, score=read.score,
                          authorities=tuple(entry.authorities))
+
+
+def _told_of_something_else(text: str, told: str, other: FaqEntry, lang: Lang) -> bool:
+    """Whether what the entry in context tells of the figure asked is about something else than the follow-up's own
+    words, which the other entry speaks of: "how much does it cost to register it?" after the choice of company form,
+    which tells only that advice on the choice is free; the starting costs speak of registering."""
+    own = [w for w in tokens(text) if len(w) >= 5 and w not in _function_words()]
+    if not told or not own:
+        return False
+    told_words = frozenset(tokens(told))
+    other_words = frozenset(tokens(f"{other.question.get(lang)} {other.answer.get(lang)}"))
+    return not any(_near(w, told_words) for w in own) and any(_near(w, other_words) for w in own)
+
+
+def _near(word: str, known: frozenset[str]) -> bool:
+    """The word or a form of it ("registrera": "registrering", "registreras")."""
+    return any(len(common := os.path.commonprefix((word, k))) >= 5 and len(common) >= min(len(word), len(k)) - 3
+               for k in known)
+
+
+def _asks_whom_only(text: str, matcher: Matcher) -> bool:
+    """Whether a message is a routing question ("vem ska jag kontakta?") rather than a request for the overview of
+    who does what ("vem gör vad?")."""
+    words = tokens(text)
+    return any(hit.label == "routing" for hit in matcher.intents.find(words))
 
 
 def _titled_by(text: str, entry: FaqEntry, lang: Lang) -> bool:

@@ -122,6 +122,22 @@ async def test_who_pays_and_what_it_costs_keep_the_subject(app, lang, first, who
     assert await subject(chat) in ("lonebidrag", "vem-betalar-lonen", "finansiera-loner")
 
 
+@pytest.mark.parametrize("lang, first, whom", [
+    ("sv", "vad är lönebidrag?", "vem ska jag prata med?"),
+    ("en", "what is lönebidrag?", "who do I talk to there?"),
+])
+async def test_whom_to_talk_to_is_about_the_last_answer(app, lang, first, whom):
+    chat = founder(app, f"whom-{lang}", lang)
+    await chat.say(first)
+    await chat.say(whom)
+    text = chat.text()
+    # Whom for lönebidrag, not the overview of every authority (it had been the overview).
+    assert "Arbetsförmedlingen" in text and "Bolagsverket" not in text and "Tillväxtverket" not in text, text[:300]
+    assert ("lönebidrag" in text.lower()) and (await where(chat))[0] is None
+    await chat.say("vem gör vad?" if lang == "sv" else "who does what?")
+    assert "Bolagsverket" in chat.text()  # asked for, the overview still comes
+
+
 @pytest.mark.parametrize("lang, follow_up", [("sv", "finns det för föreningar också?"),
                                              ("en", "is it for associations too?")])
 async def test_also_for_associations_is_a_follow_up_not_a_guess(app, lang, follow_up):
@@ -1421,6 +1437,9 @@ async def test_a_swedish_question_with_a_few_english_words_is_answered(app, ques
     ("en", "which company form should we choose?", "how much does it cost to register?", "starta-kostnad"),
     # Its own words name an entry about the same subject by that entry's question: answered from it.
     ("sv", "vilken företagsform ska vi ha?", "och hur registrerar man den?", "registrera-foretag"),
+    # Pointing back, but what the last answer says of a cost (free advice on the choice) is not about registering.
+    ("en", "which company form should we choose?", "and how much does it cost to register it?", "starta-kostnad"),
+    ("sv", "vilken företagsform ska vi ha?", "och vad kostar det att registrera den?", "starta-kostnad"),
 ])
 async def test_a_follow_up_with_a_question_of_its_own_gets_its_own_answer(app, lang, first, follow_up, expected):
     chat = founder(app, f"own-{lang}-{len(follow_up)}", lang)
