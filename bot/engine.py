@@ -134,6 +134,9 @@ class Feature:
         self.resume: dict[str, Callable[["Turn"], Awaitable[Button | None]]] = {}
         # "<flow>.<step>" -> the catalogue key that leads the step's question when it is asked again
         self.reask: dict[str, str] = {}
+        # Read every free-text message outside a flow's step before it is answered ("jag bor i Norrköping" is kept);
+        # what they return leads the reply, or is the reply when the message is understood as nothing else.
+        self.notices: list[Callable[["Turn", str], Awaitable[list[Reply]]]] = []
         # payload -> the flow a press of it starts ("bk:start": "booking"); an answer given in passing while that
         # flow runs does not offer it: the flow's step, asked again below the answer, is the way back
         self.starts: dict[str, str] = {}
@@ -156,6 +159,7 @@ class Engine:
         self._resume: dict[str, Callable[[Turn], Awaitable[Button | None]]] = {}
         self._starts: dict[str, str] = {}
         self._required_roles: dict[str, str] = {}
+        self._notices: list[Callable[[Turn, str], Awaitable[list[Reply]]]] = []
         self.user_locks: KeyedLocks[str] = KeyedLocks()
         self.rate_limiter = RateLimiter()
 
@@ -177,6 +181,7 @@ class Engine:
                 raise ValueError(f"{feature.name} redefines {sorted(clash)}")
             table.update(own)
         self._required_roles.update(getattr(feature, "required_roles", {}))
+        self._notices.extend(feature.notices)
         self.features.append(feature)
 
     def intent_handler(self, intent: str) -> Handler | None:
@@ -311,14 +316,17 @@ class Engine:
         if reading.kind == "meaning":
             return self._meaning_alone(turn, reading, pending, step_key)
 
+        notes = [r for notice in self._notices for r in await notice(turn, text)] if step_key is None else []
         u = self._understand(turn, text)
         if step_key is not None and pending is not None and self._step_key(turn.session) == step_key:
             return await self._aside(turn, text, u, pending, step_key)
+        if notes and u.intent in ("fallback", "empty"):
+            return notes  # "jag bor i Norrköping" says nothing else
         handler = self._intents.get(u.intent) or self._intents["fallback"]
         replies = await handler(turn, text) or []
         if pending is not None and turn.session.flow is None:
             await self._keep_a_way_back(turn, pending, replies)
-        return replies
+        return notes + replies
 
     async def _keep_a_way_back(self, turn: Turn, pending: Pending, replies: list[Reply]) -> None:
         """A question answered while a feature's options were shown outside a flow (a guide step): the answer

@@ -7,6 +7,7 @@ stored one again by code or name, with its official name, region, website and sa
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -188,6 +189,29 @@ def find_municipality(text: str, municipalities: tuple[Municipality, ...]) -> Mu
         return None
     index = _index(municipalities)
     return _whole_answer(words, index) or _named_in_phrase(words, index)
+
+
+# A founder saying where they live or work: "jag bor i Norrköping", "vi finns i Botkyrka", "I live in Uppsala",
+# "min kommun är Lund". Only such a statement: "ett café i Malmö" says where a café is, not who the founder is.
+_HOME_STATED = re.compile(
+    r"\b(?:jag|vi)\s+(?:bor|finns|är|ar|ligger|håller\s+till|haller\s+till)\s+i\s+(?P<sv>[^,.;:!?]+)"
+    r"|\b(?:i|we)\s*(?:live|am|'m|are|'re)(?:\s+based)?\s+in\s+(?P<en>[^,.;:!?]+)"
+    r"|\b(?:min|mitt|vår|var)\s+kommun\s+(?:är|ar)\s+(?P<own>[^,.;:!?]+)"
+    r"|\b(?:my|our)\s+municipality\s+is\s+(?P<my>[^,.;:!?]+)",
+    re.IGNORECASE)
+_STATED_WORDS = 3  # a municipality's name has at most this many words ("Upplands Väsby", "Lilla Edets kommun")
+
+
+def stated_home(text: str, municipalities: tuple[Municipality, ...]) -> Municipality | None:
+    """The municipality a message says the founder lives or works in ("vi finns i Botkyrka och undrar ..."), or
+    None. The words right after the statement must be the name, alone ("i Malmö", "i Upplands Väsby kommun")."""
+    for found in _HOME_STATED.finditer(text):
+        words = next(g for g in found.groups() if g).split()
+        for n in range(min(_STATED_WORDS, len(words)), 0, -1):
+            named = municipality_alone(" ".join(words[:n]), municipalities)
+            if named is not None:
+                return named
+    return None
 
 
 def municipality_alone(text: str, municipalities: tuple[Municipality, ...]) -> Municipality | None:

@@ -98,3 +98,26 @@ async def test_a_place_typed_under_the_offer_answers_it_without_pressing(chat):
     assert "Norrköpings kommun" in chat.text() and "Det vet jag tyvärr inte" not in chat.text()
     await chat.say(KOMMUN_SV)
     assert "Ansvarig: Norrköpings kommun, https://www.norrkoping.se" in chat.text(), chat.text()
+
+
+async def test_a_municipality_told_in_passing_is_remembered(app):
+    chat = Chat(app, "console:stated-sv")
+    await chat.say("jag bor i Norrköping")
+    assert "Tack! Jag kommer ihåg Norrköpings kommun" in chat.text(), chat.text()
+    assert "Det vet jag tyvärr inte" not in chat.text()
+    await chat.say(KOMMUN_SV)
+    assert "Ansvarig: Norrköpings kommun, https://www.norrkoping.se" in chat.text(), chat.text()
+    # told with a question: kept, and the question answered with it
+    await chat.say("vi finns i Botkyrka nu, hur kontaktar jag min kommun om att starta ett ASF?")
+    assert "Jag kommer ihåg Botkyrka kommun" in chat.text() and "Ansvarig: Botkyrka kommun" in chat.text(), chat.text()
+    english = Chat(app, "console:stated-en", lang_hint="en")
+    await english.say("I live in Uppsala")
+    assert "Uppsala kommun" in english.text() and "I am afraid" not in english.text(), english.text()
+    await english.say(KOMMUN_EN)
+    assert "Responsible: Uppsala kommun" in english.text(), english.text()
+
+
+async def test_a_place_that_is_no_statement_of_home_is_not_kept(chat):
+    await chat.say("vi vill starta ett café i Malmö, vilken företagsform passar?")
+    await chat.say(KOMMUN_SV)
+    assert "Ansvarig: din kommun" in chat.text() and "Malmö" not in chat.text(), chat.text()

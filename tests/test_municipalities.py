@@ -6,7 +6,7 @@ from collections import defaultdict
 
 import pytest
 
-from knowledge.municipalities import Municipality, find_municipality, load_municipalities
+from knowledge.municipalities import Municipality, find_municipality, load_municipalities, stated_home
 from knowledge.text import fold
 
 MUNICIPALITIES = load_municipalities()
@@ -242,3 +242,21 @@ def test_works_over_any_list_given():
     mine = (Municipality("0581", "Norrköping", "Östergötlands län"), Municipality("1280", "Malmö", "Skåne län"))
     assert find_municipality("i malmo", mine) == mine[1]
     assert find_municipality("Göteborg", mine) is None
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("jag bor i Norrköping", "Norrköping"),
+    ("vi finns i botkyrka och undrar om lönebidrag", "Botkyrka"),
+    ("Vi håller till i Upplands Väsby kommun, hur gör vi?", "Upplands Väsby"),
+    ("I live in Uppsala", "Uppsala"),
+    ("we're based in Malmo", "Malmö"),
+    ("min kommun är Lund", "Lund"),
+    ("jag bor i norrkopnig", "Norrköping"),  # a typo
+    ("vi vill starta ett café i Malmö", None),  # where a café is, not where the founder lives
+    ("jag bor i en lägenhet", None),
+    ("vi är i startfasen", None),
+    ("I am in doubt", None),
+])
+def test_a_statement_of_where_one_lives_names_the_municipality(text, expected):
+    found = stated_home(text, MUNICIPALITIES)
+    assert (found.name if found else None) == expected

@@ -4,7 +4,7 @@ shown in answers' "Ansvarig" line (bot/answers.py) and offered when booking (bot
 
 from __future__ import annotations
 
-from knowledge.municipalities import Municipality, find_municipality, get_municipality, load_municipalities
+from knowledge.municipalities import Municipality, find_municipality, get_municipality, load_municipalities, stated_home
 
 from ..engine import Feature, Turn, User, clean_text
 from ..messages import Button, Reply
@@ -49,6 +49,7 @@ class HomeFeature(Feature):
         self.commands = {"/kommun": self.ask, "/municipality": self.ask}
         self.payloads = {"hm": self.button}
         self.steps = {"home.ask": self.typed}
+        self.notices = [self.stated]
 
     def _skip_button(self, turn: Turn) -> Button:
         return Button(turn.t("home.skip_button"), "hm:skip", "skip no cancel")
@@ -78,3 +79,14 @@ class HomeFeature(Feature):
         if len(text.split()) > 2:
             return None  # a question rather than a name: the engine answers it and the question here waits
         return [Reply(turn.t("home.unknown"), buttons=[[self._skip_button(turn)]])]
+
+    async def stated(self, turn: Turn, text: str) -> list[Reply]:
+        """A municipality the founder tells in passing ("jag bor i Norrköping", "vi finns i Botkyrka och undrar ...")
+        is kept as if told with /kommun; the reply says so."""
+        found = stated_home(text, load_municipalities())
+        if found is None or found.code == turn.user.municipality:
+            return []
+        remember_home(turn.user, found)
+        if turn.session.flow == "home":
+            turn.session.clear()
+        return [Reply(turn.t("home.saved", name=shown_name(found)))]
