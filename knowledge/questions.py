@@ -21,6 +21,7 @@ CLAUSE_WORDS = frozenset("när nar var where when".split())
 SUBJECTS = frozenset("jag du vi ni man det den de dom han hon i you we they it he she there".split())
 AUX_SV = frozenset("kan ska skall får far har är ar måste maste vill bör bor borde skulle blir kunde fick".split())
 AUX_EN = frozenset("do does did is are was were can could should would will must may might have has shall am".split())
+POSSESSION = frozenset({"have", "has"})
 # Words that may stand before a subject without asking: "eftersom vi", "nu har vi", "sen kan man".
 NOT_VERBS = frozenset("""eftersom fast medan innan tills sen sedan då da så sa därför darfor dessutom också ocksa nu idag
     ibland alltså alltsa men att som där dar när nar om för for och eller samt plus annars kanske tror because since
@@ -171,8 +172,10 @@ def _starts_question(words: list[str]) -> bool:
         return bool(second) and second not in SUBJECTS
     if first in ("om", "if", "whether") and len(words) > 2:  # an enumeration: "..., om vi behöver f-skatt"
         return True
-    if first in AUX_EN and second in SUBJECTS | {"the", "a", "an", "my", "our", "someone", "people"}:
+    if first in AUX_EN and second in SUBJECTS:
         return True
+    if first in AUX_EN - POSSESSION and second in {"the", "a", "an", "my", "our", "someone", "people"}:
+        return True  # "can a foreigner ...", "is the meeting ..."; not "(and) have a few questions before ..."
     # Swedish verb-first question: "kan vi", "ska vi", "finns det", "kostar det".
     return second in SUBJECTS and first not in SUBJECTS and first not in NOT_VERBS and (
         first in AUX_SV or fold_word(first) not in stopwords()["sv"])

@@ -512,3 +512,16 @@ def test_how_to_book_is_still_about_booking(knowledge_store):
 def test_a_question_is_judged_on_its_main_clause(knowledge_store, text, entry):
     knowledge, matcher = knowledge_store.current, knowledge_store.matcher
     assert understand(text, knowledge, matcher).faq_id == entry
+
+
+def test_a_clause_opening_with_have_and_an_article_tells_rather_than_asks():
+    questions = split_questions("We have talked about it for a long time and have a few questions before we really "
+                                "get going. Which company form suits us best?")
+    assert [q.text for q in questions] == ["Which company form suits us best?"]
+    assert [q.text for q in split_questions("Can a foreigner start an ASF?")] == ["Can a foreigner start an ASF?"]
+
+
+@pytest.mark.parametrize("text, lang", [("how much does the meeting cost?", "en"), ("hur mycket kostar mötet?", "sv")])
+def test_what_the_meeting_costs_is_the_meetings_entry_not_starting_costs(knowledge_store, text, lang):
+    knowledge, matcher = knowledge_store.current, knowledge_store.matcher
+    assert understand(text, knowledge, matcher, lang_hint=lang).faq_id == "dukat-bord-kostnad"
