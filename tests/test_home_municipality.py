@@ -121,3 +121,11 @@ async def test_a_place_that_is_no_statement_of_home_is_not_kept(chat):
     await chat.say("vi vill starta ett café i Malmö, vilken företagsform passar?")
     await chat.say(KOMMUN_SV)
     assert "Ansvarig: din kommun" in chat.text() and "Malmö" not in chat.text(), chat.text()
+
+
+async def test_the_privacy_notice_and_entry_say_the_municipality_told_is_stored(chat, app):
+    await chat.say("/integritet")
+    assert "din kommun om du har berättat den" in chat.text(), chat.text()
+    await chat.say("Måste jag uppge personnummer för att boka ett möte?")
+    text = chat.text()
+    assert "Personnummer frågar jag aldrig efter" in text and "vilken kommun du bor i" in text, text
