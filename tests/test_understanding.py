@@ -525,3 +525,9 @@ def test_a_clause_opening_with_have_and_an_article_tells_rather_than_asks():
 def test_what_the_meeting_costs_is_the_meetings_entry_not_starting_costs(knowledge_store, text, lang):
     knowledge, matcher = knowledge_store.current, knowledge_store.matcher
     assert understand(text, knowledge, matcher, lang_hint=lang).faq_id == "dukat-bord-kostnad"
+
+
+def test_support_when_hiring_is_the_overview_of_subsidies_not_workplace_support(knowledge_store):
+    knowledge, matcher = knowledge_store.current, knowledge_store.matcher
+    u = understand("what support can we get when we hire people?", knowledge, matcher, lang_hint="en")
+    assert u.faq_id == "lonestod-oversikt"  # it had been SIUS, the support at the workplace
