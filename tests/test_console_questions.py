@@ -30,10 +30,11 @@ HTML = lambda key, **p: _escaped(SV(key, **p))  # noqa: E731
 
 # Questions the bundled FAQ does not answer; the matcher ranks "lonestod-oversikt" first for the häst pair. (A cat
 # would not do: "katt" is taken for part of "skatt", and "kan min katt få lönebidrag" gets the overview.)
-HAST = ["kan min häst få lönebidrag", "kan hästen få lönebidrag"]
+# Questions the FAQ does not answer (a horse is no employee), close to an entry the console then suggests.
+HAST = ["kan hästen få stöd när vi anställer", "får hästen stöd när vi anställer"]
 GLASS = ["hur startar jag en glassbar", "starta glassbar hur gör man", "vill starta en glassbar"]
 HUND = ["kan min hund jobba i företaget", "får hunden jobba"]
-SUGGESTED = "lonestod-oversikt"
+SUGGESTED = "lonebidrag"
 
 
 def _escaped(text: str) -> str:
