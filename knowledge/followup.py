@@ -18,7 +18,7 @@ from itertools import pairwise
 
 from .matcher import Matcher
 from .model import FaqEntry, Knowledge, Lang
-from .text import fold_word, general_frequency, light_words, lower_words, stopwords, tokens
+from .text import fold_word, general_frequency, light_words_any, lower_words, stop_words_any, tokens
 from .understanding import Understanding, understand
 
 # Words that tie a message to the previous answer, folded.
@@ -105,7 +105,7 @@ def leans_on_previous(text: str, own: Understanding) -> bool:
         return True
     if len(words) <= SHORT and points(words):
         return True
-    if len(words) <= NAMES_NOTHING and points(words) and all(w in _function_words() or w in _light() for w in words):
+    if len(words) <= NAMES_NOTHING and points(words) and all(w in _function_words() or w in light_words_any() for w in words):
         return True  # "hur gör man för att söka det?": longer, but every word asks or points
     # A few words that ask something ("vem betalar?"); not a stray "gbg" or "imorgon kl 22".
     asks = "?" in text or any(w in ASKING for w in words)
@@ -124,14 +124,9 @@ def points(words: list[str]) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _light() -> frozenset[str]:
-    return light_words()["sv"] | light_words()["en"]
-
-
-@lru_cache(maxsize=1)
 def _function_words() -> frozenset[str]:
     """Words that ask or point but name no subject (folded)."""
-    return frozenset(stopwords()["sv"] | stopwords()["en"] | ASKING | ASKING_VERBS | OPENERS | CLOSERS | POINTERS)
+    return frozenset(stop_words_any() | ASKING | ASKING_VERBS | OPENERS | CLOSERS | POINTERS)
 
 
 def _entry_words(entry: FaqEntry, lang: str) -> frozenset[str]:
@@ -212,7 +207,7 @@ def related(subject: FaqEntry, other: FaqEntry) -> bool:
 
 def subject_text(entry: FaqEntry, lang: Lang) -> str:
     """What the last answer was about, as words to add to a follow-up: its question's content words."""
-    ignored = stopwords()["sv"] | stopwords()["en"] | ASKING
+    ignored = stop_words_any() | ASKING
     return " ".join(w for w in lower_words(entry.question.get(lang)) if fold_word(w) not in ignored)
 
 

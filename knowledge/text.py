@@ -117,6 +117,18 @@ def light_words() -> dict[Lang, frozenset[str]]:
 
 
 @lru_cache(maxsize=1)
+def stop_words_any() -> frozenset[str]:
+    """The stop words of both languages, folded: a message's language is not always the one it is read in."""
+    return stopwords()["sv"] | stopwords()["en"]
+
+
+@lru_cache(maxsize=1)
+def light_words_any() -> frozenset[str]:
+    """The light words of both languages, folded."""
+    return light_words()["sv"] | light_words()["en"]
+
+
+@lru_cache(maxsize=1)
 def idioms() -> dict[Lang, dict[str, tuple[tuple[str, ...], ...]]]:
     """Set phrases whose words say nothing of a subject ("i praktiken", "spelar roll"), as folded words, per
     language, by their first word, longest first."""

@@ -17,7 +17,7 @@ from .language import detect_language
 from .matcher import Candidate, Match, Matcher
 from .model import Knowledge, Lang
 from .questions import QUESTION_WORDS, Question, opens_question, says_nothing, split_questions
-from .text import PhraseHit, fold_word, frequency_in, light_words, lower_words, stopwords, tokens
+from .text import PhraseHit, fold_word, frequency_in, light_words_any, lower_words, stop_words_any, tokens
 
 # Intent names from intents.yaml with a meaning of their own here.
 ROUTING = "routing"
@@ -346,8 +346,7 @@ def _asks_beside_clause(words: list[str], hit: PhraseHit) -> bool:
             break
     if opener is None:
         return False
-    ignored = _filler() | _light_words()
-    return any(w not in ignored for w in words[:opener])
+    return any(w not in _filler() and w not in light_words_any() for w in words[:opener])
 
 
 def _domain_words_besides(text: str, words: list[str], hit: PhraseHit, lang: Lang, matcher: Matcher) -> list[str]:
@@ -568,11 +567,7 @@ def _content_left(words: list[str], hits: list[PhraseHit], intent: PhraseHit) ->
 
 
 def _filler() -> frozenset[str]:
-    return stopwords()["sv"] | stopwords()["en"]
-
-
-def _light_words() -> frozenset[str]:
-    return light_words()["sv"] | light_words()["en"]
+    return stop_words_any()
 
 
 def _intent(text: str, lang: Lang, hit: PhraseHit) -> Understanding:
