@@ -488,12 +488,15 @@ def _read_question(question: Question, questions: list[Question], lang: Lang, kn
     reading = _read(question.text, question.asked, _support_of(question, questions, lang, matcher), lang,
                     knowledge, matcher)
     refers_to_question = question.leans_on and not question.whole
+    # What it refers to, with the clause that question leans on in turn ("Jag skrev mitt namn när jag bokade. Vem
+    # kan se det och hur länge sparas det?": both refer to the name).
+    referred = next((q.asked for q in questions if q.text == question.leans_on), question.leans_on)
     if refers_to_question and reading.intent in ANSWERED and reading.faq_id is not None \
-            and not matcher.about(reading.faq_id, question.leans_on):
+            and not matcher.about(reading.faq_id, referred):
         return Understanding(question.text, lang, "fallback")
     if refers_to_question and reading.intent == "did_you_mean":
         # The same for what it offers: only entries about what it refers to.
-        about = tuple(s for s in reading.suggestions if matcher.about(s, question.leans_on))
+        about = tuple(s for s in reading.suggestions if matcher.about(s, referred))
         return replace(reading, suggestions=about) if about else Understanding(question.text, lang, "fallback")
     return reading
 
