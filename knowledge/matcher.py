@@ -49,7 +49,7 @@ BORROWED = "@"  # marks a key of the other language's phrasings (a Swedish word 
 IDF_POWER = 1.0  # rarity weight = IDF ** IDF_POWER
 UNKNOWN_WEIGHT = 2.0  # a question word found nowhere weighs this share of the rarest possible word
 LIGHT_WEIGHT = 0.3  # an everyday word ("betyder", "samma") weighs at most this share of it
-RECALL_SHARE = 0.75  # score = recall^0.75 * precision^0.25: covering the question matters most
+RECALL_SHARE = 0.7  # score = recall^0.7 * precision^0.3: covering the question matters most
 MIN_TYPO_LENGTH = 5  # a shorter word one letter off is as likely another word ("hamn"/"famn")
 # A word this common in general language (wordfreq's Zipf scale) is taken for a typo only one letter off:
 # "avdelning" is no typo of "utdelning", but "companion" may be one of "Coompanion".
@@ -64,7 +64,7 @@ RARE_WORD = 3.5  # Zipf at or below: counts fully
 EVERYDAY_WORD = 5.5  # Zipf at or above: counts as a light word
 # The message's other sentences support a question: their terms found in an entry add to its recall with
 # this share of their weight, and never count against an entry that lacks them.
-SUPPORT = 0.7
+SUPPORT = 0.9
 SUPPORT_CAP = 1.0  # ...and add at most this share of the question's own weight: support helps, never decides
 # A word rare in general language that at most ANCHOR_ENTRIES entries use, in a phrasing or the answer
 # ("Coompanion", "SIUS", "nystartsjobb", "Almi") names the subject: the best entry holding it is answered
@@ -82,14 +82,14 @@ DOMAIN_FREQUENCY = 3.5
 DOMAIN_ENTRIES = 6  # ...or, below ABOUT_FREQUENCY, found in the phrasings of at most this many entries
 # A question's word of that field weighs this many times its rarity among the entries: "affärsplan" or
 # "Försäkringskassan" is in many answers (a low IDF) but says more of what is asked than "sitta" or "tips".
-DOMAIN_WEIGHT = 1.3
+DOMAIN_WEIGHT = 1.5
 DOMAIN_WEIGHT_IDF = 1.0  # ...unless most entries use it ("ASF", IDF 0.8): such a word names nothing in particular
 # A long question (LONG_TERMS terms or more) says much no phrasing says, so its best score stays low even when
 # it is about one entry: that entry is answered if it scores at least LONG_SCORE and LONG_LEAD times the next.
 # (Out-of-scope questions of that length in the dev sets score at most 27.)
 LONG_TERMS = 8
 LONG_SCORE = 35.0
-LONG_LEAD = 1.3
+LONG_LEAD = 1.15
 
 
 @dataclass(frozen=True)
