@@ -6,7 +6,7 @@
     python bench/match.py --no-blind      # leave the blind set out (what one runs while tuning)
     python bench/match.py --blind-misses  # the blind set's misses: for whoever labels it, never for tuning
 
-The paraphrases (tests/data/paraphrases.yaml, 903 in-scope questions written per entry by helpers who saw the FAQ
+The paraphrases (tests/data/paraphrases.yaml, 901 in-scope questions written per entry by helpers who saw the FAQ
 but no dev or blind question) are printed beside the dev sets; the thresholds are never chosen on them.
 Accuracy uses the rules of tests/test_devset.py: in scope "right" is the expected entry answered, routed
 or suggested (or the expected intent or authority), "strict" is answered directly; out of scope

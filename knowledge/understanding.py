@@ -323,7 +323,8 @@ def _main_clause(asked: str, support: str, lang: Lang, match: Match, matcher: Ma
     head, clause = " ".join(written[:cut]), " ".join(written[cut:])
     if not matcher.domain_words(head, lang, wide=True):
         return None
-    if not set(words[:cut]) & QUESTION_WORDS and set(words[cut:]) & QUESTION_WORDS:
+    if not opens_question(lower_words(head)) and not set(words[:cut]) & QUESTION_WORDS \
+            and set(words[cut:]) & (QUESTION_WORDS - RELATIVE_PRONOUNS):
         return None  # the head states ("jag har en idé om ett asf som ..."), the rest asks ("..., men hur vet man ...?")
     alone = matcher.match(head, lang, support=f"{clause} {support}".strip())
     if alone.decision != "answer" or (match.decision == "answer"

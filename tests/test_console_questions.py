@@ -28,10 +28,10 @@ CATALOGUE = Catalogue.load()
 SV = lambda key, **p: CATALOGUE.text("sv", key, **p)  # noqa: E731
 HTML = lambda key, **p: _escaped(SV(key, **p))  # noqa: E731
 
-# Questions the bundled FAQ does not answer; the matcher ranks "lonestod-oversikt" first for the häst pair. (A cat
-# would not do: "katt" is taken for part of "skatt", and "kan min katt få lönebidrag" gets the overview.)
-# Questions the FAQ does not answer (a horse is no employee), close to an entry the console then suggests.
-HAST = ["kan hästen få stöd när vi anställer", "får hästen stöd när vi anställer"]
+# Questions the FAQ does not answer (a horse is no employee), close to an entry the console then suggests: the matcher
+# ranks "lonebidrag" just under the answer threshold for the häst pair. (A cat would not do: "katt" is taken for part
+# of "skatt"; "kan min häst få lönebidrag" is answered, its entry having plain "kan vi få lönebidrag" phrasings.)
+HAST = ["kan vi få stöd för att anställa en häst", "kan man få stöd för att anställa en häst"]
 GLASS = ["hur startar jag en glassbar", "starta glassbar hur gör man", "vill starta en glassbar"]
 HUND = ["kan min hund jobba i företaget", "får hunden jobba"]
 SUGGESTED = "lonebidrag"
