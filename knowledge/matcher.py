@@ -468,11 +468,18 @@ class _LanguageIndex:
             if -bound < bar or (full and -bound == bar):
                 break
             most = min(self._recall(doc, looked_up) / query_total, 1.0) ** RECALL_SHARE
+            if most < bar or (full and most == bar):
+                continue  # its recall alone keeps it out: precision is at most 1
             precision = 0.0
             for phrasing in self.phrasings_of[doc]:
                 forward = self.forward[phrasing]
-                # Its keys' shares bound the phrasing's precision: most phrasings need no scoring.
-                if sum(forward[key][0] * sim for key, sim in key_sims.items() if key in forward) > precision:
+                # Its keys' shares bound the phrasing's precision: most phrasings need no scoring. (Over the
+                # smaller of the two: a long question has many more keys than a phrasing.)
+                if len(forward) < len(key_sims):
+                    held = sum(share * key_sims[key] for key, (share, _) in forward.items() if key in key_sims)
+                else:
+                    held = sum(forward[key][0] * sim for key, sim in key_sims.items() if key in forward)
+                if held > precision:
                     precision = max(precision, self._precision(phrasing, key_sims))
             score = most * precision**keep
             if score < bar or (full and score == bar):
