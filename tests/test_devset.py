@@ -32,7 +32,8 @@ BASELINE = {"right": 0.923, "strict": 0.842, "abstain": 0.909}
 # answered from the FAQ.
 BLIND_TARGETS = {"strict": 0.90, "abstain": 0.90}
 # Not met yet (bench/match.py prints both): the blind set must at least not fall below what it gave when
-# this was recorded (2026-12-03, evening: strict 80.6 % of the 155 with an entry, abstention 93.3 %), less a question.
+# this was recorded (2026-12-03, evening: strict 80.6 % of the 155 with an entry, less a question; abstention 91.1 %,
+# which the floor, set at 93.3 % less a question before the synonyms of ae2041a, now equals).
 BLIND_FLOOR = {"strict": 0.800, "abstain": 0.911}
 LONG = 80  # characters: a message this long or longer counts as "long" in the split figures
 
