@@ -321,11 +321,11 @@ def _main_clause(asked: str, support: str, lang: Lang, match: Match, matcher: Ma
     if cut is None:
         return None
     head, clause = " ".join(written[:cut]), " ".join(written[cut:])
-    if not matcher.domain_words(head, lang, wide=True):
-        return None
     if not opens_question(lower_words(head)) and not set(words[:cut]) & QUESTION_WORDS \
             and set(words[cut:]) & (QUESTION_WORDS - RELATIVE_PRONOUNS):
         return None  # the head states ("jag har en idé om ett asf som ..."), the rest asks ("..., men hur vet man ...?")
+    if not matcher.domain_words(head, lang, wide=True):
+        return None
     alone = matcher.match(head, lang, support=f"{clause} {support}".strip())
     if alone.decision != "answer" or (match.decision == "answer"
                                       and alone.candidates[0].entry_id == match.candidates[0].entry_id):
@@ -490,14 +490,14 @@ def _read_question(question: Question, questions: list[Question], lang: Lang, kn
     is not about what starting a company costs): otherwise it adds nothing."""
     reading = _read(question.text, question.asked, _support_of(question, questions, lang, matcher), lang,
                     knowledge, matcher)
-    refers_to_question = question.leans_on and not question.whole
+    if not question.leans_on or question.whole:
+        return reading  # refers to no other question
     # What it refers to, with the clause that question leans on in turn ("Jag skrev mitt namn när jag bokade. Vem
     # kan se det och hur länge sparas det?": both refer to the name).
     referred = next((q.asked for q in questions if q.text == question.leans_on), question.leans_on)
-    if refers_to_question and reading.intent in ANSWERED and reading.faq_id is not None \
-            and not matcher.about(reading.faq_id, referred):
+    if reading.intent in ANSWERED and reading.faq_id is not None and not matcher.about(reading.faq_id, referred):
         return Understanding(question.text, lang, "fallback")
-    if refers_to_question and reading.intent == "did_you_mean":
+    if reading.intent == "did_you_mean":
         # The same for what it offers: only entries about what it refers to.
         about = tuple(s for s in reading.suggestions if matcher.about(s, referred))
         return replace(reading, suggestions=about) if about else Understanding(question.text, lang, "fallback")

@@ -270,6 +270,10 @@ def test_the_loader_reads_the_blind_format(tmp_path):
     assert not is_strict(multi, Understanding(multi.q, "sv", "did_you_mean", suggestions=("lonebidrag",)))
 
 
+def _stored_phrasings(knowledge: Knowledge) -> set[str]:
+    return {fold(p) for e in knowledge.entries.values() for lang in ("sv", "en") for p in e.phrasings(lang)}
+
+
 def test_the_paraphrases_are_labelled_and_kept_apart_from_the_dev_and_blind_sets(dev_set, knowledge_store):
     """tests/data/paraphrases.yaml (bench/match.py prints it; constants are chosen on it): every label an entry, no
     question a stored phrasing, a dev question or a blind one (it must never carry them into tuning)."""
@@ -277,14 +281,14 @@ def test_the_paraphrases_are_labelled_and_kept_apart_from_the_dev_and_blind_sets
     paraphrases = load_questions(DEV_DIR / "paraphrases.yaml")
     assert len(paraphrases) >= 800 and all(q.faqs and not q.out for q in paraphrases)
     assert [f for q in paraphrases for f in q.faqs if f not in knowledge.entries] == []
-    stored = {fold(p) for e in knowledge.entries.values() for lang in ("sv", "en") for p in e.phrasings(lang)}
+    stored = _stored_phrasings(knowledge)
     asked = {fold(q.q) for q in (*dev_set, *load_blind_set())}
     assert [q.q for q in paraphrases if fold(q.q) in stored or fold(q.q) in asked] == []
 
 
 def test_dev_set_labels_exist_and_no_question_is_a_stored_phrasing(dev_set, knowledge_store):
     knowledge: Knowledge = knowledge_store.current
-    stored = {fold(p) for e in knowledge.entries.values() for lang in ("sv", "en") for p in e.phrasings(lang)}
+    stored = _stored_phrasings(knowledge)
     assert [q.q for q in dev_set if fold(q.q) in stored] == []
     assert [f for q in dev_set for f in q.faqs if f not in knowledge.entries] == []
     assert [q.authority for q in dev_set if q.authority is not None and q.authority not in knowledge.authorities] == []
