@@ -66,6 +66,9 @@ def test_blank_text_is_empty(kb, text):
         ("hur kommer jag igång?", "guide"),
         ("steg för steg", "guide"),
         ("where do I start", "guide"),
+        ("startguiden", "guide"),  # the bot's own word for it
+        ("öppna startguiden", "guide"),
+        ("start guide", "guide"),
         ("vem gör vad", "who_does_what"),
         ("who does what?", "who_does_what"),
         ("var är jag?", "where_am_i"),
