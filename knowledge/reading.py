@@ -130,6 +130,7 @@ class ReplyWords:
         self.before_number = _words(numbers.get("before")) | self.politeness
         self.after_number = _words(numbers.get("after")) | self.politeness
         self.choosing = _words(data.get("choosing")) | self.politeness
+        self.joining = _words(data.get("joining"))
         # Words that never make a reply mean an option on their own ("och", "the").
         self.function = self.choosing | stopwords()["sv"] | stopwords()["en"]
         self.time = TimeWords(data.get("time") or {}, numbers.get("words") or {})
@@ -348,6 +349,33 @@ def _label_fits(folded: Sequence[str], labels: Sequence[tuple[str, ...]], words:
         if score is not None:
             parts[i] = score
     return _best(parts)
+
+
+def read_several(text: str, options: Sequence[Option], words: ReplyWords = WORDS) -> tuple[str, ...]:
+    """The options a reply names when it names two or more, joined by commas or "och"/"and" ("lönebidrag och
+    lokaler"): each part must be one option's text, typed loosely; otherwise (): one part that fits no option or
+    several makes it not a list of options."""
+    if len(text) > MAX_REPLY_CHARS:
+        return ()
+    labels = [tuple(tokens(o.label)) for o in options]
+    parts: list[list[str]] = []
+    for piece in re.split(r"[,;/+&]", text):
+        parts.append([])
+        for word in tokens(piece):
+            if word in words.joining:
+                parts.append([])
+            else:
+                parts[-1].append(word)
+    parts = [p for p in parts if p]
+    if len(parts) < 2:
+        return ()
+    chosen: list[str] = []
+    for part in parts:
+        fits = _label_fits(part, labels, words) if len(part) <= MAX_LABEL_WORDS else []
+        if len(fits) != 1:
+            return ()
+        chosen.append(options[fits[0]].payload)
+    return tuple(dict.fromkeys(chosen))
 
 
 def _best(scores: dict[int, float]) -> list[int]:

@@ -353,6 +353,24 @@ async def test_topics_typed_in_english_then_done(app):
     assert step == "idea" and set(data["topics"]) == {"foretagsform", "lokaler"}
 
 
+@pytest.mark.parametrize("lang, typed, chosen", [
+    ("sv", "företagsform och lokaler", {"foretagsform", "lokaler"}),
+    ("sv", "radgivning, lokalerna samt finansiering", {"radgivning", "lokaler", "finansiering"}),
+    ("sv", "kommunens stöd och upphandling", {"kommun", "upphandling"}),
+    ("en", "company form and premises", {"foretagsform", "lokaler"}),
+])
+async def test_several_topics_typed_in_one_line_are_all_chosen(app, lang, typed, chosen):
+    chat = founder(app, f"topics-several-{lang}-{len(typed)}", lang)
+    await chat.say("boka möte" if lang == "sv" else "book a meeting")
+    await chat.say("ja" if lang == "sv" else "yes")
+    await chat.say(typed)
+    flow, step, data = await where(chat)
+    assert (flow, step) == ("booking", "topics") and set(data["topics"]) == chosen
+    assert sum(b.startswith("✓") for b in chat.buttons()) == len(chosen)
+    await chat.say("lokaler och vad kostar det?")  # one part is no topic: not a list of topics, nothing toggled
+    assert set((await where(chat))[2]["topics"]) == chosen
+
+
 @pytest.mark.parametrize("lang, skip", [("sv", "hoppa över"), ("sv", "hoppa over"), ("sv", "nästa"), ("en", "skip"),
                                         ("en", "dunno")])
 async def test_skipping_the_idea_saves_nothing(app, lang, skip):

@@ -18,7 +18,7 @@ from functools import lru_cache
 from datetime import datetime, timedelta, timezone
 
 from knowledge.municipalities import find_municipality, load_municipalities, municipality_alone
-from knowledge.reading import WORDS, TimeWish, read_time
+from knowledge.reading import WORDS, TimeWish, read_several, read_time
 from knowledge.understanding import bare_intent, understand
 
 from booking.model import (
@@ -90,7 +90,8 @@ class BookingFeature(Feature):
         }
         self.intents = {"booking": self.start, "my_meetings": self.my_meetings, "cancel": self.cancel_command}
         self.payloads = {"bk": self.founder_button, "mt": self.official_button}
-        self.steps = {"booking.idea": self.idea_text, "booking.municipality": self.municipality_text}
+        self.steps = {"booking.idea": self.idea_text, "booking.municipality": self.municipality_text,
+                      "booking.topics": self.topics_text}
         # "": a day and time typed outside any flow ("imorgon kl 10") is a wish for a meeting then
         self.time_steps = {"booking.times": self.time_wish, "booking.confirm": self.time_wish, "": self.book_at}
         self.navigation = {"booking:back": self.step_back, "booking:restart": self.restart}
@@ -231,6 +232,19 @@ class BookingFeature(Feature):
         else:
             chosen.append(topic)
         return [self._topics_reply(turn, replaces=True)]
+
+    async def topics_text(self, turn: Turn, text: str) -> list[Reply] | None:
+        """Several topics typed in one line ("lönebidrag och lokaler"): all of them chosen (one typed alone is a
+        press of its button, which toggles it)."""
+        pending = turn.user.pending
+        if pending is None or turn.session.step != "topics":
+            return None
+        picked = read_several(text, [o for o in pending.options if o.payload.startswith("bk:tp:")])
+        if not picked:
+            return None
+        chosen = turn.session.data.setdefault("topics", [])
+        chosen += [t for t in (p.removeprefix("bk:tp:") for p in picked) if t in self._bookable() and t not in chosen]
+        return [self._topics_reply(turn)]
 
     async def topics_done(self, turn: Turn, _: str) -> list[Reply]:
         if not turn.session.data.get("topics"):
