@@ -398,6 +398,10 @@ def _focused(shown: str, asked: str, support: str, lang: Lang, matcher: Matcher)
     terms = matcher.domain_words(context, lang)
     if not terms:
         return None
+    # A context that asks itself ("..., men vilka jobbar där egentligen, är det folk som han?") is part of the question.
+    asking = [m.start() for m in re.finditer(r"\w+", context) if m.group().lower() in QUESTION_WORDS]
+    if asking:
+        shown = f"{context[asking[-1]:]} {shown}"
     focused = matcher.match(f"{shown} {' '.join(terms)}", lang, support=support)
     return focused if focused.decision == "answer" else None
 

@@ -379,6 +379,15 @@ def test_a_short_question_leaning_on_long_context_is_judged_on_its_own_words(kno
                       matcher).intent == "fallback"
 
 
+def test_a_question_in_the_clause_leaned_on_is_kept_when_the_question_is_narrowed_to_its_subject(knowledge_store):
+    knowledge, matcher = knowledge_store.current, knowledge_store.matcher
+    # "är det folk som hon?" leans on "...asf, men vilka är det som jobbar där": who works there, not what an ASF is.
+    text = ("Min syster har varit sjukskriven länge. En kompis nämnde asf, men vilka är det som jobbar där "
+            "egentligen, är det folk som hon?")
+    u = understand(text, knowledge, matcher)
+    assert u.faq_id != "asf-vad-ar" and "asf-vem-jobbar" in (u.faq_id, *u.suggestions)
+
+
 def test_a_question_with_no_word_of_the_field_supports_the_question_it_follows(knowledge_store):
     knowledge, matcher = knowledge_store.current, knowledge_store.matcher
     text = ("Jag lagar mat och många grannar har inget jobb. Jag vill starta en restaurang där de kan jobba. "
