@@ -543,3 +543,13 @@ def test_support_when_hiring_is_the_overview_of_subsidies_not_workplace_support(
     knowledge, matcher = knowledge_store.current, knowledge_store.matcher
     u = understand("what support can we get when we hire people?", knowledge, matcher, lang_hint="en")
     assert u.faq_id == "lonestod-oversikt"  # it had been SIUS, the support at the workplace
+
+
+@pytest.mark.parametrize("text, lang, entry", [
+    ("måste ett asf ha fackavtal", "sv", "kollektivavtal-asf"),  # fackavtal: a collective agreement
+    ("how do I wipe my data", "en", "integritet-radera"),  # wipe: delete
+    ("hur tar jag bort allt ni har sparat om mig", "sv", "integritet-radera"),
+])
+def test_a_founders_everyday_word_for_the_faqs_term_finds_the_entry(knowledge_store, text, lang, entry):
+    u = understand(text, knowledge_store.current, knowledge_store.matcher, lang_hint=lang)
+    assert (u.intent, u.faq_id) == ("faq", entry)
