@@ -349,7 +349,7 @@ def _asks_beside_clause(words: list[str], hit: PhraseHit) -> bool:
             break
     if opener is None:
         return False
-    return any(w not in _filler() and w not in light_words_any() for w in words[:opener])
+    return any(w not in stop_words_any() and w not in light_words_any() for w in words[:opener])
 
 
 def _domain_words_besides(text: str, words: list[str], hit: PhraseHit, lang: Lang, matcher: Matcher) -> list[str]:
@@ -369,7 +369,7 @@ def _help_with_subject(text: str, words: list[str], hits: list[PhraseHit], hit: 
     written = lower_words(text)  # as typed, for the stemmer; tokens() are these words folded
     if len(written) != len(words):
         return False
-    rest = " ".join(written[i] for i, w in enumerate(words) if not hit.start <= i < hit.end and w not in _filler())
+    rest = " ".join(written[i] for i, w in enumerate(words) if not hit.start <= i < hit.end and w not in stop_words_any())
     alone = matcher.match(rest, lang) if rest else None
     return alone is not None and alone.decision == "answer" \
         and alone.candidates[0].entry_id == match.candidates[0].entry_id
@@ -572,12 +572,8 @@ def _content_left(words: list[str], hits: list[PhraseHit], intent: PhraseHit) ->
     for h in hits:  # politeness, and other triggers of the same intent ("kan jag *få* prata med nån på kommunen")
         if h.label in COURTESY or h.label == intent.label:
             covered.update(range(h.start, h.end))
-    filler = _filler()
+    filler = stop_words_any()
     return any(i not in covered and w not in filler for i, w in enumerate(words))
-
-
-def _filler() -> frozenset[str]:
-    return stop_words_any()
 
 
 def _intent(text: str, lang: Lang, hit: PhraseHit) -> Understanding:
@@ -607,7 +603,7 @@ def _route(text: str, lang: Lang, words: list[str], frame: PhraseHit, knowledge:
            matcher: Matcher) -> Understanding:
     """ "Vem ska jag kontakta om X?": find X and name who is responsible for it."""
     rest = [i for i in range(len(words)) if not frame.start <= i < frame.end]
-    if all(words[i] in _filler() for i in rest):
+    if all(words[i] in stop_words_any() for i in rest):
         return Understanding(text, lang, "who_does_what")  # "vem ska jag kontakta?" with no subject
     written = lower_words(text)  # as typed, for the stemmer: tokens() are these words folded
     topic = " ".join(written[i] for i in rest)
