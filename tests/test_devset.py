@@ -33,7 +33,8 @@ BASELINE = {"right": 0.923, "strict": 0.842, "abstain": 0.909}
 BLIND_TARGETS = {"strict": 0.90, "abstain": 0.90}
 # Not met yet (bench/match.py prints both): the blind set must at least not fall below what it gave when
 # this was recorded (2026-12-03, evening: strict 80.6 % of the 155 with an entry, less a question; abstention 91.1 %,
-# which the floor, set at 93.3 % less a question before the synonyms of ae2041a, now equals).
+# which the floor, set at 93.3 % less a question before the synonyms of ae2041a, now equals). Both now sit on the
+# floor (night of 2026-12-03: strict 80.0 %, 124 of 155; this floor rejected a second round of phrasings at 78.1 %).
 BLIND_FLOOR = {"strict": 0.800, "abstain": 0.911}
 LONG = 80  # characters: a message this long or longer counts as "long" in the split figures
 
