@@ -352,7 +352,7 @@ def _label_fits(folded: Sequence[str], labels: Sequence[tuple[str, ...]], words:
 
 
 def read_several(text: str, options: Sequence[Option], words: ReplyWords = WORDS) -> tuple[str, ...]:
-    """The options a reply names when it names two or more, joined by commas or "och"/"and" ("lönebidrag och
+    """The options a reply names when it names two or more, joined by commas or "och"/"and" ("företagsform och
     lokaler"): each part must be one option's text, typed loosely; otherwise (): one part that fits no option or
     several makes it not a list of options."""
     if len(text) > MAX_REPLY_CHARS:

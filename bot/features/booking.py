@@ -234,10 +234,10 @@ class BookingFeature(Feature):
         return [self._topics_reply(turn, replaces=True)]
 
     async def topics_text(self, turn: Turn, text: str) -> list[Reply] | None:
-        """Several topics typed in one line ("lönebidrag och lokaler"): all of them chosen (one typed alone is a
+        """Several topics typed in one line ("företagsform och lokaler"): all of them chosen (one typed alone is a
         press of its button, which toggles it)."""
         pending = turn.user.pending
-        if pending is None or turn.session.step != "topics":
+        if pending is None:
             return None
         picked = read_several(text, [o for o in pending.options if o.payload.startswith("bk:tp:")])
         if not picked:
