@@ -18,7 +18,7 @@ from itertools import pairwise
 
 from .matcher import Matcher
 from .model import FaqEntry, Knowledge, Lang
-from .text import fold_word, general_frequency, light_words_any, lower_words, stop_words_any, tokens
+from .text import fold_word, general_frequency, light_words_any, lower_words, stem, stop_words_any, tokens
 from .understanding import Understanding, understand
 
 # Words that tie a message to the previous answer, folded.
@@ -344,8 +344,8 @@ def _read_in_context(text: str, own: Understanding, entry: FaqEntry, knowledge: 
 def _asks_of_same_subject(text: str, other: FaqEntry, entry: FaqEntry, lang: Lang) -> bool:
     """Whether another entry's own question asks what the follow-up asks about the same subject ("Kostar det något
     att boka Dukat bord?" after "Vad är Dukat bord?"; not "Vad kostar det att starta ett ASF?" after F-skatt)."""
-    asked = set(tokens(other.question.get(lang)))
-    named = [w for w in tokens(subject_text(entry, lang)) if w not in _function_words()]
+    asked = {stem(w, lang) for w in lower_words(other.question.get(lang))}
+    named = [stem(w, lang) for w in lower_words(subject_text(entry, lang)) if fold_word(w) not in _function_words()]
     return bool(named) and all(w in asked for w in named) and _fits_aspect(text, other, lang)
 
 

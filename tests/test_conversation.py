@@ -224,6 +224,10 @@ async def test_a_yes_only_answers_a_yes_no_question(app, lang, yes_no, wh, lead)
     ("f-skatt", "hur lång tid tar det?", "sv", "just_answered", "f-skatt"),  # "kan ta några veckor"
     ("ideburen-organisation", "how much is the fee?", "en", "just_answered", "ideburen-organisation"),
     ("dukat-bord-vad", "vad kostar mötet?", "sv", "faq", "dukat-bord-kostnad"),  # an entry about just that
+    # After how to start: the entries about what starting costs and takes ("startar" asked, "starta" in their question)
+    ("starta-asf-steg", "vad kostar det?", "sv", "faq", "starta-kostnad"),
+    ("starta-asf-steg", "hur lång tid tar det?", "sv", "faq", "starta-tid"),
+    ("starta-asf-steg", "how much does it cost?", "en", "faq", "starta-kostnad"),
     (None, "how do I apply for it?", "en", "did_you_mean", None),  # "it" with nothing before it
     ("nystartsjobb", "hur mycket får man?", "sv", "just_answered", "nystartsjobb"),  # names nothing: about the last
     ("nystartsjobb", "how much do you get?", "en", "just_answered", "nystartsjobb"),
