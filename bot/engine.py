@@ -297,6 +297,8 @@ class Engine:
         reading = read_reply(text, pending.options if pending else [], turn.now,
                              accepts_time=bool(pending and pending.accepts_time) or outside)
         if reading.payload is not None:
+            if self._thanks_for_an_offer(text, reading, pending, step_key):
+                return [Reply(turn.t("core.thanks"))]
             return await self._press_in_flow(turn, reading.payload)
         if reading.kind == "time" and (step_key or "") in self._time_steps:
             assert reading.when is not None
@@ -327,6 +329,11 @@ class Engine:
         if pending is not None and turn.session.flow is None:
             await self._keep_a_way_back(turn, pending, replies)
         return notes + replies
+
+    def _thanks_for_an_offer(self, text: str, reading: Reading, pending: Pending | None, step_key: str | None) -> bool:
+        """ "ok tack" after an answer that offers a meeting without asking: thanks, not a yes to the offer."""
+        return (step_key is None and reading.kind == "meaning" and reading.meaning == "yes" and pending is not None
+                and not asks(pending.prompt) and bare_intent(text, self.app.knowledge.matcher) == "thanks")
 
     async def _keep_a_way_back(self, turn: Turn, pending: Pending, replies: list[Reply]) -> None:
         """A question answered while a feature's options were shown outside a flow (a guide step): the answer
@@ -416,10 +423,17 @@ class Engine:
             return [self._ask_again(turn, pending, self._reask_key(step_key))]
         handler = self._intents.get(u.intent) or self._intents["fallback"]
         replies = await handler(turn, text) or []
-        if self._step_key(turn.session) == step_key and turn.asked_again is None:
+        if (self._step_key(turn.session) == step_key and turn.asked_again is None
+                and not self._shows_step(replies, pending)):
             self._drop_restarts(turn, replies)
             replies.append(self._ask_again(turn, pending, "core.back_to_flow"))
         return replies
+
+    @staticmethod
+    def _shows_step(replies: list[Reply], pending: Pending) -> bool:
+        """Whether the replies end with the step's own options already ("boka möte" at the consent asks it anew)."""
+        own = [o.payload for row in pending.rows[pending.own_from:] for o in row]
+        return bool(replies) and [b.payload for b in replies[-1].all_buttons()] == own
 
     def _drop_restarts(self, turn: Turn, replies: list[Reply]) -> None:
         """An answer given in passing in a flow does not offer to start that flow ("Boka ett Dukat bord-möte" while
@@ -441,8 +455,8 @@ class Engine:
         aside = (step_key is not None and pending is not None and pending.fresh(turn.now, step_key)
                  and payload in {o.payload for row in pending.rows[:pending.own_from] for o in row})
         replies = await self._press(turn, payload)
-        if aside and self._step_key(turn.session) == step_key and turn.asked_again is None:
-            assert pending is not None
+        if (aside and pending is not None and self._step_key(turn.session) == step_key and turn.asked_again is None
+                and not self._shows_step(replies, pending)):
             self._drop_restarts(turn, replies)
             replies.append(self._ask_again(turn, pending, "core.back_to_flow"))
         return replies

@@ -220,6 +220,11 @@ def read_reply(text: str, options: Sequence[Option], now: datetime, accepts_time
         return _chosen(options[-1], words)
     if number is not None and 1 <= number <= len(options):
         return _chosen(options[number - 1], words)
+    # The same option shown twice (a step asked again under an answer that showed it) is one option, not a choice.
+    distinct: dict[str, Option] = {}
+    for option in options:
+        distinct.setdefault(option.payload, option)
+    options = list(distinct.values())
     labels = [tuple(tokens(o.label)) for o in options]
     core = _strip(folded, words.politeness)
     exact = [o for o, label in zip(options, labels) if label and label in (tuple(folded), core)]

@@ -21,6 +21,13 @@ from .text import PhraseHit, fold_word, frequency_in, light_words_any, lower_wor
 
 # Intent names from intents.yaml with a meaning of their own here.
 ROUTING = "routing"
+# A stated wish to start a business ("vi vill starta ett städföretag med ..."): a frame, not an intent (intents.yaml).
+START_WISH = "start_wish"
+FRAMES = frozenset({ROUTING, START_WISH})
+# What a question beside a wish to start may say and still ask nothing of its own ("går det?", "is that possible?",
+# "where do I begin?"), besides everyday words: folded.
+FEASIBLE = frozenset("mojligt mojlig mojligheter possible doable realistiskt realistic vidare tillvaga borjar borja "
+                     "begin".split())
 HUMAN, HELP = "human", "help"
 SWITCH = {"language_sv": "sv", "language_en": "en"}
 # Politeness: preferred over requests when the message has both ("hej, boka möte" is booking).
@@ -54,6 +61,10 @@ NAMED_RANKED = 5
 # "..., var börjar jag?" asks how to get going: an entry answers it only if its own question is about doing or
 # starting something (folded word beginnings), not what something is ("Vad är ett ASF?").
 GETTING_STARTED = ("hur", "how", "start", "borj", "igang", "steg", "step", "forst", "first", "komma")
+# Verbs of a question that asks nothing of its own beside a wish to start ("hur gör vi?", "what do you think?"): folded.
+DOING = frozenset("gor gora gjort do does doing go think tycker tror".split())
+# An entry about starting itself, which answers a wish to start (see _wishes_to_start): folded word beginnings.
+STARTING = ("start", "borj", "igang", "steg", "step", "forst", "first")
 # A word of the other language in a message ("kan jag få lönebidrag for my staff?"): its Zipf frequency there is at
 # least this much above its frequency in the message's language ("for" 7.0 in English, 4.9 in Swedish; not "personal").
 FOREIGN_GAP = 1.5
@@ -124,6 +135,40 @@ def _understand_in(text: str, lang: Lang, knowledge: Knowledge, matcher: Matcher
     if bare:
         return _intent(text, lang, intent)
     questions = split_questions(text)
+    u = _understand_questions(text, questions, lang, knowledge, matcher)
+    if (u.intent in ("fallback", "did_you_mean") or (u.intent in ANSWERED and not _starts(u, lang, knowledge))) \
+            and _wishes_to_start(text, hits, matcher, strict=u.intent in ANSWERED):
+        # "Jag vill starta ett städföretag med kvinnor som inte har jobb, går det?": getting started, as "var börjar
+        # jag?" is, unless an entry about starting answers it.
+        return Understanding(text, lang, "guide")
+    return u
+
+
+def _starts(u: Understanding, lang: Lang, knowledge: Knowledge) -> bool:
+    """Whether an understanding answers with an entry about starting ("Hur startar jag ett ASF?")."""
+    entry = knowledge.entries.get(u.faq_id or "") if u.intent in ANSWERED else None
+    return entry is not None and any(w.startswith(STARTING) for w in tokens(entry.question.get(lang)))
+
+
+def _wishes_to_start(text: str, hits: list[PhraseHit], matcher: Matcher, strict: bool = False) -> bool:
+    """Whether a message states a wish to start a business and its other clauses ask nothing of their own: no
+    word but everyday ones, or (`strict`, where an entry answered it) no word but function words ("hur gör vi?",
+    "is that possible?"; not "finns det stöd")."""
+    if not any(h.label == START_WISH for h in hits):
+        return False
+    plain = stop_words_any() | QUESTION_WORDS | FEASIBLE | DOING
+    for clause in re.split(r"(?<=[,.;:!?])\s+", text):
+        words = tokens(clause)
+        if not words or any(h.label == START_WISH for h in matcher.intents.find(words)):
+            continue
+        if "?" in clause or opens_question(lower_words(clause)):
+            if not (all(w in plain for w in words) if strict else says_nothing(clause, FEASIBLE)):
+                return False
+    return True
+
+
+def _understand_questions(text: str, questions: list[Question], lang: Lang, knowledge: Knowledge,
+                          matcher: Matcher) -> Understanding:
     if len(questions) == 1 and not questions[0].context:
         return _read(text, text, "", lang, knowledge, matcher)
     readings = _readings(text, questions, lang, knowledge, matcher)
@@ -556,7 +601,7 @@ def _from_match(text: str, lang: Lang, match: Match, knowledge: Knowledge, match
 
 def _trigger(words: list[str], hits: list[PhraseHit]) -> tuple[PhraseHit | None, bool]:
     """The main intent's trigger, and whether the message is nothing but it, politeness and function words."""
-    intent = _main_intent([h for h in hits if h.label != ROUTING])
+    intent = _main_intent([h for h in hits if h.label not in FRAMES])
     return intent, intent is not None and not _content_left(words, hits, intent)
 
 

@@ -610,6 +610,30 @@ async def test_the_guide_typed(app, lang, words):
     assert (await where(chat))[0] is None  # the guide keeps its place in its own table, not as a flow
 
 
+@pytest.mark.parametrize("lang, first", [
+    ("sv", "Jag vill starta ett städföretag med kvinnor som inte har jobb, går det?"),
+    ("sv", "Vi funderar på att starta ett snickeri med folk som varit sjukskrivna länge. Hur gör vi?"),
+    ("en", "Hi, I want to start a cleaning company with other women who have no jobs. Is that possible?"),
+    ("en", "We are thinking of starting a bakery with people who are far from the labour market"),
+])
+async def test_a_wish_to_start_a_business_opens_the_start_guide(app, lang, first):
+    # The target user's first message: no FAQ phrasing covers their idea, but it is plainly about getting started.
+    chat = founder(app, f"wish-{first[:12]}", lang)
+    await chat.say(first)
+    step, of = ("Steg", "av") if lang == "sv" else ("Step", "of")
+    assert f"{step} 1 {of} {len(app.knowledge.current.guide)}" in chat.text(), chat.text()
+    assert app.knowledge.current.guide[0].title.get(lang) in chat.text()
+
+
+@pytest.mark.parametrize("lang, message, entry", [
+    ("sv", "Jag vill starta ett café, vilka tillstånd behöver jag?", "livsmedel-registrering"),  # asks something
+    ("sv", "Vi vill starta ett städföretag, hur gör vi?", "starta-asf-steg"),  # the FAQ answers it
+])
+def test_a_wish_to_start_with_a_question_of_its_own_is_read_as_that_question(knowledge_store, lang, message, entry):
+    u = understand(message, knowledge_store.current, knowledge_store.matcher, lang_hint=lang)
+    assert (u.intent, u.faq_id) == ("faq", entry), u
+
+
 @pytest.mark.parametrize("lang, share, shared", [("sv", "ja", True), ("sv", "nej", False), ("en", "yes", True)])
 async def test_booking_from_a_guide_step_with_share_answered_by_typing(app, lang, share, shared):
     chat = founder(app, f"guide-book-{lang}-{share}", lang)
@@ -844,6 +868,29 @@ async def test_several_questions_in_one_long_message_are_each_answered(app, lang
         assert authority in text
     assert "Det vet jag tyvärr inte" not in text and "I don't know" not in text
     assert (await where(chat))[0] is None
+
+
+@pytest.mark.parametrize("lang, again, yes", [("sv", "boka ett möte", "ja"), ("en", "book a meeting", "yes")])
+async def test_asking_to_book_at_the_consent_asks_it_once_and_yes_still_goes_on(app, lang, again, yes):
+    chat = founder(app, f"consent-again-{lang}", lang)
+    await chat.say(again)
+    await chat.say(again)
+    assert len(chat.last) == 1 and len(chat.buttons()) == 2, chat.text()  # not asked twice in a row
+    await chat.say(yes)  # once shown twice, the two "Ja" were read as a choice between them
+    assert (await where(chat))[:2] == ("booking", "topics"), chat.text()
+
+
+@pytest.mark.parametrize("lang, ask, thanks", [("en", "do we need to speak swedish?", "ok thanks"),
+                                               ("sv", "kan jag prata med en människa?", "ok tack")])
+async def test_thanks_after_an_answer_that_offers_a_meeting_is_no_yes_to_it(app, lang, ask, thanks):
+    chat = founder(app, f"thanks-{lang}", lang)
+    await chat.say(ask)
+    assert len(chat.buttons()) == 1  # the meeting offered beside the answer, nothing asked
+    await chat.say(thanks)
+    assert (await where(chat))[0] is None and ("Varsågod" in chat.text() or "welcome" in chat.text()), chat.text()
+    await chat.say(ask)
+    await chat.say("ja" if lang == "sv" else "yes")  # a yes still takes the offer
+    assert (await where(chat))[:2] == ("booking", "consent"), chat.text()
 
 
 # --- language -----------------------------------------------------------------------------------------

@@ -106,6 +106,13 @@ def test_a_label_typed_loosely_picks_that_option(text, payload):
     assert read_reply(text, TOPICS, NOW) == Reading("option", payload)
 
 
+@pytest.mark.parametrize("text", ["ja", "ja, fortsätt", "avbryt", "3"])
+def test_an_option_shown_twice_is_one_option_not_a_choice(text):
+    # A step asked again under an answer that showed the same step: its options twice, numbered on.
+    once = read_reply(text if text != "3" else "1", CONSENT, NOW)
+    assert read_reply(text, CONSENT + CONSENT, NOW) == once and once.payload is not None
+
+
 @pytest.mark.parametrize(
     "text, options, payload",
     [
