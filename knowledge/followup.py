@@ -33,6 +33,10 @@ NAMES_NOTHING = 12  # ...or of at most this many when no word of it names anythi
 # placeholder for what follows, not a pointer back: the infinitive marker at most EXPLETIVE_GAP words after it.
 INFINITIVE_MARKERS = frozenset({"att", "to"})
 EXPLETIVE_GAP = 2
+# A follow-up naming what another entry about the same subject is titled by gets it (_named_elsewhere) if it ranks
+# among the first NAMED_RANKED and scores at least NAMED_FLOOR (below the answer threshold: the title's word decides).
+NAMED_RANKED = 5
+NAMED_FLOOR = 40.0
 BARE = 3  # a question this short without a confident answer of its own leans on the last one
 # Words that make a few words a question ("vem betalar", "when"), folded; a "?" does too.
 ASKING = frozenset({"vad", "hur", "vem", "vems", "vilken", "vilket", "vilka", "nar", "varfor", "vart",
@@ -284,8 +288,28 @@ def not_again(text: str, u: Understanding, entry: FaqEntry, knowledge: Knowledge
                 and related(entry, other) and _fits_aspect(text, other, u.lang)):
             return Understanding(text, u.lang, "faq", faq_id=other.id, score=c.score,
                                  authorities=tuple(other.authorities))
+    named = _named_elsewhere(text, entry, knowledge, matcher, u.lang)
+    if named is not None:
+        return named
     return Understanding(text, u.lang, "just_answered", faq_id=entry.id, score=u.score,
                          authorities=tuple(entry.authorities))
+
+
+def _named_elsewhere(text: str, entry: FaqEntry, knowledge: Knowledge, matcher: Matcher,
+                     lang: Lang) -> Understanding | None:
+    """An entry about the same subject whose own question has a word of the message that the question of the entry
+    just answered has not: "vad är skillnaden mot aktiebolag?" after the choice of company form is about the limited
+    company ("Vad är ett aktiebolag med särskild vinstutdelningsbegränsning?")."""
+    own = frozenset(tokens(entry.question.get(lang)))
+    words = [w for w in tokens(text) if len(w) >= 4 and w not in _function_words() and not _known(w, own)]
+    for c in matcher.rank_all(text, lang, NAMED_RANKED):
+        other = knowledge.entries.get(c.entry_id)
+        if other is None or other.id == entry.id or c.score < NAMED_FLOOR or not related(entry, other):
+            continue
+        title = frozenset(tokens(other.question.get(lang)))
+        if any(_known(w, title) for w in words):
+            return Understanding(text, lang, "faq", faq_id=other.id, score=c.score, authorities=tuple(other.authorities))
+    return None
 
 
 def in_context(text: str, own: Understanding, entry_id: str | None, knowledge: Knowledge,

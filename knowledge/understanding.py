@@ -157,14 +157,15 @@ def _wishes_to_start(text: str, hits: list[PhraseHit], matcher: Matcher, strict:
     if not any(h.label == START_WISH for h in hits):
         return False
     plain = stop_words_any() | QUESTION_WORDS | FEASIBLE | DOING
+    stated = False
     for clause in re.split(r"(?<=[,.;:!?])\s+", text):
         words = tokens(clause)
-        if not words or any(h.label == START_WISH for h in matcher.intents.find(words)):
-            continue
-        if "?" in clause or opens_question(lower_words(clause)):
-            if not (all(w in plain for w in words) if strict else says_nothing(clause, FEASIBLE)):
-                return False
-    return True
+        asks = "?" in clause or opens_question(lower_words(clause))
+        if words and not asks and any(h.label == START_WISH for h in matcher.intents.find(words)):
+            stated = True  # "vi vill starta ett café ...", not "vad kan kommunen göra för den som vill starta?"
+        elif asks and not (all(w in plain for w in words) if strict else says_nothing(clause, FEASIBLE)):
+            return False
+    return stated
 
 
 def _understand_questions(text: str, questions: list[Question], lang: Lang, knowledge: Knowledge,

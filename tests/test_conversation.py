@@ -228,6 +228,9 @@ async def test_a_yes_only_answers_a_yes_no_question(app, lang, yes_no, wh, lead)
     ("starta-asf-steg", "vad kostar det?", "sv", "faq", "starta-kostnad"),
     ("starta-asf-steg", "hur lång tid tar det?", "sv", "faq", "starta-tid"),
     ("starta-asf-steg", "how much does it cost?", "en", "faq", "starta-kostnad"),
+    # A word of the follow-up titles another entry about the same subject: that entry, not "that was my answer"
+    ("foretagsform-val", "vad är skillnaden mot aktiebolag?", "sv", "faq", "aktiebolag-svb"),
+    ("foretagsform-val", "what is the difference to a limited company?", "en", "faq", "aktiebolag-svb"),
     (None, "how do I apply for it?", "en", "did_you_mean", None),  # "it" with nothing before it
     ("nystartsjobb", "hur mycket får man?", "sv", "just_answered", "nystartsjobb"),  # names nothing: about the last
     ("nystartsjobb", "how much do you get?", "en", "just_answered", "nystartsjobb"),
@@ -615,6 +618,7 @@ async def test_the_guide_typed(app, lang, words):
     ("sv", "Vi funderar på att starta ett snickeri med folk som varit sjukskrivna länge. Hur gör vi?"),
     ("en", "Hi, I want to start a cleaning company with other women who have no jobs. Is that possible?"),
     ("en", "We are thinking of starting a bakery with people who are far from the labour market"),
+    ("sv", "hej! vi är tre kompisar som vill starta ett café i malmö där nyanlända kan jobba"),
 ])
 async def test_a_wish_to_start_a_business_opens_the_start_guide(app, lang, first):
     # The target user's first message: no FAQ phrasing covers their idea, but it is plainly about getting started.
@@ -628,6 +632,8 @@ async def test_a_wish_to_start_a_business_opens_the_start_guide(app, lang, first
 @pytest.mark.parametrize("lang, message, entry", [
     ("sv", "Jag vill starta ett café, vilka tillstånd behöver jag?", "livsmedel-registrering"),  # asks something
     ("sv", "Vi vill starta ett städföretag, hur gör vi?", "starta-asf-steg"),  # the FAQ answers it
+    # Asked about someone else's wish: a question of its own
+    ("sv", "Vad kan kommunens näringslivsenhet göra för den som vill starta ett ASF?", "naringslivsenhet"),
 ])
 def test_a_wish_to_start_with_a_question_of_its_own_is_read_as_that_question(knowledge_store, lang, message, entry):
     u = understand(message, knowledge_store.current, knowledge_store.matcher, lang_hint=lang)
