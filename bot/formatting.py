@@ -61,6 +61,8 @@ def format_wish(wish, lang: str = "sv") -> str:
     if wish.exact or wish.start == wish.end:
         return format_datetime(wish.start, lang)
     start, end = local(wish.start), local(wish.end)
+    if start.date() == end.date() and (start.hour, start.minute) == (0, 0) and (end.hour, end.minute) >= (23, 59):
+        return format_date(wish.start, lang)  # a whole day ("på onsdag"), not "00:00–23:59"
     if start.date() == end.date():
         return _catalogue().text(lang, "time.wish_window", date=format_date(wish.start, lang),
                                  start=f"{start:%H:%M}", end=f"{end:%H:%M}")

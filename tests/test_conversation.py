@@ -446,6 +446,17 @@ async def test_a_day_and_time_in_words_gets_the_nearest_free_times(app, lang, wi
     assert step == "confirm" and data["start"] == int(times[1].timestamp() // 60)
 
 
+@pytest.mark.parametrize("lang, wish, said", [("sv", "nästa vecka på onsdag", "onsdag 18 mars:"),
+                                              ("en", "on friday", "Friday 13 March:")])
+async def test_a_whole_day_is_said_as_the_day(app, lang, wish, said):
+    chat = founder(app, f"whole-day-{lang}", lang)
+    await typed_to_times(chat, lang, idea="skip" if lang == "en" else "hoppa över",
+                         place="don't know" if lang == "en" else "vet inte")
+    await chat.say(wish)
+    assert said in chat.text() and "00:00" not in chat.text(), chat.text()
+    assert {t.date() for t in offered(chat)} == {date(2026, 3, 18) if lang == "sv" else date(2026, 3, 13)}
+
+
 async def test_a_time_outside_office_hours_gets_the_nearest_ones(app):
     chat = founder(app, "wish-late")
     await typed_to_times(chat)
