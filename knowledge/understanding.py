@@ -79,6 +79,9 @@ CLAUSE_SUBJECTS = frozenset("jag vi man du ni i we you they".split())
 MAIN_CLAUSE_TOKENS = 10
 MAIN_CLAUSE_WORDS = 3
 RELATIVE_PRONOUNS = frozenset("som who which that".split())
+# ...and its head has a word of the field; in everyday words, answered at least this surely, it is offered ("kan man
+# få bidrag för att anställa nån som suttit i fängelse?": lönebidrag, which needs a disability, among others).
+MAIN_CLAUSE_SURE = 85.0
 ASKS_WHO = frozenset("vem vilka vilken who whom kontakta kontakt kontaktperson contact ringa ring call vanda vander".split())
 
 
@@ -370,13 +373,16 @@ def _main_clause(asked: str, support: str, lang: Lang, match: Match, matcher: Ma
     if not opens_question(lower_words(head)) and not set(words[:cut]) & QUESTION_WORDS \
             and set(words[cut:]) & (QUESTION_WORDS - RELATIVE_PRONOUNS):
         return None  # the head states ("jag har en idé om ett asf som ..."), the rest asks ("..., men hur vet man ...?")
-    if not matcher.domain_words(head, lang, wide=True):
-        return None
     alone = matcher.match(head, lang, support=f"{clause} {support}".strip())
     if alone.decision != "answer" or (match.decision == "answer"
                                       and alone.candidates[0].entry_id == match.candidates[0].entry_id):
         return None
-    return alone
+    if matcher.domain_words(head, lang, wide=True):
+        return alone
+    if match.decision != "answer" and alone.candidates[0].score >= MAIN_CLAUSE_SURE:
+        # Offered, not answered: the clause may make the entry wrong for them (lönebidrag needs a disability).
+        return Match("suggest", alone.candidates[:3], lang)
+    return None
 
 
 def _asks_beside_clause(words: list[str], hit: PhraseHit) -> bool:

@@ -526,6 +526,13 @@ def test_a_question_is_judged_on_its_main_clause(knowledge_store, text, entry):
     assert understand(text, knowledge, matcher).faq_id == entry
 
 
+def test_a_main_clause_in_everyday_words_that_is_clear_is_offered_not_answered(knowledge_store):
+    # "bidrag" and "anställa" are everyday words; the clause about prison makes lönebidrag (for a disability) uncertain.
+    u = understand("kan man få bidrag för att anställa nån som suttit i fängelse?", knowledge_store.current,
+                   knowledge_store.matcher)
+    assert u.intent == "did_you_mean" and u.suggestions[0] == "lonebidrag" and "lonestod-oversikt" in u.suggestions
+
+
 def test_a_clause_opening_with_have_and_an_article_tells_rather_than_asks():
     questions = split_questions("We have talked about it for a long time and have a few questions before we really "
                                 "get going. Which company form suits us best?")
