@@ -615,6 +615,10 @@ def _resolve(said: _Said, now: datetime, words: TimeWords) -> TimeWish | None:
     if said.next and not said.weekdays:
         return None
     window = words.parts[part] if part else (time(0), time(23, 59))
+    latest = clock or (window[1] if part else max(end for _, end in words.parts.values()))
+    if day == now.date() and said.weekdays and not (said.dates or said.days_of_month or said.days) \
+            and _at(day, latest) <= now:
+        day += timedelta(days=7)  # "torsdag eftermiddag" said on a Thursday evening: next Thursday
     if day is None:
         if clock is None and part is None:
             return None

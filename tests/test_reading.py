@@ -343,6 +343,15 @@ def test_next_weekday_when_today_is_that_day():
     assert read_time("next tuesday", tuesday).start == at(8)
 
 
+def test_todays_weekday_once_its_time_is_over_means_next_week():
+    thursday_evening = at(3, 21)
+    assert read_time("torsdag eftermiddag", thursday_evening).start == at(10, 12)
+    assert read_time("thursday", thursday_evening).start == at(10)
+    assert read_time("torsdag kl 10", at(3, 9)).start == at(3, 10)  # still ahead today
+    assert read_time("torsdag förmiddag", at(3, 9)).start == at(3, 8)
+    assert read_time("idag", thursday_evening) is None or read_time("idag", thursday_evening).start == at(3)
+
+
 def test_part_of_day_already_over_means_tomorrow():
     afternoon = at(2, 13)
     assert read_time("förmiddag", afternoon).start == at(3, 8)
