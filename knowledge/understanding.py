@@ -23,7 +23,8 @@ from .text import PhraseHit, fold_word, frequency_in, light_words_any, lower_wor
 ROUTING = "routing"
 # A stated wish to start a business ("vi vill starta ett städföretag med ..."): a frame, not an intent (intents.yaml).
 START_WISH = "start_wish"
-FRAMES = frozenset({ROUTING, START_WISH})
+MOVE = "move"  # in a request for one's meetings: to move it (intents.yaml)
+FRAMES = frozenset({ROUTING, START_WISH, MOVE})
 # What a question beside a wish to start may say and still ask nothing of its own ("går det?", "is that possible?",
 # "where do I begin?"), besides everyday words: folded.
 FEASIBLE = frozenset("mojligt mojlig mojligheter possible doable realistiskt realistic vidare tillvaga borjar borja "

@@ -15,7 +15,7 @@ from bot.app import build_app
 from bot.messages import Incoming
 from knowledge.followup import in_context, not_again
 from knowledge.understanding import Understanding, understand
-from tests.booking_helpers import officials_told
+from tests.booking_helpers import book_first, officials_told
 from tests.conftest import Chat
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")  # the fake clock starts on Tuesday 10 March 2026, 09:00 here
@@ -488,6 +488,31 @@ async def test_yes_at_the_summary_books_the_meeting(app, lang, yes):
     assert meeting.ref == ref_in(chat.text()) and meeting.municipality == "Norrköping"
     assert meeting.topics == ("lokaler",) and int(meeting.start.timestamp() // 60) == second
     assert meeting.idea in ("Second hand-butik med arbetsträning", "A second-hand shop with work training")
+
+
+@pytest.mark.parametrize("lang, ask, day", [("sv", "flytta mötet till fredag", date(2026, 3, 13)),
+                                            ("en", "I need to reschedule my meeting to friday", date(2026, 3, 13)),
+                                            ("sv", "jag vill flytta mitt möte", None)])
+async def test_moving_the_one_meeting_booked_offers_times_at_once(app, lang, ask, day):
+    chat = founder(app, f"move-{lang}-{day}", lang)
+    meeting = await book_first(app, chat.address, topics=("lokaler",))
+    await chat.say(ask)
+    flow, step, data = await where(chat)
+    assert (flow, step, data["move_ref"]) == ("booking", "times", meeting.ref), chat.text()
+    times = offered(chat)
+    assert times and (day is None or {t.date() for t in times} == {day}), times
+    await chat.say("1")
+    await chat.say("ja" if lang == "sv" else "yes")
+    [moved] = await upcoming(chat)
+    assert moved.ref == meeting.ref and moved.start.astimezone(STOCKHOLM) == times[0]
+
+
+async def test_moving_with_two_meetings_booked_lists_them(app):
+    chat = founder(app, "move-two")
+    await book_first(app, chat.address, topics=("lokaler",))
+    await book_first(app, chat.address, topics=("lokaler",), index=3)
+    await chat.say("flytta mötet till fredag")
+    assert (await where(chat))[0] is None and len(chat.buttons()) == 4  # move or cancel, for each
 
 
 async def test_no_at_the_summary_goes_back_to_the_times(app):

@@ -19,7 +19,8 @@ from datetime import datetime, timedelta, timezone
 
 from knowledge.municipalities import find_municipality, load_municipalities, municipality_alone
 from knowledge.reading import WORDS, TimeWish, read_several, read_time
-from knowledge.understanding import bare_intent, understand
+from knowledge.text import tokens
+from knowledge.understanding import MOVE, bare_intent, understand
 
 from booking.model import (
     BookingError, InvalidRequest, Meeting, MeetingNotFound, NotAllowed, SameTime, SlotTaken, StaleVersion, TooManyMeetings,
@@ -482,12 +483,14 @@ class BookingFeature(Feature):
 
     # --- founder: my meetings, cancel, move ---------------------------------------------------
 
-    async def my_meetings(self, turn: Turn, _: str = "") -> list[Reply]:
+    async def my_meetings(self, turn: Turn, text: str = "") -> list[Reply]:
         meetings = await self.service.upcoming_for(turn.address)
         if not meetings and await self.service.is_official(turn.address):
             return await self.agenda(turn, "")
         if not meetings:
             return [Reply(turn.t("booking.my_none"))]
+        if len(meetings) == 1 and self._asks_to_move(text):
+            return await self._move_to(turn, meetings[0].ref, wish_in(text, turn.now))
         lines, buttons = [turn.t("booking.my_header")], []
         for m in meetings:
             details = await self.service.details(m)
@@ -496,6 +499,19 @@ class BookingFeature(Feature):
             buttons.append([Button(turn.t("booking.move_button", ref=m.ref), f"bk:mv:{m.ref}"),
                             Button(turn.t("booking.cancel_button", ref=m.ref), f"bk:cx:{m.ref}")])
         return [Reply("\n".join(lines), buttons=buttons)]
+
+    def _asks_to_move(self, text: str) -> bool:
+        """ "flytta mötet till fredag", "I need to reschedule": a move asked for, not the list of meetings."""
+        return any(h.label == MOVE for h in self.app.knowledge.matcher.intents.find(tokens(text)))
+
+    async def _move_to(self, turn: Turn, ref: str, wish: TimeWish | None) -> list[Reply]:
+        """The move of meeting `ref` started, with the times near the day and time asked for, if any."""
+        replies = await self.start_move(turn, ref)
+        if wish is not None and turn.session.step == "times":
+            near = await self.time_wish(turn, wish)
+            if near:
+                return [replies[0], *near]
+        return replies
 
     async def cancel_command(self, turn: Turn, args: str = "") -> list[Reply]:
         ref = args.strip().upper()
