@@ -421,6 +421,9 @@ class Engine:
         and the step asked again; anything else gets "choose one of these"."""
         if u.intent in ("fallback", "empty") and len(text.split()) <= SHORT_ANSWER_WORDS and "?" not in text:
             return [self._ask_again(turn, pending, self._reask_key(step_key))]
+        if u.intent == "help":  # "vad ska jag skriva här?": how to answer this step
+            help_key = f"{step_key}_help"
+            return [self._ask_again(turn, pending, help_key if self.app.catalogue.has(help_key) else "core.step_help")]
         handler = self._intents.get(u.intent) or self._intents["fallback"]
         replies = await handler(turn, text) or []
         if (self._step_key(turn.session) == step_key and turn.asked_again is None

@@ -131,6 +131,7 @@ class ReplyWords:
         self.after_number = _words(numbers.get("after")) | self.politeness
         self.choosing = _words(data.get("choosing")) | self.politeness
         self.joining = _words(data.get("joining"))
+        self.everything = frozenset(_phrases(data.get("everything")))
         # Words that never make a reply mean an option on their own ("och", "the").
         self.function = self.choosing | stopwords()["sv"] | stopwords()["en"]
         self.time = TimeWords(data.get("time") or {}, numbers.get("words") or {})
@@ -354,6 +355,11 @@ def _label_fits(folded: Sequence[str], labels: Sequence[tuple[str, ...]], words:
         if score is not None:
             parts[i] = score
     return _best(parts)
+
+
+def means_everything(text: str, words: ReplyWords = WORDS) -> bool:
+    """Whether a reply asks for every option ("allt", "alla ämnen tack", "all of them")."""
+    return _strip(tokens(text), words.politeness | words.choosing) in words.everything
 
 
 def read_several(text: str, options: Sequence[Option], words: ReplyWords = WORDS) -> tuple[str, ...]:

@@ -378,6 +378,34 @@ async def test_several_topics_typed_in_one_line_are_all_chosen(app, lang, typed,
     assert set((await where(chat))[2]["topics"]) == chosen
 
 
+@pytest.mark.parametrize("lang, everything", [("sv", "alla ämnen tack"), ("sv", "allt"), ("en", "all of them")])
+async def test_all_typed_at_the_topics_chooses_every_topic(app, lang, everything):
+    chat = founder(app, f"all-topics-{everything}", lang)
+    await chat.say("boka möte" if lang == "sv" else "book a meeting")
+    await chat.say("ja" if lang == "sv" else "yes")
+    await chat.say(everything)  # "allt" was read as a question: the answer on erasing all one's data
+    flow, step, data = await where(chat)
+    bookable = [t.id for t in app.knowledge.current.topics.values() if t.bookable]
+    assert (step, sorted(data["topics"])) == ("topics", sorted(bookable)), chat.text()
+
+
+@pytest.mark.parametrize("lang, steps, ask, step, hint", [
+    ("sv", [], "jag förstår inte", "consent", "Skriv ja om det är okej"),
+    ("sv", ["ja"], "vad ska jag skriva här?", "topics", "skriv \"alla\""),
+    ("sv", ["ja", "lokaler", "klar"], "vad menar du?", "idea", "Skriv en rad om vad företaget ska göra"),
+    ("en", ["yes", "premises", "done", "skip"], "what should I write?", "municipality", "Write the name of the municipality"),
+])
+async def test_asking_how_to_answer_a_step_explains_it_and_asks_again(app, lang, steps, ask, step, hint):
+    chat = founder(app, f"step-help-{step}", lang)
+    await chat.say("boka möte" if lang == "sv" else "book a meeting")
+    for text in steps:
+        await chat.say(text)
+    await chat.say(ask)  # "vad ska jag skriva här?" got the answer about what the bot stores of what one writes
+    flow, now, data = await where(chat)
+    assert now == step and hint in chat.text() and "idea" not in data, chat.text()
+    assert len(chat.last) == 1 and chat.buttons()  # the step's question and options with the hint
+
+
 @pytest.mark.parametrize("lang, skip", [("sv", "hoppa över"), ("sv", "hoppa over"), ("sv", "nästa"), ("en", "skip"),
                                         ("en", "dunno")])
 async def test_skipping_the_idea_saves_nothing(app, lang, skip):

@@ -18,7 +18,7 @@ from functools import lru_cache
 from datetime import datetime, timedelta, timezone
 
 from knowledge.municipalities import find_municipality, load_municipalities, municipality_alone
-from knowledge.reading import WORDS, TimeWish, read_several, read_time
+from knowledge.reading import WORDS, TimeWish, means_everything, read_several, read_time
 from knowledge.text import tokens
 from knowledge.understanding import MOVE, bare_intent, understand
 
@@ -237,6 +237,10 @@ class BookingFeature(Feature):
     async def topics_text(self, turn: Turn, text: str) -> list[Reply] | None:
         """Several topics typed in one line ("företagsform och lokaler"): all of them chosen (one typed alone is a
         press of its button, which toggles it)."""
+        if means_everything(text):  # "allt", "all of them"
+            chosen = turn.session.data.setdefault("topics", [])
+            chosen += [t for t in self._bookable() if t not in chosen]
+            return [self._topics_reply(turn)]
         pending = turn.user.pending
         if pending is None:
             return None
