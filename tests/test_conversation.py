@@ -391,6 +391,7 @@ async def test_all_typed_at_the_topics_chooses_every_topic(app, lang, everything
 
 @pytest.mark.parametrize("lang, steps, ask, step, hint", [
     ("sv", [], "jag förstår inte", "consent", "Skriv ja om det är okej"),
+    ("sv", ["ja"], "vet inte", "topics", "skriv \"alla\""),  # unsure which topics: how to choose, not "I did not get it"
     ("sv", ["ja"], "vad ska jag skriva här?", "topics", "skriv \"alla\""),
     ("sv", ["ja", "lokaler", "klar"], "vad menar du?", "idea", "Skriv en rad om vad företaget ska göra"),
     ("en", ["yes", "premises", "done", "skip"], "what should I write?", "municipality", "Write the name of the municipality"),
@@ -870,7 +871,7 @@ async def test_a_text_that_fits_nothing_gets_choose_one_of_these(app, steps, jun
     assert await where(chat) == before
     text = chat.last[-1].text
     assert any(lead in text for lead in ("Välj ett av alternativen", "Jag är inte säker på att jag förstod",
-                                         "Välj en av tiderna"))
+                                         "Välj en av tiderna", "Välj de ämnen du vill ta upp"))
     assert chat.buttons() and len(chat.last) == 1
     assert "Det vet jag tyvärr inte" not in chat.text()
 

@@ -96,7 +96,7 @@ class BookingFeature(Feature):
         # "": a day and time typed outside any flow ("imorgon kl 10") is a wish for a meeting then
         self.time_steps = {"booking.times": self.time_wish, "booking.confirm": self.time_wish, "": self.book_at}
         self.navigation = {"booking:back": self.step_back, "booking:restart": self.restart}
-        self.reask = {"booking.times": "booking.times_reask"}
+        self.reask = {"booking.times": "booking.times_reask", "booking.topics": "booking.topics_help"}
         self.starts = {BOOK_PAYLOAD: "booking"}
         self.deep_links = {"boka": self.start, "book": self.start, "inv_": self.redeem}
         self.required_roles = {"/agenda": "official"}  # "official": linked to an active official (booking's provider)
