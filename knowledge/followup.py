@@ -45,7 +45,8 @@ ASKING = frozenset({"vad", "hur", "vem", "vems", "vilken", "vilket", "vilka", "n
 ASKING_VERBS = frozenset({"ansoker", "ansoka", "soker", "soka", "betalar", "betala", "betalas", "kostar", "kosta",
                           "funkar", "fungerar", "galler", "racker", "tar", "apply", "applies", "pay", "pays", "paid",
                           "cost", "costs", "work", "works", "take", "takes", "much", "many", "long",
-                          "mycket", "manga", "lange", "far", "fa", "get", "gets"})
+                          "mycket", "manga", "lange", "far", "fa", "get", "gets", "beslutar", "bestammer", "avgor",
+                          "decides", "decide", "omfattas", "qualify", "qualifies"})
 # Below this Zipf frequency a word is rare in everyday language: a domain term ("nystartsjobb" 2.3,
 # "företagsform" 1.6), where everyday words score 4-7 ("betalar" 5.0, "ansöker" 3.8).
 DOMAIN_ZIPF = 3.2
@@ -65,6 +66,10 @@ ASPECTS = (
     (frozenset({"beslutar", "bestammer", "decides", "decide"}), ("beslut", "bestam", "decid")),
 )
 # A follow-up that the last answer already answers gets that part of it, at most this many sentences.
+# Who it is for ("who can get it?", "vilka omfattas?"), asked when nothing of the above is: sentences about people.
+WHO_ASPECT = (frozenset({"vem", "vilka", "who", "whom", "eligible", "qualify", "qualifies", "omfattas", "galler"}),
+              ("person", "people", "someone", "anyone", "nagon", "nagra", "arbetssok", "jobseek", "unemploy",
+               "arbetslos", "nyanland", "newly", "deltagar", "participant"))
 PART_SENTENCES = 2
 # A follow-up asking what it costs or how much it gives ("vad kostar det?", "how much is it?", "hur mycket får
 # man?"), folded; unless it asks how long ("hur mycket tid").
@@ -230,9 +235,10 @@ def points_back_only(text: str) -> bool:
 
 
 def _asked_aspects(text: str) -> list[tuple[frozenset[str], tuple[str, ...]]]:
-    """The ASPECTS a message asks about."""
+    """The ASPECTS a message asks about, else whom it is for (WHO_ASPECT) if it asks that."""
     words = set(tokens(text))
-    return [(asking, marks) for asking, marks in ASPECTS if words & asking]
+    return [(asking, marks) for asking, marks in ASPECTS if words & asking] or \
+        [WHO_ASPECT for _ in (1,) if words & WHO_ASPECT[0]]
 
 
 def _sentences(entry: FaqEntry, lang: Lang) -> list[str]:
@@ -375,12 +381,12 @@ def _asks_of_same_subject(text: str, other: FaqEntry, entry: FaqEntry, lang: Lan
 
 def _aspect_in_context(text: str, read: Understanding, entry: FaqEntry, knowledge: Knowledge,
                        own: Understanding | None = None) -> Understanding:
-    """A follow-up asking a figure of the subject (what it costs, how long it takes): an entry about just that for
+    """A follow-up asking a figure of the subject (what it costs, how long it takes, whom it is for): an entry about just that for
     the same subject; else what the entry in context says of it ("Det är gratis att ansöka" for F-skatt), before a
     related entry. Asked how much, a related entry only if it tells an amount; else the entry in context, whose
     reply says it gives no amounts and who decides."""
     amount = asks_amount(text)
-    if not amount and not set(tokens(text)) & ASKS_TIME:
+    if not amount and not set(tokens(text)) & ASKS_TIME and _asked_aspects(text) != [WHO_ASPECT]:
         return read  # who pays, how to apply: an entry about that (vem-betalar-lonen) says more than a sentence
     lang = read.lang
     found = knowledge.entries.get(read.faq_id or "")

@@ -232,6 +232,7 @@ async def test_a_yes_only_answers_a_yes_no_question(app, lang, yes_no, wh, lead)
     ("foretagsform-val", "vad är skillnaden mot aktiebolag?", "sv", "faq", "aktiebolag-svb"),
     ("foretagsform-val", "what is the difference to a limited company?", "en", "faq", "aktiebolag-svb"),
     (None, "how do I apply for it?", "en", "did_you_mean", None),  # "it" with nothing before it
+    ("nystartsjobb", "vilka omfattas?", "sv", "just_answered", "nystartsjobb"),  # not etableringsjobb
     ("nystartsjobb", "hur mycket får man?", "sv", "just_answered", "nystartsjobb"),  # names nothing: about the last
     ("nystartsjobb", "how much do you get?", "en", "just_answered", "nystartsjobb"),
     ("nystartsjobb", "hur mycket får man i lönebidrag?", "sv", "faq", "lonebidrag"),  # names its own subject
@@ -247,6 +248,10 @@ def test_what_a_follow_up_is_about(knowledge_store, previous, message, lang, int
     ("sv", "vad är lönebidrag?", "och hur ansöker jag om det?", "Arbetsgivaren ansöker"),
     ("en", "what is lönebidrag?", "how do I apply for it?", "The employer applies"),
     ("sv", "behöver mitt ASF F-skatt?", "och hur ansöker man?", "Du ansöker hos Skatteverket"),
+    # Whom it is for: the sentence about the people it is for (it got "I cannot say more about it than that")
+    ("en", "what is nystartsjobb?", "who can get it?", "a person who has been away from working life"),
+    ("sv", "vad är nystartsjobb?", "vem kan få det?", "en person som har varit borta från arbetslivet"),
+    ("sv", "vad är nystartsjobb?", "vem beslutar?", "Arbetsförmedlingen beslutar"),  # it got arbetsprövning
 ])
 async def test_a_follow_up_the_answer_just_given_covers_gets_that_part_not_the_whole_again(app, lang, first,
                                                                                            follow_up, part):
