@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Any, Callable
 
 from knowledge.followup import asks_amount, part_asked, size_decided
-from knowledge.model import Authority, Bilingual, FaqEntry, Knowledge
+from knowledge.model import SERVICE_TOPICS, Authority, Bilingual, FaqEntry, Knowledge
 from knowledge.municipalities import Municipality
 from knowledge.questions_form import is_yes_no_question
 from knowledge.text import fold
@@ -23,9 +23,6 @@ MORE_BUTTONS = 4  # questions of a long message offered as buttons, beyond those
 
 # Authorities that are the founder's own: shown as their municipality (or its region), "din kommun" while unknown.
 HOME_AUTHORITIES = ("kommun", "region")
-# Entries about this service itself (its meetings, the data it keeps): whoever runs this installation answers for
-# them, whatever authority the entry names.
-SERVICE_TOPICS = frozenset({"dukat-bord", "integritet"})
 # Entries that send the founder to the municipality: their answer also says whom to ask for there.
 MUNICIPAL_CONTACT_ENTRIES = frozenset({"kontakta-kommunen", "naringslivsenhet", "arbetsmarknadsenhet"})
 
@@ -233,7 +230,11 @@ def just_answered_reply(entry: FaqEntry, knowledge: Knowledge, u: Understanding,
                  authority=responsible.name.get(lang))
     else:
         text = t("match.just_answered", subject=subject, authority=responsible.name.get(lang))
-    buttons = [[Button(t("match.whole_answer_again"), f"faq:{entry.id}")]]
+    offered = [knowledge.entries[i] for i in u.suggestions if i in knowledge.entries] if not part else []
+    if offered:  # entries whose own question asks what this did ("Hur lång tid tar det att starta ett ASF?")
+        text += "\n\n" + t("match.maybe_these")
+    buttons = [[Button(other.question.get(lang), f"faq:{other.id}")] for other in offered]
+    buttons.append([Button(t("match.whole_answer_again"), f"faq:{entry.id}")])
     if can_book:
         buttons.append([Button(t("faq.book_button"), BOOK_PAYLOAD)])
     footer = responsible_line(entry, knowledge, lang, t, u.text, home, operator,

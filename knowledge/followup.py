@@ -17,7 +17,7 @@ from functools import lru_cache
 from itertools import pairwise
 
 from .matcher import Matcher
-from .model import FaqEntry, Knowledge, Lang
+from .model import SERVICE_TOPICS, FaqEntry, Knowledge, Lang
 from .text import fold_word, general_frequency, light_words_any, lower_words, stem, stop_words_any, tokens
 from .understanding import Understanding, understand
 
@@ -37,6 +37,10 @@ EXPLETIVE_GAP = 2
 # among the first NAMED_RANKED and scores at least NAMED_FLOOR (below the answer threshold: the title's word decides).
 NAMED_RANKED = 5
 NAMED_FLOOR = 40.0
+# ...and one whose answer does not tell what it asks is offered up to ASPECT_OFFERED entries about that, from the
+# ASPECT_RANKED best for it with its subject (_about_the_aspect).
+ASPECT_RANKED = 10
+ASPECT_OFFERED = 2
 BARE = 3  # a question this short without a confident answer of its own leans on the last one
 # Words that make a few words a question ("vem betalar", "when"), folded; a "?" does too.
 ASKING = frozenset({"vad", "hur", "vem", "vems", "vilken", "vilket", "vilka", "nar", "varfor", "vart",
@@ -298,7 +302,23 @@ def not_again(text: str, u: Understanding, entry: FaqEntry, knowledge: Knowledge
     if named is not None:
         return named
     return Understanding(text, u.lang, "just_answered", faq_id=entry.id, score=u.score,
+                         suggestions=_about_the_aspect(text, question, entry, knowledge, matcher, u.lang),
                          authorities=tuple(entry.authorities))
+
+
+def _about_the_aspect(text: str, question: str, entry: FaqEntry, knowledge: Knowledge, matcher: Matcher,
+                      lang: Lang) -> tuple[str, ...]:
+    """Where the answer just given does not tell what a follow-up asks ("hur lång tid tar det?" after the limited
+    company with restricted dividends), the entries whose own question asks that, however related, to offer."""
+    if part_asked(text, entry, lang) or not _asked_aspects(text):
+        return ()
+    found = []
+    for c in matcher.rank_all(question, lang, ASPECT_RANKED):
+        other = knowledge.entries.get(c.entry_id)
+        if (other is not None and other.id != entry.id and c.score >= NAMED_FLOOR and _fits_aspect(text, other, lang)
+                and SERVICE_TOPICS.isdisjoint(other.topics) == SERVICE_TOPICS.isdisjoint(entry.topics)):
+            found.append(other.id)
+    return tuple(found[:ASPECT_OFFERED])
 
 
 def _named_elsewhere(text: str, entry: FaqEntry, knowledge: Knowledge, matcher: Matcher,

@@ -92,6 +92,11 @@ class Authority(_Strict):
     source: str | None = None
 
 
+# Entries about this service itself (its meetings, the data it keeps): whoever runs this installation answers for
+# them, whatever authority the entry names (bot.answers.about_service).
+SERVICE_TOPICS = frozenset({"dukat-bord", "integritet"})
+
+
 class FaqEntry(_Strict):
     id: str = Field(pattern=ID_PATTERN)
     question: Bilingual

@@ -291,6 +291,15 @@ async def test_the_same_answer_is_not_given_twice_in_a_row(app, lang, first, aga
     assert outcomes[-1] == "answered", outcomes
 
 
+async def test_a_follow_up_the_answer_does_not_tell_offers_the_entries_that_ask_it(app):
+    chat = founder(app, "aspect-elsewhere")
+    await chat.say("vad är ett aktiebolag med särskild vinstutdelningsbegränsning?")
+    await chat.say("hur lång tid tar det?")  # got only "that was my answer, I cannot say more"
+    assert "Kanske är det här du undrar över" in chat.text()
+    assert app.knowledge.current.entries["starta-tid"].question.get("sv") in chat.buttons(), chat.buttons()
+    assert not any("Dukat bord" in b for b in chat.buttons()[:-2])  # the meeting's length is no answer to it
+
+
 async def test_a_follow_up_that_another_entry_answers_gets_that_entry(app):
     chat = founder(app, "other-part")
     await chat.say("vad är dukat bord?")
