@@ -533,6 +533,14 @@ def test_a_main_clause_in_everyday_words_that_is_clear_is_offered_not_answered(k
     assert u.intent == "did_you_mean" and u.suggestions[0] == "lonebidrag" and "lonestod-oversikt" in u.suggestions
 
 
+def test_a_question_pointing_back_but_naming_its_own_subject_is_answered(knowledge_store):
+    # "dem" are the volunteers, not the company form asked about before it; nystartsjobb is its own subject.
+    text = ("Vi vill anställa två av våra volontärer som har varit arbetslösa länge. Måste vi byta till ekonomisk "
+            "förening? Kan vi få nystartsjobb för dem?")
+    items = understand_many(text, knowledge_store.current, knowledge_store.matcher)
+    assert "nystartsjobb" in [i.faq_id for i in items], items
+
+
 def test_a_clause_opening_with_have_and_an_article_tells_rather_than_asks():
     questions = split_questions("We have talked about it for a long time and have a few questions before we really "
                                 "get going. Which company form suits us best?")
