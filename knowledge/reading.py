@@ -121,6 +121,8 @@ class ReplyWords:
         self.politeness = _words(_langs(data.get("politeness")))
         phrases = [(m, p) for m in MEANINGS for p in _phrases(_langs(meanings.get(m)))]
         phrases += [("", p) for p in _phrases(_langs(data.get("politeness")))]
+        # "kan jag hoppa över det här?": a navigation word asked for is that word ("kan jag det?" alone means nothing).
+        phrases += [("", p) for p in _phrases(_langs(data.get("asking_around")))]
         self.meanings = PhraseFinder([(m, "sv", " ".join(p)) for m, p in phrases])
         # The same phrases with doubled letters made single, for "jaaa", "nejj", "okk".
         self.drawn_out = PhraseFinder([(m, "sv", " ".join(map(_single_letters, p))) for m, p in phrases])

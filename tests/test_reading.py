@@ -106,6 +106,14 @@ def test_a_label_typed_loosely_picks_that_option(text, payload):
     assert read_reply(text, TOPICS, NOW) == Reading("option", payload)
 
 
+@pytest.mark.parametrize("text, payload", [("can I skip this?", "gd:skip"), ("kan jag hoppa över det här?", "gd:skip"),
+                                           ("can we go back?", "gd:back"), ("kan jag gå tillbaka?", "gd:back"),
+                                           ("kan jag det?", None), ("kan vi hoppa över momsen?", None)])
+def test_a_navigation_word_asked_for_is_that_word(text, payload):
+    # "can I skip this?" was read as a question and got the entry on opting out of an auditor.
+    assert read_reply(text, GUIDE, NOW).payload == payload
+
+
 @pytest.mark.parametrize("text", ["ja", "ja, fortsätt", "avbryt", "3"])
 def test_an_option_shown_twice_is_one_option_not_a_choice(text):
     # A step asked again under an answer that showed the same step: its options twice, numbered on.
