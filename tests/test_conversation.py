@@ -1006,7 +1006,10 @@ async def test_asking_for_someone_who_speaks_the_other_language_is_answered_in_t
 
 
 @pytest.mark.parametrize("start, ask, now", [("sv", "pratar ni engelska?", "I will write in English now"),
-                                             ("en", "do you speak swedish?", "Nu skriver jag på svenska")])
+                                             ("en", "do you speak swedish?", "Nu skriver jag på svenska"),
+                                             # got "write 'english please' to switch"
+                                             ("sv", "can you answer in english please", "I will write in English now"),
+                                             ("en", "kan du svara på svenska?", "Nu skriver jag på svenska")])
 async def test_do_you_speak_the_other_language_switches(app, start, ask, now):
     chat = founder(app, f"do-you-speak-{start}", start)
     await chat.say(ask)
