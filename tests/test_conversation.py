@@ -612,6 +612,28 @@ async def test_the_summary_shows_idea_and_municipality_and_both_can_be_changed_b
     assert (meeting.idea, meeting.municipality) == ("Second hand med cykelverkstad", "Göteborg")
 
 
+@pytest.mark.parametrize("lang, change, topic, done", [("sv", "ändra ämnen", "rådgivning", "klar"),
+                                                       ("en", "change topics", "advice", "done")])
+async def test_the_topics_can_be_changed_from_the_summary_and_new_times_follow(app, lang, change, topic, done):
+    chat = founder(app, f"change-topics-{lang}", lang)
+    await typed_to_idea(chat, lang)
+    await chat.say("Ett snickeri med arbetsträning")
+    await chat.say("Lund")
+    await chat.say("1")
+    await chat.say(change)  # "ändra ämnen" was not understood, and a later "klar" booked the old topics
+    assert (await where(chat))[1] == "topics", chat.text()
+    await chat.say(topic)
+    await chat.say(done)
+    flow, step, data = await where(chat)
+    assert step == "times" and "start" not in data and offered(chat), chat.text()
+    assert (sorted(data["topics"]), data["idea"], data["municipality"]) == (
+        ["lokaler", "radgivning"], "Ett snickeri med arbetsträning", "Lund")
+    await chat.say("1")
+    await chat.say("ja" if lang == "sv" else "yes")
+    [meeting] = await upcoming(chat)
+    assert sorted(meeting.topics) == ["lokaler", "radgivning"]
+
+
 async def test_a_time_taken_meanwhile_is_said_and_nothing_is_booked_silently(app):
     first, second = founder(app, "taken-a"), founder(app, "taken-b")
     await typed_to_times(first)

@@ -57,6 +57,7 @@ def test_blank_text_is_empty(kb, text):
         ("hej, jag vill boka ett möte", "booking"),  # a request beats a greeting
         ("mina möten", "my_meetings"),
         ("my meetings", "my_meetings"),
+        ("byt tid", "my_meetings"),  # got the FAQ answer on how to move a meeting
         ("avboka", "cancel"),
         ("avbka", "cancel"),  # one typo in a long enough word
         ("cancel my meeting", "cancel"),

@@ -254,6 +254,8 @@ class BookingFeature(Feature):
     async def topics_done(self, turn: Turn, _: str) -> list[Reply]:
         if not turn.session.data.get("topics"):
             return [Reply(turn.t("booking.topics_needed")), self._topics_reply(turn)]
+        if turn.session.data.pop("retopic", None):  # changed from the summary: idea and municipality kept
+            return await self._offer_times(turn, replaces=True)
         return [self._ask_idea(turn, replaces=True)]
 
     def _ask_idea(self, turn: Turn, replaces: bool = False) -> Reply:
@@ -295,6 +297,11 @@ class BookingFeature(Feature):
         if what == "mun":
             turn.session.data.pop("start", None)
             return self._ask_municipality(turn, replaces=True)
+        if what == "topics":  # other topics may mean other officials: new times after them, the rest kept
+            turn.session.data.pop("start", None)
+            turn.session.data["retopic"] = True
+            turn.session.step = "topics"
+            return [self._topics_reply(turn, replaces=True)]
         return None
 
     def _ask_municipality(self, turn: Turn, replaces: bool = False) -> list[Reply]:
@@ -422,7 +429,8 @@ class BookingFeature(Feature):
             yes = turn.t("booking.confirm_yes")
         buttons = [[Button(yes, "bk:yes", "yes done")], [Button(turn.t("booking.other_time"), "bk:back", "back no")]]
         if not data.get("move_ref"):
-            buttons.append([Button(turn.t("booking.edit_idea"), "bk:ed:idea"), Button(turn.t("booking.edit_municipality"), "bk:ed:mun")])
+            buttons.append([Button(turn.t("booking.edit_topics"), "bk:ed:topics"), Button(turn.t("booking.edit_idea"), "bk:ed:idea"),
+                            Button(turn.t("booking.edit_municipality"), "bk:ed:mun")])
         return [Reply(text, buttons=buttons, replaces_pressed=True)]
 
     async def confirm(self, turn: Turn, _: str) -> list[Reply] | None:
