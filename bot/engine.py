@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional
 
 from knowledge.followup import in_context
-from knowledge.reading import Reading, TimeWish, read_reply
+from knowledge.reading import Reading, TimeWish, option_number, read_reply
 from knowledge.text import stopwords, tokens
 from knowledge.understanding import Understanding, bare_intent, understand, understand_many
 
@@ -317,6 +317,12 @@ class Engine:
                 return replies
         if reading.kind == "meaning":
             return self._meaning_alone(turn, reading, pending, step_key)
+        number = option_number(text) if step_key is None else None
+        if number is not None:  # "3" where no option 3 is shown: never a question
+            if pending is not None:
+                turn.asked_again = pending
+                return [Reply(turn.t("core.no_such_option", number=number), buttons=pending.reply().buttons)]
+            return [Reply(turn.t("core.no_options", number=number))]
 
         notes = [r for notice in self._notices for r in await notice(turn, text)] if step_key is None else []
         u = self._understand(turn, text)

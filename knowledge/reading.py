@@ -290,6 +290,13 @@ def _meanings(folded: Sequence[str], words: ReplyWords) -> set[str]:
     return _tiling(folded, words.meanings) or _tiling([_single_letters(w) for w in folded], words.drawn_out)
 
 
+def option_number(text: str, words: ReplyWords = WORDS) -> int | None:
+    """The option number a reply names alone ("3", "nr 3", "den tredje"), whatever options there are."""
+    folded = tokens(text) if len(text) <= MAX_REPLY_CHARS else []
+    number = _number(folded, words) if folded else None
+    return None if number == LAST_OPTION else number
+
+
 def only_answers_a_step(text: str, words: ReplyWords = WORDS) -> bool:
     """Whether a text says nothing but what answers a step: a number however said ("2", "nr 2", "den andra")
     or yes/no, navigation and politeness words alone ("ja tack", "hoppa över", "next"); never a question."""

@@ -912,6 +912,20 @@ async def test_a_text_that_fits_nothing_gets_choose_one_of_these(app, steps, jun
     assert "Det vet jag tyvärr inte" not in chat.text()
 
 
+async def test_a_number_no_option_has_is_said_so_not_taken_for_a_question(app):
+    chat = founder(app, "no-such-number")
+    await chat.say("vad är lönebidrag?")  # an answer with one button
+    await chat.say("3")  # got "Det vet jag tyvärr inte"
+    assert "inget val nummer 3" in chat.text() and chat.buttons() == ["Boka ett Dukat bord-möte"], chat.text()
+    await chat.say("1")
+    assert (await where(chat))[:2] == ("booking", "consent")
+    await chat.say("avbryt")
+    await chat.say("tack")
+    await chat.say("2")
+    assert "inget val nummer 2 just nu" in chat.text() and not chat.buttons()
+    assert await unanswered(app) == []
+
+
 async def test_old_buttons_and_labels_from_an_earlier_step(app):
     chat = founder(app, "stale")
     await chat.say("boka möte")
