@@ -552,7 +552,7 @@ def _read_question(question: Question, questions: list[Question], lang: Lang, kn
     # What it refers to, with the clause that question leans on in turn ("Jag skrev mitt namn när jag bokade. Vem
     # kan se det och hur länge sparas det?": both refer to the name).
     referred = next((q.asked for q in questions if q.text == question.leans_on), question.leans_on)
-    own = matcher.domain_words(question.text, lang)
+    own = matcher.domain_words(question.text, lang, wide=True)
     if reading.intent in ANSWERED and reading.faq_id is not None and own \
             and matcher.about(reading.faq_id, " ".join(own)):
         return reading  # "Kan vi få nystartsjobb för dem?": names its subject, whoever "dem" are

@@ -543,6 +543,12 @@ def test_a_question_pointing_back_but_naming_its_own_subject_is_answered(knowled
             "förening? Kan vi få nystartsjobb för dem?")
     items = understand_many(text, knowledge_store.current, knowledge_store.matcher)
     assert "nystartsjobb" in [i.faq_id for i in items], items
+    # "these young people", "them": people, in everyday words of the field ("wage subsidies", "insurance")
+    text = ("We want to hire young people who have no job. Who pays their salary? How does it work with wage "
+            "subsidies if I hire these young people? Do I need insurance for them?")
+    items = understand_many(text, knowledge_store.current, knowledge_store.matcher, limit=3)
+    assert [i.faq_id for i in items[:2]] == ["vem-betalar-lonen", "lonebidrag"], items
+    assert "forsakring" in (items[2].faq_id, *items[2].suggestions), items
 
 
 def test_a_clause_opening_with_have_and_an_article_tells_rather_than_asks():
