@@ -29,6 +29,7 @@ import heapq
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable, Literal, Mapping, NamedTuple
 
@@ -37,6 +38,7 @@ from rapidfuzz.distance import OSA
 from ruamel.yaml import YAML
 
 from .model import LANGS, Knowledge, Lang
+from .municipalities import load_municipalities
 from .text import GROUP, WRITTEN, Analyzer, PhraseFinder, Term, lower_words
 
 MATCHER_FILE = Path(__file__).parent / "data" / "matcher.yaml"
@@ -216,6 +218,7 @@ class _LanguageIndex:
         self.postings: dict[str, list[int]] = {}  # key -> documents
         self.key_shares: dict[str, list[float]] = {}  # key -> its largest share of a phrasing, per document
         self.other: _LanguageIndex | None = None  # the other language's index (borrow_from)
+        self.places: frozenset[str] = frozenset()  # keys of municipality names: light where the FAQ lacks them
         self._borrowed_cache: dict[str, tuple[tuple[str, float], ...]] = {}
         analysed = [[analyzer.terms(text) for text in texts] for texts in docs]
         self.title_keys = [frozenset(k for t in (terms[0] if terms else ()) for k in (*t.keys, *t.parts))
@@ -381,8 +384,11 @@ class _LanguageIndex:
             weight = max((self._found_weight(term.primary, k, sim, unknown) for k, sim in matches.items()), default=unknown)
             if term.light:
                 weight = min(weight, self.light_weight)
+        found = {k: sim for k, sim in matches.items() if k in self.postings}
+        if not found and term.primary in self.places:
+            weight = min(weight, self.light_weight)  # "i Södertälje" in no phrasing: where, not what, is asked
         # Words known only from answers set the weight but match no phrasing.
-        return weight, {k: sim for k, sim in matches.items() if k in self.postings}
+        return weight, found
 
     def _found_weight(self, word: str, key: str, sim: float, unknown: float) -> float:
         """The weight of a word the FAQ does not know, found as `key` (a typo of it, a compound with it, a part of
@@ -714,6 +720,8 @@ class Matcher:
             knowledge.synonyms,
         )
         self._analyzers = {lang: index.analyzer for lang, index in self._entries.languages.items()}
+        for index in self._entries.languages.values():  # "i Södertälje" is where, not what, unless the FAQ says it
+            index.places = frozenset(t.primary for name in _place_names() for t in index.analyzer.terms(name))
         # Each way of naming an authority, as the terms that must all be in a text that names it.
         self._names: list[tuple[str, Lang, tuple[Term, ...]]] = []
         for a in authorities:
@@ -887,6 +895,12 @@ class Matcher:
             if all(p >= 0 for p in at):
                 found[authority_id] = min(found.get(authority_id, len(positions)), min(at))
         return tuple(sorted(found, key=lambda a: found[a]))
+
+
+@lru_cache(maxsize=1)
+def _place_names() -> tuple[str, ...]:
+    """The names and other spellings of Sweden's municipalities."""
+    return tuple(n for m in load_municipalities() for n in (m.name, *m.aliases))
 
 
 def _name_variants(*names: str) -> list[str]:

@@ -551,6 +551,17 @@ def test_a_question_pointing_back_but_naming_its_own_subject_is_answered(knowled
     assert "forsakring" in (items[2].faq_id, *items[2].suggestions), items
 
 
+@pytest.mark.parametrize("text, lang", [
+    ("is there anyone in Södertälje who can help me with the business plan?", "en"),
+    ("is there anyone in Sundsvall who can help me with the business plan?", "en"),
+])
+def test_a_municipality_named_as_where_the_founder_is_does_not_weigh_as_an_unknown_subject(knowledge_store, text,
+                                                                                            lang):
+    # "Södertälje" is in no English phrasing: it weighed as a rare unknown word and the question fell back.
+    u = understand(text, knowledge_store.current, knowledge_store.matcher, lang_hint=lang)
+    assert (u.intent, u.faq_id) == ("faq", "affarsplan-budget"), u
+
+
 def test_a_clause_opening_with_have_and_an_article_tells_rather_than_asks():
     questions = split_questions("We have talked about it for a long time and have a few questions before we really "
                                 "get going. Which company form suits us best?")
