@@ -32,6 +32,7 @@ NAMES_NOTHING = 12  # ...or of at most this many when no word of it names anythi
 # "det"/"it" before an infinitive ("vad kostar det att registrera?", "how long does it take to register?") is a
 # placeholder for what follows, not a pointer back: the infinitive marker at most EXPLETIVE_GAP words after it.
 INFINITIVE_MARKERS = frozenset({"att", "to"})
+EXISTENTIAL = frozenset({"finns", "fanns"})  # "finns det ...": "det" is no pointer back either
 EXPLETIVE_GAP = 2
 # A follow-up naming what another entry about the same subject is titled by gets it (_named_elsewhere) if it ranks
 # among the first NAMED_RANKED and scores at least NAMED_FLOOR (below the answer threshold: the title's word decides).
@@ -131,6 +132,8 @@ def points(words: list[str]) -> bool:
     """Whether folded words have a pointer back ("det", "it") that is not a placeholder for an infinitive."""
     for i, word in enumerate(words):
         ahead = words[i + 1:i + 1 + EXPLETIVE_GAP]
+        if i and words[i - 1] in EXISTENTIAL and word == "det" and ahead:
+            continue  # "finns det något samordningsförbund här?": "det" points at nothing
         if word in POINTERS and not (INFINITIVE_MARKERS & set(ahead) and words[-1] not in INFINITIVE_MARKERS):
             return True
     return False
@@ -199,7 +202,8 @@ def new_subject(text: str, lang: Lang, entry: FaqEntry, refers: bool = False) ->
     known = _entry_words(entry, lang)
     ignored = _function_words()
     written_words = lower_words(text)
-    points_back = refers or points([fold_word(w) for w in written_words])
+    folded = [fold_word(w) for w in written_words]
+    points_back = refers or points(folded) or bool(folded and folded[-1] in CLOSERS)  # "... också?" leans too
     for written in written_words:
         word = fold_word(written)
         if len(word) < 3 or word in ignored or word.isdigit():
