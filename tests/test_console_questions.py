@@ -32,7 +32,8 @@ HTML = lambda key, **p: _escaped(SV(key, **p))  # noqa: E731
 # ranks "lonebidrag" just under the answer threshold for the häst pair. (A cat would not do: "katt" is taken for part
 # of "skatt"; "kan min häst få lönebidrag" is answered, its entry having plain "kan vi få lönebidrag" phrasings.)
 HAST = ["kan vi få stöd för att anställa en häst", "kan man få stöd för att anställa en häst"]
-GLASS = ["hur startar jag en glassbar", "starta glassbar hur gör man", "vill starta en glassbar"]
+# ("vill starta en glassbar", a wish to start a business, now opens the start guide: no unanswered question)
+GLASS = ["hur startar jag en glassbar", "starta glassbar hur gör man", "tips för att starta en glassbar"]
 HUND = ["kan min hund jobba i företaget", "får hunden jobba"]
 SUGGESTED = "lonebidrag"
 
