@@ -25,6 +25,7 @@ from .understanding import Understanding, understand
 OPENERS = frozenset({"och", "men", "sa", "eller", "samt", "and", "but", "so", "or", "also"})
 OPENING_PHRASES = ("hur ar det med", "vad galler", "what about", "how about", "and what about")
 CLOSERS = frozenset({"ocksa", "med", "too", "also", "da", "then"})
+ALSO = frozenset({"ocksa", "too", "also"})  # ...of which these ask the same of something else
 POINTERS = frozenset({"det", "den", "dem", "dom", "detta", "denna", "dessa", "sadant", "sant",
                       "it", "that", "this", "them", "they", "those", "one"})
 SHORT = 6  # a pointer counts in a message of at most this many words...
@@ -203,7 +204,7 @@ def new_subject(text: str, lang: Lang, entry: FaqEntry, refers: bool = False) ->
     ignored = _function_words()
     written_words = lower_words(text)
     folded = [fold_word(w) for w in written_words]
-    points_back = refers or points(folded) or bool(folded and folded[-1] in CLOSERS)  # "... också?" leans too
+    points_back = refers or points(folded) or bool(folded and folded[-1] in ALSO)  # "... också?" leans too
     for written in written_words:
         word = fold_word(written)
         if len(word) < 3 or word in ignored or word.isdigit():
