@@ -246,8 +246,8 @@ def points_back_only(text: str) -> bool:
 def _asked_aspects(text: str) -> list[tuple[frozenset[str], tuple[str, ...]]]:
     """The ASPECTS a message asks about, else whom it is for (WHO_ASPECT) if it asks that."""
     words = set(tokens(text))
-    return [(asking, marks) for asking, marks in ASPECTS if words & asking] or \
-        [WHO_ASPECT for _ in (1,) if words & WHO_ASPECT[0]]
+    asked = [(asking, marks) for asking, marks in ASPECTS if words & asking]
+    return asked or ([WHO_ASPECT] if words & WHO_ASPECT[0] else [])
 
 
 def _sentences(entry: FaqEntry, lang: Lang) -> list[str]:

@@ -151,7 +151,12 @@ def _understand_in(text: str, lang: Lang, knowledge: Knowledge, matcher: Matcher
 def _starts(u: Understanding, lang: Lang, knowledge: Knowledge) -> bool:
     """Whether an understanding answers with an entry about starting ("Hur startar jag ett ASF?")."""
     entry = knowledge.entries.get(u.faq_id or "") if u.intent in ANSWERED else None
-    return entry is not None and any(w.startswith(STARTING) for w in tokens(entry.question.get(lang)))
+    return entry is not None and _question_begins(entry, lang, STARTING)
+
+
+def _question_begins(entry, lang: Lang, beginnings: tuple[str, ...]) -> bool:
+    """Whether a word of the entry's own question begins with one of `beginnings` (folded)."""
+    return any(w.startswith(beginnings) for w in tokens(entry.question.get(lang)))
 
 
 def _wishes_to_start(text: str, hits: list[PhraseHit], matcher: Matcher, strict: bool = False) -> bool:
@@ -440,7 +445,7 @@ def _answers_trigger(label: str, match: Match, lang: Lang, knowledge: Knowledge)
     if label != "guide":
         return True
     entry = knowledge.entries.get(match.candidates[0].entry_id)
-    return entry is not None and any(w.startswith(GETTING_STARTED) for w in tokens(entry.question.get(lang)))
+    return entry is not None and _question_begins(entry, lang, GETTING_STARTED)
 
 
 def _focused(shown: str, asked: str, support: str, lang: Lang, matcher: Matcher) -> Match | None:
